@@ -1,0 +1,198 @@
+/**
+ * The bundle model shared by the CLI, the node agent, the transfer code and the UI.
+ * Spec: ../shared/spec/bundle-format.md ("Reference layout", "Payloads") and
+ * ../shared/spec/interfaces.md (`inspect` and `diff` JSON shapes — field names here are fixed there).
+ * Type-only module: the renderer may `import type` from it.
+ */
+import type { Warning } from '../errors.js';
+
+/** Component ids of the reference layout, in ISE's display order. */
+export const COMPONENT_IDS = [
+  'conditions',
+  'avas-windows',
+  'avas-mac',
+  'avas-linux',
+  'supported-os',
+  'supported-os-legacy',
+] as const;
+export type ComponentId = (typeof COMPONENT_IDS)[number];
+
+/** The five versions of ISE's "Update Information" (interfaces.md `versions` keys). */
+export interface Versions {
+  conditions: string;
+  avasWindows: string;
+  avasMac: string;
+  avasLinux: string;
+  supportedOs: string;
+}
+export type VersionKey = keyof Versions;
+
+/** ISE's labels for the five versions, in ISE's order. */
+export const VERSION_LABELS: Record<VersionKey, string> = {
+  conditions: 'Cisco conditions version',
+  avasWindows: 'Cisco AV/AS support chart version for windows',
+  avasMac: 'Cisco AV/AS support chart version for Mac OSX',
+  avasLinux: 'Cisco AV/AS support chart version for Linux',
+  supportedOs: 'Cisco supported OS version',
+};
+
+export const ZERO_VERSION = '0.0.0.0';
+
+/** Configurable limits (bundle-format.md "Default limits"). */
+export interface Limits {
+  maxEntries: number;
+  maxEntrySize: number;
+  maxTotalSize: number;
+  /** uncompressed:compressed ratio allowed per entry once it passes ratioThreshold bytes */
+  maxRatio: number;
+  ratioThreshold: number;
+  maxTarMembers: number;
+  maxTarSize: number;
+}
+
+export interface ZipEntryInfo {
+  name: string;
+  /** uncompressed size as actually measured while inflating (0 for directories) */
+  size: number;
+  compressedSize: number;
+}
+
+export interface AvasProduct {
+  vendor: string;
+  vendorId: string;
+  product: string;
+  productId: string;
+  category: 'antimalware' | 'antivirus' | 'antispyware' | 'firewall';
+  versions: string;
+  capabilities: string[];
+  signatureVersion: string | null;
+  signatureDate: string | null;
+}
+
+export interface ConditionsSummary {
+  kind: 'conditions';
+  counts: { checks: number; conditions: number; remediations: number; requirements: number; policies: number };
+  defaults: { requirements: string[]; remediations: string[]; policies: string[] };
+}
+
+export interface AvasSummary {
+  kind: 'avas';
+  os: 'windows' | 'mac' | 'linux';
+  vendors: number;
+  products: number;
+  /** one row per product: vendor, product, category, newest signature version and date */
+  items: AvasProduct[];
+}
+
+export interface OsGroupNode {
+  name: string;
+  groups: OsGroupNode[];
+  os: string[];
+}
+
+export interface OsSummary {
+  kind: 'os';
+  legacy: boolean;
+  osCount: number;
+  groupCount: number;
+  /** the tree (legacy: one synthetic root with every os) */
+  tree: OsGroupNode[];
+  /** the tar member the xml came from */
+  member: string;
+}
+
+export type ComponentSummary = ConditionsSummary | AvasSummary | OsSummary;
+
+export interface ComponentInfo {
+  id: ComponentId;
+  file: string;
+  version: string;
+  size: number;
+  sha256: string;
+  summary: ComponentSummary;
+}
+
+/** One check of the spec and how it ended, for the UI's "every check shown as passed/warned/failed". */
+export interface CheckResult {
+  id: string;
+  label: string;
+  status: 'passed' | 'warned' | 'failed' | 'skipped';
+  code?: string;
+  message?: string;
+}
+
+/** `posture-stage inspect --json` minus `ok` (interfaces.md). */
+export interface Inspection {
+  file: string;
+  size: number;
+  sha256: string;
+  layout: 'reference' | 'unknown';
+  /** manifest <updated>, ISO; null when unknown layout */
+  updated: string | null;
+  /** null in the unknown layout: never claim versions that were not read */
+  versions: Versions | null;
+  components: ComponentInfo[];
+  entries: ZipEntryInfo[];
+  warnings: Warning[];
+  checks: CheckResult[];
+  /** unknown layout: what could be opened anyway (xml roots, nested tar members) */
+  opened?: Array<{ name: string; kind: 'xml' | 'tar.gz' | 'other'; root?: string; members?: string[] }>;
+}
+
+/**
+ * Content of one installed or bundled component, as needed for a content diff.
+ * The node agent stores this next to each installed payload.
+ */
+export interface ComponentContent {
+  id: ComponentId;
+  version: string;
+  sha256: string;
+  /** conditions: names per kind; avas: products; os: "Group/Sub/OS" paths */
+  conditions?: { checks: string[]; conditions: string[]; remediations: string[]; requirements: string[]; policies: string[]; defaultPolicies: string[]; defaultRequirements: string[]; defaultRemediations: string[] };
+  products?: AvasProduct[];
+  os?: string[];
+}
+
+/** What the node holds, for `diffAgainstState`. Missing components are "not installed". */
+export interface NodeContentState {
+  versions: Versions;
+  components: Partial<Record<ComponentId, ComponentContent>>;
+}
+
+export type ChangeKind = 'upgrade' | 'same' | 'downgrade' | 'new';
+
+export interface ComponentChange {
+  id: ComponentId;
+  from: string | null;
+  to: string;
+  change: ChangeKind;
+}
+
+export interface ProductChange {
+  os: 'windows' | 'mac' | 'linux';
+  vendor: string;
+  product: string;
+  from?: string | null;
+  to?: string | null;
+}
+
+/** `posture-stage diff --json` minus `ok` (interfaces.md). */
+export interface BundleDiff {
+  components: ComponentChange[];
+  content: {
+    products: { added: ProductChange[]; removed: ProductChange[]; signatureChanged: ProductChange[] };
+    conditions: { added: string[]; removed: string[] };
+    requirements: { added: string[]; removed: string[] };
+    policies: { added: string[]; removed: string[] };
+    os: { added: string[]; removed: string[] };
+  };
+  downgrade: boolean;
+}
+
+/** Options for the sample writer (`posture-stage sample`). */
+export interface SampleOptions {
+  seed?: number;
+  scale?: number;
+  versions?: Partial<Versions>;
+  updated?: string;
+}

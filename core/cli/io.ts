@@ -1,0 +1,110 @@
+/**
+ * How every command prints: one JSON document on stdout with --json, readable text otherwise,
+ * errors as `{"ok":false,"error":{code,message,…details}}` and exit codes from interfaces.md.
+ */
+import cliProgress from 'cli-progress';
+import { CoreError, exitCodeFor, toCoreError } from '../errors.js';
+
+export interface CommandResult {
+  /** merged into `{"ok":true, …data}` for --json */
+  data: Record<string, unknown>;
+  /** text for humans on stdout */
+  human: string | (() => string);
+  /** overrides the exit code (e.g. push: the worst target) */
+  exitCode?: number;
+  /** overrides `ok` in the JSON (e.g. push with a failed target) */
+  ok?: boolean;
+}
+
+export interface Output {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  stderrIsTTY: boolean;
+}
+
+export const processOutput: Output = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+};
+
+/** Runs one command action and turns its result or error into output and an exit code. */
+export async function runCommand(json: boolean, action: () => Promise<CommandResult>, output: Output = processOutput): Promise<number> {
+  try {
+    const result = await action();
+    const ok = result.ok ?? true;
+    if (json) output.out(JSON.stringify({ ok, ...result.data }) + '\n');
+    else {
+      const text = typeof result.human === 'function' ? result.human() : result.human;
+      output.out(text.endsWith('\n') || text === '' ? text : text + '\n');
+    }
+    return result.exitCode ?? (ok ? 0 : 2);
+  } catch (e) {
+    const error = toCoreError(e);
+    printError(error, json, output);
+    return exitCodeFor(error.code);
+  }
+}
+
+export function errorDocument(error: CoreError): Record<string, unknown> {
+  return { ok: false, error: { code: error.code, message: error.message, ...error.details } };
+}
+
+export function printError(error: CoreError, json: boolean, output: Output = processOutput): void {
+  if (json) {
+    output.out(JSON.stringify(errorDocument(error)) + '\n');
+    return;
+  }
+  const lines = [`error ${error.code}: ${error.message}`];
+  for (const [key, value] of Object.entries(error.details)) {
+    lines.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  output.err(lines.join('\n') + '\n');
+}
+
+export interface ProgressHandle {
+  update(done: number, total?: number): void;
+  stop(): void;
+}
+
+const NO_PROGRESS: ProgressHandle = { update() {}, stop() {} };
+
+/**
+ * A progress bar on stderr (bytes, rate, ETA). Shown on a terminal, or anywhere when
+ * POSTURE_STAGE_PROGRESS=1; never on stdout, so --json output stays one document.
+ */
+export function progressBar(label: string, total: number, output: Output = processOutput): ProgressHandle {
+  const forced = process.env.POSTURE_STAGE_PROGRESS === '1';
+  if (!forced && (!output.stderrIsTTY || process.env.POSTURE_STAGE_PROGRESS === '0')) return NO_PROGRESS;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} [{bar}] {percentage}% | {doneMB}/{totalMB} MB | {rate} MB/s | ETA {eta_formatted}`,
+      noTTYOutput: forced,
+      notTTYSchedule: 500,
+      hideCursor: false,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  const mb = (n: number) => (n / 1048576).toFixed(1);
+  let current = 0;
+  bar.start(Math.max(total, 1), 0, { doneMB: mb(0), totalMB: mb(total), rate: '0.0' });
+  return {
+    update(done, newTotal) {
+      current = done;
+      if (newTotal !== undefined) bar.setTotal(Math.max(newTotal, 1));
+      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+      bar.update(done, { doneMB: mb(done), totalMB: mb(newTotal ?? total), rate: mb(done / seconds) });
+    },
+    stop() {
+      bar.update(current);
+      bar.stop();
+    },
+  };
+}
+
+export function usageError(message: string): CoreError {
+  return new CoreError('USAGE', message);
+}
