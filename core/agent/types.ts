@@ -1,0 +1,61 @@
+/**
+ * The node agent's answers (interfaces.md "Node agent HTTPS API"); field names are fixed there.
+ * Type-only module: the renderer and the transfer code import these types.
+ */
+import type { ComponentId, Versions, NodeContentState } from '../bundle/types.js';
+
+/** `GET /api/v1/status` minus `ok`, and `agent status --json`. */
+export interface NodeStatus {
+  versions: Versions;
+  /** "YYYY/MM/DD HH:MM:SS" or null ("No Update since Installation") */
+  lastSuccessfulUpdate: string | null;
+  /** ISE's words, e.g. "Last update attempt at 2025/03/13 14:24:50 was successful" */
+  lastUpdateStatus: string;
+  updateMode: 'Offline';
+  defaultPoliciesCreated: boolean;
+  updating: boolean;
+  /** our additions */
+  name?: string;
+  defaultPolicies?: string[];
+}
+
+export interface AppliedComponent {
+  component: ComponentId;
+  from: string;
+  to: string;
+}
+
+export interface SkippedComponent {
+  component: ComponentId;
+  version: string;
+  reason: 'same-version' | 'dry-run';
+}
+
+/** `PUT /api/v1/bundle` and `agent apply --json` minus `ok`. */
+export interface ApplyResult {
+  sha256: string;
+  applied: AppliedComponent[];
+  skipped: SkippedComponent[];
+  status: NodeStatus;
+  dryRun?: boolean;
+  /** default policies/requirements/remediations created by this apply (first successful apply only) */
+  createdDefaults?: string[];
+}
+
+export interface HistoryEntry {
+  at: string;
+  sha256: string;
+  mode: 'apply' | 'dry-run' | 'rollback';
+  applied: AppliedComponent[];
+  skipped?: SkippedComponent[];
+  result: 'success' | 'refused' | 'failed';
+  error?: { code: string; message: string };
+  /** token name or SSH user */
+  who: string;
+}
+
+/** `GET /api/v1/content` (our addition): what `diff` against a node compares with. */
+export interface NodeContentAnswer {
+  status: NodeStatus;
+  state: NodeContentState;
+}
