@@ -34,17 +34,17 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/**/*.ts'],
+    files: ['renderer/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: nodeBuiltins, message: 'renderer/ never imports node modules (STYLE.md layering).' },
             { group: ['electron', 'electron/*'], message: 'renderer/ talks to the shell only through window.api.' },
-            { group: ['**/electron/**', '!**/electron/contract*'], allowTypeImports: false, message: 'renderer/ only imports types from electron/contract.ts.' },
-            { group: ['**/core/**', '!**/core/**/types*', '!**/core/errors*'], message: 'renderer/ only imports core type modules.' },
+            { group: ['**/electron/**'], allowTypeImports: true, message: 'renderer/ only `import type`s from electron/contract.ts.' },
+            { group: ['**/core/**'], allowTypeImports: true, message: "renderer/ only `import type`s from core's type modules." },
           ],
         },
       ],
