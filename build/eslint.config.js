@@ -34,6 +34,13 @@ export default tseslint.config(
     },
   },
   {
+    // The `ui` command hosts the app's handlers over HTTP; those modules never import electron.
+    files: ['core/cli/commands/ui.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', 'electron/*'], message: 'core/ never imports electron (STYLE.md layering).' }] }],
+    },
+  },
+  {
     files: ['renderer/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {

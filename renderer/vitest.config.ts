@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
 import { fileURLToPath } from 'node:url';
 
-/** Svelte component tests (happy-dom). */
+/** Svelte component tests (happy-dom); svelteTesting() adds browser resolution and cleanup after each test. */
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), svelteTesting()],
   resolve: { conditions: ['browser'] },
   test: {
     name: 'renderer',

@@ -1,0 +1,62 @@
+/**
+ * The Electron main process: lifecycle only. Hardening lives in hardening.ts, the IPC gate in ipc.ts,
+ * behaviour in handlers/ (shared with `posture-stage ui`).
+ */
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { METHODS } from '../contract.js';
+import { APP_ORIGIN, createMainWindow, hardenApp, hardenContents, hardenSession, isSafeExternal } from './hardening.js';
+import { registerIpc } from './ipc.js';
+import { registerSchemePrivileges, serveRenderer } from './protocol.js';
+import { createHandlers } from './handlers/index.js';
+import { createContext } from './handlers/context.js';
+import { fileSecretBox, safeStorageBox } from './secrets.js';
+import { dataHome } from './paths.js';
+import { FeedSchedule } from './schedule.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+/** build/dist/electron/main → build/renderer-dist */
+const RENDERER_DIR = here('../../../renderer-dist');
+// CommonJS output (electron/preload/package.json): a sandboxed preload runs as a plain script
+const PRELOAD = here('../preload/index.js');
+
+registerSchemePrivileges(protocol);
+hardenApp(app);
+if (!app.requestSingleInstanceLock()) app.quit();
+
+async function openExternal(url: string): Promise<void> {
+  if (isSafeExternal(url)) await shell.openExternal(url);
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  hardenSession(session.defaultSession);
+  serveRenderer(protocol, RENDERER_DIR);
+  const home = dataHome();
+  const ctx = createContext({
+    home,
+    shell: 'electron',
+    secrets: safeStorageBox(safeStorage) ?? fileSecretBox(home),
+    chooseDirectory: async () => {
+      const r = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'] });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+  });
+  const schedule = new FeedSchedule(ctx);
+  const unregister = registerIpc(ipcMain, createHandlers(ctx, { onSettingsSaved: () => schedule.restart() }));
+  schedule.restart();
+  app.on('window-all-closed', () => {
+    unregister();
+    schedule.stop();
+    void ctx.dispose().finally(() => app.quit());
+  });
+  const win = createMainWindow(BrowserWindow, PRELOAD, METHODS);
+  hardenContents(win.webContents, openExternal);
+  win.once('ready-to-show', () => win.show());
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  app.exit(1);
+});

@@ -1,0 +1,57 @@
+/** The per-target diff: versions drawn with their change, downgrades flagged, content changes listed. */
+import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/svelte';
+import type { BundleDiff } from '../../../core/bundle/types';
+import DiffView from './DiffView.svelte';
+
+const base = (over: Partial<BundleDiff> = {}): BundleDiff => ({
+  components: [
+    { id: 'conditions', from: '280052.0.0.0', to: '300418.0.0.0', change: 'upgrade' },
+    { id: 'avas-windows', from: '297.0.0.0', to: '297.0.0.0', change: 'same' },
+  ],
+  content: {
+    products: {
+      added: [{ os: 'windows', vendor: 'Sophos Limited', product: 'Sophos Endpoint', to: '2025.3.1' }],
+      removed: [{ os: 'mac', vendor: 'Old Vendor', product: 'Old AV' }],
+      signatureChanged: [{ os: 'windows', vendor: 'Microsoft Corporation', product: 'Microsoft Defender Antivirus', from: '1.409.1.0', to: '1.425.112.0' }],
+    },
+    conditions: { added: ['pc_Win11_KB5034441'], removed: [] },
+    requirements: { added: [], removed: ['Old_Requirement'] },
+    policies: { added: [], removed: [] },
+    os: { added: ['Windows All/Windows 11 (All)/Windows 11 Enterprise'], removed: [] },
+  },
+  downgrade: false,
+  ...over,
+});
+
+describe('DiffView', () => {
+  it('draws current → new per component with the kind of change', () => {
+    render(DiffView, { diff: base() });
+    const svg = screen.getByTestId('version-diff');
+    expect(svg.textContent).toContain('280052.0.0.0');
+    expect(svg.textContent).toContain('300418.0.0.0');
+    expect(svg.textContent).toContain('upgrade');
+    expect(svg.textContent).toContain('no change');
+    expect(svg.querySelectorAll('g.upgrade')).toHaveLength(1);
+    expect(screen.queryByTestId('downgrade-warning')).toBeNull();
+  });
+
+  it('lists added/removed products and signature changes, conditions and OS entries', () => {
+    render(DiffView, { diff: base() });
+    const text = screen.getByTestId('diff').textContent ?? '';
+    expect(text).toContain('+1 added');
+    expect(text).toContain('Sophos Endpoint');
+    expect(text).toContain('Old AV');
+    expect(text).toContain('1.409.1.0 → 1.425.112.0');
+    expect(text).toContain('pc_Win11_KB5034441');
+    expect(text).toContain('Old_Requirement');
+    expect(text).toContain('Windows 11 Enterprise');
+  });
+
+  it('flags a downgrade in words and in the drawing', () => {
+    render(DiffView, { diff: base({ downgrade: true, components: [{ id: 'conditions', from: '300418.0.0.0', to: '280052.0.0.0', change: 'downgrade' }] }) });
+    expect(screen.getByTestId('downgrade-warning').textContent).toContain('DOWNGRADE_REFUSED');
+    expect(screen.getByTestId('version-diff').querySelectorAll('g.downgrade')).toHaveLength(1);
+    expect(screen.getByTestId('version-diff').textContent).toContain('DOWNGRADE');
+  });
+});

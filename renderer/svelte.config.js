@@ -1,0 +1,4 @@
+/** Svelte options for the renderer (vite-plugin-svelte and svelte-check read this file). */
+export default {
+  compilerOptions: { runes: true },
+};
