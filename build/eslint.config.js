@@ -37,7 +37,7 @@ export default tseslint.config(
     // The `ui` command hosts the app's handlers over HTTP; those modules never import electron.
     files: ['core/cli/commands/ui.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', 'electron/*'], message: 'core/ never imports electron (STYLE.md layering).' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'core/ never imports electron (STYLE.md layering).' }] }],
     },
   },
   {
