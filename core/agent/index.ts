@@ -1,13 +1,15 @@
 /**
- * The node agent's public API (owned by the agent module; signatures used by the CLI, transfer and the app).
+ * The node agent's public API, shared by the CLI (`posture-stage agent …`), the transfer code and the
+ * desktop app's local lab node. Store layout: ./paths.ts; contract: ../shared/spec/interfaces.md.
  */
-import type { NodeContentState } from '../bundle/types.js';
-import { CoreError } from '../errors.js';
-
 export * from './types.js';
-
-/** What a store holds, for `diff --store DIR` and `GET /api/v1/content` (to be implemented). */
-export async function readNodeContent(store: string): Promise<NodeContentState> {
-  void store;
-  throw new CoreError('INTERNAL', 'readNodeContent: not implemented yet');
-}
+export { initStore, readNodeContent, verifyStore, readToken, certFingerprint } from './store.js';
+export type { StoreState, InstalledComponent, InstalledPolicy } from './store.js';
+export { applyBundle, defaultWho, type ApplyOptions } from './apply.js';
+export { readStatus, formatUpdateInformation } from './status.js';
+export { readHistory } from './history.js';
+export { rollback } from './rollback.js';
+export { listPolicies, deletePolicy } from './policies.js';
+export { verifyInboxFile } from './inbox.js';
+export { startAgentServer, httpStatusFor, type AgentServer, type AgentServerOptions } from './server.js';
+export { readLogTail } from './log.js';

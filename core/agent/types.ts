@@ -45,17 +45,42 @@ export interface ApplyResult {
 export interface HistoryEntry {
   at: string;
   sha256: string;
-  mode: 'apply' | 'dry-run' | 'rollback';
+  /** 'policy-delete' is our addition (`agent policies delete`) */
+  mode: 'apply' | 'dry-run' | 'rollback' | 'policy-delete';
   applied: AppliedComponent[];
   skipped?: SkippedComponent[];
   result: 'success' | 'refused' | 'failed';
   error?: { code: string; message: string };
   /** token name or SSH user */
   who: string;
+  /** our additions: bundle file name, default policies created, policy deleted */
+  file?: string;
+  createdDefaults?: string[];
+  policy?: string;
 }
 
 /** `GET /api/v1/content` (our addition): what `diff` against a node compares with. */
 export interface NodeContentAnswer {
   status: NodeStatus;
   state: NodeContentState;
+}
+
+/** A default policy, requirement or remediation installed on the node (`GET /api/v1/policies`, our addition). */
+export interface NodePolicy {
+  name: string;
+  kind: 'policy' | 'requirement' | 'remediation';
+  createdAt: string;
+}
+
+/** `agent verify --json` minus `ok` (our addition, used by the SFTP pusher). */
+export interface InboxVerification {
+  file: string;
+  size: number;
+  sha256: string;
+}
+
+/** `rollback` answer minus `ok`. */
+export interface RollbackResult {
+  restored: { versions: NodeStatus['versions'] };
+  status: NodeStatus;
 }

@@ -1,0 +1,214 @@
+/**
+ * Apply a bundle to a node store (interfaces.md "Apply semantics"; seed: ISE's offline update).
+ * The bundle is re-checked here whatever the sender did; per component newer → applied, same →
+ * skipped, older → the whole apply refused (DOWNGRADE_REFUSED) unless allowDowngrade. Default
+ * policies/requirements/remediations are created at the first successful apply only.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { checkBundle, compareVersions, requireReferenceLayout, type CheckedBundle, type Progress } from '../bundle/index.js';
+import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
+import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
+import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
+import { newId, storePaths, STORE_FORMAT } from './paths.js';
+import { cleanLeftovers, readCurrent, sha256File, VERSION_KEY, type InstalledComponent, type InstalledPolicy, type StoreState } from './store.js';
+import { commitState, pruneStates, type ComponentSource } from './commit.js';
+import { withApplyLock } from './lock.js';
+import { appendHistory } from './history.js';
+import { iseTime, writeLog, DOWNLOAD_MANAGER, UPDATE_MANAGER, type LogLine } from './log.js';
+import { statusFor } from './status.js';
+
+export interface ApplyOptions {
+  dryRun?: boolean;
+  allowDowngrade?: boolean;
+  /** token name or SSH user, for history and the log's `-::who::-` */
+  who?: string;
+  /** log4j thread name (the API passes admin-http-poolN) */
+  thread?: string;
+  /** check progress (the CLI's progress bar) */
+  onProgress?: (p: Progress) => void;
+}
+
+/** The SSH user when run over SSH (the SFTP path), else the OS user. */
+export function defaultWho(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SSH_CONNECTION) {
+    const user = env.USER ?? env.LOGNAME;
+    if (user) return user;
+  }
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? 'unknown';
+  }
+}
+
+const INBOX_NAME = /^(?!\.\.?$)[^/\\\0]{1,255}$/;
+
+/** A path, or a bare name looked up in the store's inbox/ (the SFTP arrival folder). */
+export async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
+  const candidates = isAbsolute(fileOrName) || fileOrName.includes('/') ? [resolve(fileOrName)] : [join(storePaths(store).inbox, fileOrName), resolve(fileOrName)];
+  if (!isAbsolute(fileOrName) && !fileOrName.includes('/') && !INBOX_NAME.test(fileOrName)) {
+    throw new CoreError('USAGE', `"${fileOrName}" is not a valid file name in the inbox.`, { file: fileOrName });
+  }
+  for (const c of candidates) {
+    const st = await stat(c).catch(() => null);
+    if (st?.isFile()) return c;
+  }
+  throw new CoreError('NOT_FOUND', `Bundle ${fileOrName} was not found (looked in ${candidates.join(' and ')}). Upload it to the store's inbox/ or give its full path.`, { file: fileOrName });
+}
+
+interface Plan {
+  checked: CheckedBundle;
+  state: StoreState;
+  pointerState: string;
+  applied: AppliedComponent[];
+  skipped: SkippedComponent[];
+  createdDefaults: InstalledPolicy[];
+}
+
+async function plan(store: string, file: string, opts: ApplyOptions): Promise<Plan> {
+  // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only
+  const checked = await checkBundle(file, { requireReference: true, fileName: basename(file), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  requireReferenceLayout(checked);
+  const { state, pointer } = await readCurrent(store);
+  const applied: AppliedComponent[] = [];
+  const skipped: SkippedComponent[] = [];
+  const downgrades: Array<{ component: ComponentId; installed: string; bundle: string }> = [];
+  for (const id of COMPONENT_IDS) {
+    const comp = checked.inspection.components.find((c) => c.id === id);
+    if (!comp) throw new CoreError('COMPONENT_MISSING', `The bundle has no ${id} component.`, { component: id });
+    const installed = state.components[id]?.version ?? state.versions[VERSION_KEY[id]];
+    const cmp = compareVersions(comp.version, installed);
+    if (cmp > 0) applied.push({ component: id, from: installed, to: comp.version });
+    else if (cmp === 0) skipped.push({ component: id, version: comp.version, reason: 'same-version' });
+    else {
+      downgrades.push({ component: id, installed, bundle: comp.version });
+      applied.push({ component: id, from: installed, to: comp.version });
+    }
+  }
+  if (downgrades.length > 0 && !opts.allowDowngrade) {
+    const list = downgrades.map((d) => `${d.component} ${d.installed} → ${d.bundle}`).join(', ');
+    throw new CoreError('DOWNGRADE_REFUSED', `The bundle is older than what the node holds (${list}); nothing was applied. Use a newer bundle, or pass --allow-downgrade if you really mean to go back.`, { components: downgrades });
+  }
+  const createdDefaults: InstalledPolicy[] = [];
+  const conditions = checked.contents.get('conditions')?.conditions;
+  if (!state.defaultPoliciesCreated && applied.some((a) => a.component === 'conditions') && conditions) {
+    const createdAt = new Date().toISOString();
+    for (const name of conditions.defaultPolicies) createdDefaults.push({ name, kind: 'policy', createdAt });
+    for (const name of conditions.defaultRequirements) createdDefaults.push({ name, kind: 'requirement', createdAt });
+    for (const name of conditions.defaultRemediations) createdDefaults.push({ name, kind: 'remediation', createdAt });
+  }
+  return { checked, state, pointerState: pointer.state, applied, skipped, createdDefaults };
+}
+
+function payloadName(id: ComponentId, file: string): string {
+  const name = basename(file);
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name) && name !== 'state.json' && !name.endsWith('.content.json') ? name : `${id}.payload`;
+}
+
+/**
+ * Installed payloads of skipped (same-version) components that no longer match their recorded checksum
+ * (disk damage, tampering): they are re-written from the verified bundle instead of carried over.
+ */
+async function damagedSkipped(store: string, p: Plan): Promise<ComponentId[]> {
+  const damaged: ComponentId[] = [];
+  for (const s of p.skipped) {
+    const installed = p.state.components[s.component];
+    if (!installed) continue;
+    const actual = await sha256File(join(storePaths(store).state(p.state.id), installed.file)).catch(() => null);
+    if (actual !== installed.sha256) damaged.push(s.component);
+  }
+  return damaged;
+}
+
+async function commit(store: string, p: Plan, at: Date, repair: ComponentId[], onFile: (id: ComponentId, path: string) => void): Promise<StoreState> {
+  const { checked, state } = p;
+  const components: Partial<Record<ComponentId, InstalledComponent>> = {};
+  const sources = new Map<ComponentId, ComponentSource>();
+  const versions: Versions = { ...state.versions };
+  const appliedIds = new Set(p.applied.map((a) => a.component));
+  const fromBundle = new Set([...appliedIds, ...repair]);
+  for (const id of COMPONENT_IDS) {
+    if (fromBundle.has(id)) {
+      const comp = checked.inspection.components.find((c) => c.id === id)!;
+      const content = checked.contents.get(id);
+      if (!content) throw new CoreError('INTERNAL', `The checked bundle carries no content model for ${id}.`);
+      const bytes = await checked.bundle.read(comp.file);
+      components[id] = { id, file: payloadName(id, comp.file), version: comp.version, sha256: comp.sha256, size: comp.size };
+      sources.set(id, { kind: 'bytes', bytes, content });
+      versions[VERSION_KEY[id]] = comp.version;
+    } else if (state.components[id]) {
+      components[id] = state.components[id];
+      sources.set(id, { kind: 'state', stateId: state.id });
+    }
+  }
+  const next: StoreState = {
+    format: STORE_FORMAT,
+    id: newId(),
+    createdAt: at.toISOString(),
+    lastSuccessfulUpdate: iseTime(at),
+    lastUpdateStatus: `Last update attempt at ${iseTime(at)} was successful`,
+    updateMode: 'Offline',
+    versions,
+    components,
+    defaultPoliciesCreated: state.defaultPoliciesCreated || p.createdDefaults.length > 0 || appliedIds.has('conditions'),
+    defaultPolicies: [...state.defaultPolicies, ...p.createdDefaults],
+    bundleSha256: checked.bundle.sha256,
+    origin: 'apply',
+  };
+  await commitState(store, next, sources, state.id, onFile);
+  await pruneStates(store, [next.id, state.id]);
+  return next;
+}
+
+function isRefusal(code: string): boolean {
+  return (BUNDLE_CODES as readonly string[]).includes(code) || (NODE_CODES as readonly string[]).includes(code);
+}
+
+/** Applies (or with dryRun, only plans) a bundle; throws the refusal as a CoreError, leaving the state untouched. */
+export async function applyBundle(storeDir: string, fileOrName: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const store = resolve(storeDir);
+  const who = opts.who ?? defaultWho();
+  const thread = opts.thread ?? 'agent-cli';
+  const file = await resolveBundleFile(store, fileOrName);
+  if (opts.dryRun) {
+    // dry run: every check, nothing written — no lock file, no history, no log line
+    await readCurrent(store);
+    const p = await plan(store, file, opts);
+    const createdDefaults = p.createdDefaults.map((d) => d.name);
+    return { sha256: p.checked.bundle.sha256, applied: p.applied, skipped: p.skipped, status: await statusFor(store, p.state, (await readCurrent(store)).info.name), dryRun: true, createdDefaults };
+  }
+  const line = (level: LogLine['level'], message: string, logger = DOWNLOAD_MANAGER): LogLine => ({ level, thread, who, message, logger });
+  return withApplyLock(store, `apply ${basename(file)}`, async () => {
+    await cleanLeftovers(store);
+    const at = new Date();
+    await writeLog(store, [line('INFO', 'Starting opswat download'), line('INFO', `Offline posture update from file ${basename(file)}`, UPDATE_MANAGER)]);
+    let p: Plan | null = null;
+    try {
+      p = await plan(store, file, opts);
+      const uris: LogLine[] = [];
+      const repair = await damagedSkipped(store, p);
+      const next = p.applied.length > 0 || repair.length > 0 ? await commit(store, p, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`))) : p.state;
+      const info = [
+        ...repair.map((id) => line('WARN', `Installed ${id} payload did not match its recorded SHA-256; re-installed it from the verified bundle`, UPDATE_MANAGER)),
+        ...uris,
+        ...p.applied.map((a) => line('INFO', `Updated ${a.component} from version ${a.from} to ${a.to}`, UPDATE_MANAGER)),
+        ...p.skipped.map((s) => line('INFO', `Skipped ${s.component}: version ${s.version} is already installed`, UPDATE_MANAGER)),
+        ...(p.createdDefaults.length > 0 ? [line('INFO', `Created default posture policies, requirements and remediations: ${p.createdDefaults.map((d) => d.name).join(', ')}`, UPDATE_MANAGER)] : []),
+        line('INFO', 'Completed opswat download'),
+      ];
+      await writeLog(store, info);
+      const createdDefaults = p.createdDefaults.map((d) => d.name);
+      await appendHistory(store, { at: at.toISOString(), sha256: p.checked.bundle.sha256, mode: 'apply', applied: p.applied, skipped: p.skipped, result: 'success', who, file: basename(file), createdDefaults });
+      const { info: agent } = await readCurrent(store);
+      return { sha256: p.checked.bundle.sha256, applied: p.applied, skipped: p.skipped, status: await statusFor(store, next, agent.name, { updating: false }), createdDefaults };
+    } catch (e) {
+      const err = toCoreError(e);
+      const sha256 = p?.checked.bundle.sha256 ?? (await sha256File(file).catch(() => ''));
+      await writeLog(store, [line('ERROR', `Offline posture update failed: ${err.code}: ${err.message}`), line('ERROR', 'Posture update was not applied; the installed posture content is unchanged')]).catch(() => undefined);
+      await appendHistory(store, { at: at.toISOString(), sha256, mode: 'apply', applied: [], skipped: [], result: isRefusal(err.code) ? 'refused' : 'failed', error: { code: err.code, message: err.message }, who, file: basename(file) }).catch(() => undefined);
+      throw err;
+    }
+  });
+}

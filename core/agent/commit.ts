@@ -1,0 +1,84 @@
+/**
+ * The atomic state switch (interfaces.md "Apply semantics": a crash or kill at any instant leaves either
+ * the old or the new state). A new state is written under states/.tmp-<id>, every file fsynced, the
+ * directory renamed to states/<id> and fsynced, then CURRENT is replaced by rename: that rename is the
+ * commit point. Unchanged payloads are hard-linked from the state they come from (states are immutable).
+ */
+import { copyFile, link, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ComponentContent, ComponentId } from '../bundle/types.js';
+import { CoreError } from '../errors.js';
+import { fsyncDir, storePaths, writeFileAtomic, writeFileSynced } from './paths.js';
+import { readState, type CurrentPointer, type StoreState } from './store.js';
+
+/** Where a component of the new state comes from: new bytes, or an existing state's files. */
+export type ComponentSource =
+  | { kind: 'bytes'; bytes: Uint8Array; content: ComponentContent }
+  | { kind: 'state'; stateId: string };
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch {
+    // file systems without hard links: copy and fsync the copy
+    await copyFile(from, to);
+    const fh = await open(to, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** Writes `next` (whose components must all have a source) and makes it current with `previous` for rollback. */
+export async function commitState(store: string, next: StoreState, sources: Map<ComponentId, ComponentSource>, previous: string | null, onFile?: (id: ComponentId, path: string) => void): Promise<string> {
+  const p = storePaths(store);
+  const tmp = join(p.states, `.tmp-${next.id}`);
+  await mkdir(tmp);
+  try {
+    for (const [id, installed] of Object.entries(next.components) as Array<[ComponentId, StoreState['components'][ComponentId]]>) {
+      if (!installed) continue;
+      const source = sources.get(id);
+      if (!source) throw new CoreError('INTERNAL', `No source for component ${id} while writing the new state.`);
+      if (source.kind === 'bytes') {
+        const sha = createHash('sha256').update(source.bytes).digest('hex');
+        if (sha !== installed.sha256 || source.bytes.byteLength !== installed.size) {
+          throw new CoreError('CHECKSUM_MISMATCH', `The payload of ${id} read back from the bundle does not match its manifest checksum; nothing was changed. Download the bundle again.`, { component: id });
+        }
+        await writeFileSynced(join(tmp, installed.file), source.bytes);
+        await writeFileSynced(join(tmp, `${id}.content.json`), JSON.stringify(source.content));
+      } else {
+        const from = p.state(source.stateId);
+        const old = await readState(store, source.stateId);
+        const oldFile = old.components[id]?.file;
+        if (!oldFile) throw new CoreError('INTERNAL', `State ${source.stateId} has no ${id} to carry over.`);
+        await linkOrCopy(join(from, oldFile), join(tmp, installed.file));
+        await linkOrCopy(join(from, `${id}.content.json`), join(tmp, `${id}.content.json`));
+      }
+    }
+    await writeFileSynced(join(tmp, 'state.json'), JSON.stringify(next, null, 2));
+    await fsyncDir(tmp);
+    await rename(tmp, p.state(next.id));
+    await fsyncDir(p.states);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  for (const [id, installed] of Object.entries(next.components) as Array<[ComponentId, StoreState['components'][ComponentId]]>) {
+    if (installed && sources.get(id)?.kind === 'bytes') onFile?.(id, join(p.state(next.id), installed.file));
+  }
+  // the commit point
+  await writeFileAtomic(p.current, JSON.stringify({ state: next.id, previous } satisfies CurrentPointer));
+  return next.id;
+}
+
+/** Removes states no longer named by CURRENT (after a commit; failures here never undo the commit). */
+export async function pruneStates(store: string, keep: Array<string | null>): Promise<void> {
+  const p = storePaths(store);
+  const keepSet = new Set(keep.filter((x): x is string => Boolean(x)));
+  for (const name of await readdir(p.states)) {
+    if (!keepSet.has(name) && !name.startsWith('.tmp-')) await rm(join(p.states, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}

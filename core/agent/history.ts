@@ -1,0 +1,48 @@
+/**
+ * History of every apply attempt, rollback and policy change (`GET /api/v1/history`), one JSON line
+ * each in history.jsonl. Appends only; a line torn by a crash is skipped when reading.
+ */
+import { open, readFile } from 'node:fs/promises';
+import type { HistoryEntry } from './types.js';
+import { storePaths } from './paths.js';
+import { iseTime } from './log.js';
+
+/** Appends one entry and fsyncs it, so an answered request is on disk. */
+export async function appendHistory(store: string, entry: HistoryEntry): Promise<void> {
+  const fh = await open(storePaths(store).history, 'a', 0o644);
+  try {
+    // a leading newline would be needed only after a torn line; JSON.parse skips empty lines anyway
+    await fh.appendFile(JSON.stringify(entry) + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Every entry, newest first. */
+export async function readHistory(store: string): Promise<HistoryEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(storePaths(store).history, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: HistoryEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as HistoryEntry);
+    } catch {
+      // torn by a crash mid-append: the attempt it recorded never answered
+    }
+  }
+  return out.reverse();
+}
+
+/** ISE's "Last update status since ISE was started" text for one attempt. */
+export function statusText(entry: Pick<HistoryEntry, 'at' | 'result' | 'error'>): string {
+  const at = iseTime(new Date(entry.at));
+  if (entry.result === 'success') return `Last update attempt at ${at} was successful`;
+  return `Last update attempt at ${at} failed${entry.error ? `: ${entry.error.code} (${entry.error.message})` : ''}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * The store's inbox/: SFTP arrivals and HTTPS uploads. Uploads are streamed to disk with a size cap
+ * and SHA-256 computed on the fly (interfaces.md `PUT /api/v1/bundle`: never wholly in memory); a
+ * mismatch with the sender's X-Content-SHA256 removes the file.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CoreError } from '../errors.js';
+import type { InboxVerification } from './types.js';
+import { newId, storePaths } from './paths.js';
+import { readAgentInfo, sha256File } from './store.js';
+
+const NAME = /^(?!\.\.?$)[A-Za-z0-9._+-][A-Za-z0-9._+ -]{0,254}$/;
+
+/** Default upload cap: the bundle-format total limit is 4 GiB uncompressed; a zip is smaller. */
+export const DEFAULT_MAX_UPLOAD = 2 * 1024 ** 3;
+
+/** The path of `name` inside inbox/, refusing anything that is not a plain file name. */
+export function inboxPath(store: string, name: string): string {
+  if (!NAME.test(name)) throw new CoreError('USAGE', `"${name}" is not a plain file name in the store's inbox (no slashes, no "..").`, { file: name });
+  return join(storePaths(resolve(store)).inbox, name);
+}
+
+/** `agent verify`: size and SHA-256 of a file in inbox/, so the SFTP pusher need not download it again. */
+export async function verifyInboxFile(store: string, name: string): Promise<InboxVerification> {
+  await readAgentInfo(resolve(store));
+  const file = inboxPath(store, name);
+  const st = await stat(file).catch(() => null);
+  if (!st?.isFile()) throw new CoreError('NOT_FOUND', `No file ${name} in the store's inbox. Upload it first.`, { file: name });
+  return { file: name, size: st.size, sha256: await sha256File(file) };
+}
+
+export interface ReceiveOptions {
+  maxBytes?: number;
+  /** the sender's X-Content-SHA256 (lowercase hex) */
+  expectedSha256: string;
+  /** final name in inbox/; default `<sha256>.zip` */
+  name?: string;
+}
+
+/** Streams `body` into inbox/ under a temp name, checking size and hash, then renames it into place. */
+export async function receiveUpload(store: string, body: Readable, opts: ReceiveOptions): Promise<InboxVerification & { path: string }> {
+  const max = opts.maxBytes ?? DEFAULT_MAX_UPLOAD;
+  const tmp = join(storePaths(store).inbox, `.agent-upload-${newId()}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > max) {
+        cb(new CoreError('TOO_LARGE', `The upload is larger than this node accepts (${max} bytes). Check that you are sending posture-offline.zip.`, { maxBytes: max }));
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    const sha256 = hash.digest('hex');
+    if (sha256 !== opts.expectedSha256.toLowerCase()) {
+      throw new CoreError('REMOTE_CHECKSUM_MISMATCH', 'The bundle received by the node does not match the SHA-256 the sender announced (X-Content-SHA256); it was discarded. Send it again; if this repeats, check the network path for a proxy that alters uploads.', { expected: opts.expectedSha256.toLowerCase(), received: sha256, size });
+    }
+    const name = opts.name ?? `${sha256}.zip`;
+    const path = inboxPath(store, name);
+    await rename(tmp, path);
+    return { file: name, size, sha256, path };
+  } catch (e) {
+    await rm(tmp, { force: true });
+    if (e instanceof CoreError) throw e;
+    throw new CoreError('TRANSFER_INTERRUPTED', `The upload stopped before it was complete (${(e as Error).message}); nothing was kept. Send it again.`, { received: size });
+  }
+}

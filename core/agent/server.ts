@@ -1,0 +1,189 @@
+/**
+ * The node agent's HTTPS API (interfaces.md "Node agent HTTPS API"; paths and status codes fixed there).
+ * TLS from the store; bearer token compared in constant time; uploads streamed into inbox/; every
+ * request logged without the token; errors as `{"ok":false,"error":{code,message,…}}`.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { resolve } from 'node:path';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { CoreError, toCoreError, BUNDLE_CODES, type ErrorCode } from '../errors.js';
+import { cleanLeftovers, certFingerprint, readCurrent, readNodeContent, readToken } from './store.js';
+import { storePaths } from './paths.js';
+import { acquireApplyLock, isApplyRunning } from './lock.js';
+import { applyBundle } from './apply.js';
+import { rollback } from './rollback.js';
+import { readStatus } from './status.js';
+import { readHistory } from './history.js';
+import { readLogTail } from './log.js';
+import { listPolicies, deletePolicy } from './policies.js';
+import { inboxPath, receiveUpload, DEFAULT_MAX_UPLOAD } from './inbox.js';
+
+export interface AgentServerOptions {
+  store: string;
+  /** default 127.0.0.1 (the CLI's `agent serve` defaults to 0.0.0.0:8443) */
+  host?: string;
+  /** 0 = a free port */
+  port?: number;
+  maxUploadBytes?: number;
+  /** whole-request limit (upload included), ms */
+  requestTimeoutMs?: number;
+  /** one line per request; default stderr */
+  log?: (line: string) => void;
+}
+
+export interface AgentServer {
+  url: string;
+  port: number;
+  fingerprint: string;
+  token?: string;
+  close(): Promise<void>;
+}
+
+/** The token's name, used as `who` in history and the log (ISE's `-::admin::-`). */
+const TOKEN_NAME = 'admin';
+
+/** HTTP status per error code (interfaces.md: 401, 400, 409, 413, 422). */
+export function httpStatusFor(code: ErrorCode): number {
+  if ((BUNDLE_CODES as readonly string[]).includes(code) || code === 'DOWNGRADE_REFUSED') return 422;
+  switch (code) {
+    case 'UNAUTHORIZED': return 401;
+    case 'USAGE':
+    case 'REMOTE_CHECKSUM_MISMATCH':
+    case 'TRANSFER_INTERRUPTED': return 400;
+    case 'APPLY_BUSY':
+    case 'NOTHING_TO_ROLL_BACK': return 409;
+    case 'TOO_LARGE': return 413;
+    case 'NOT_FOUND': return 404;
+    default: return 500;
+  }
+}
+
+function sendError(reply: FastifyReply, e: unknown): FastifyReply {
+  const err = toCoreError(e);
+  return reply.code(httpStatusFor(err.code)).type('application/json').send({ ok: false, error: { code: err.code, message: err.message, ...err.details } });
+}
+
+const flag = (v: unknown) => v === '1' || v === 'true' || v === true;
+
+/** Starts the agent's HTTPS API on the store's TLS identity. */
+export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
+  const store = resolve(opts.store);
+  const p = storePaths(store);
+  await readCurrent(store);
+  const [key, cert, token] = await Promise.all([readFile(p.key), readFile(p.cert, 'utf8'), readToken(store)]);
+  const tokenDigest = createHash('sha256').update(token).digest();
+  const maxUpload = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD;
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  // leftovers of a killed apply are cleaned at start unless an apply is running right now
+  try {
+    const release = await acquireApplyLock(store, 'agent start');
+    try { await cleanLeftovers(store, { inbox: true }); } finally { await release(); }
+  } catch (e) {
+    if (!CoreError.is(e, 'APPLY_BUSY')) throw e;
+  }
+
+  const app = Fastify({
+    https: { key, cert },
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    requestTimeout: opts.requestTimeoutMs ?? 30 * 60_000,
+    connectionTimeout: 120_000,
+    keepAliveTimeout: 5_000,
+  });
+  let pool = 0;
+  const threadOf = new WeakMap<FastifyRequest, string>();
+  const ipOf = new WeakMap<FastifyRequest, string>();
+  // the bundle body is left unread here and streamed by the route (never buffered)
+  app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_req, _payload, done) => done(null, undefined));
+
+  app.addHook('onRequest', async (req, reply) => {
+    threadOf.set(req, `admin-http-pool${(pool++ % 20) + 1}`);
+    ipOf.set(req, req.ip);
+    if (!req.url.startsWith('/api/')) return;
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const given = createHash('sha256').update(m?.[1] ?? '').digest();
+    if (!m || !timingSafeEqual(given, tokenDigest)) {
+      return sendError(reply, new CoreError('UNAUTHORIZED', 'A valid API token is required: send `Authorization: Bearer <token>` with the token from the node store\'s token file.'));
+    }
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    // the URL carries no secret (the token travels only in the Authorization header, never logged)
+    log(`${new Date().toISOString()} ${ipOf.get(req) ?? '-'} ${threadOf.get(req) ?? '-'} ${req.method} ${req.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`);
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (error instanceof CoreError) return sendError(reply, error);
+    if (error.statusCode && error.statusCode < 500) {
+      const code: ErrorCode = error.statusCode === 413 ? 'TOO_LARGE' : 'USAGE';
+      return reply.code(error.statusCode === 413 ? 413 : 400).send({ ok: false, error: { code, message: `Bad request: ${error.message}` } });
+    }
+    return sendError(reply, error);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, new CoreError('NOT_FOUND', `No such endpoint: ${req.method} ${req.url.split('?')[0]}.`)));
+
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
+  app.get('/api/v1/status', async () => ({ ok: true, ...(await readStatus(store)) }));
+  app.get('/api/v1/content', async () => ({ ok: true, status: await readStatus(store), state: await readNodeContent(store) }));
+  app.get('/api/v1/history', async () => ({ ok: true, updates: await readHistory(store) }));
+  app.get('/api/v1/policies', async () => ({ ok: true, policies: await listPolicies(store) }));
+  app.delete<{ Params: { name: string } }>('/api/v1/policies/:name', async (req) => ({ ok: true, ...(await deletePolicy(store, req.params.name, { who: TOKEN_NAME, thread: threadOf.get(req) })) }));
+  app.post('/api/v1/rollback', async (req) => ({ ok: true, ...(await rollback(store, { who: TOKEN_NAME, thread: threadOf.get(req) })) }));
+  app.get<{ Querystring: { lines?: string } }>('/api/v1/log', async (req, reply) => {
+    const n = req.query.lines === undefined ? 100 : Number(req.query.lines);
+    if (!Number.isInteger(n) || n < 0) throw new CoreError('USAGE', '`lines` must be a non-negative integer.');
+    return reply.type('text/plain; charset=utf-8').send(await readLogTail(store, n));
+  });
+  app.post<{ Body: { file?: unknown; dryRun?: unknown; allowDowngrade?: unknown } }>('/api/v1/apply', async (req) => {
+    const body = req.body ?? {};
+    if (typeof body.file !== 'string') throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
+    const path = inboxPath(store, body.file);
+    return { ok: true, ...(await applyBundle(store, path, { dryRun: flag(body.dryRun), allowDowngrade: flag(body.allowDowngrade), who: TOKEN_NAME, thread: threadOf.get(req) })) };
+  });
+
+  /** Streams the body to inbox/ (size cap, SHA-256 on the fly); answers 413/400 without keeping anything. */
+  async function upload(req: FastifyRequest, reply: FastifyReply, name?: string) {
+    if (name) inboxPath(store, name);
+    const expected = String(req.headers['x-content-sha256'] ?? '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(expected)) throw new CoreError('USAGE', 'The X-Content-SHA256 header (64 hex digits of the bundle\'s SHA-256) is required.');
+    const length = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(length) && length > maxUpload) throw new CoreError('TOO_LARGE', `The upload (${length} bytes) is larger than this node accepts (${maxUpload} bytes).`, { maxBytes: maxUpload, size: length });
+    // a PassThrough so a refusal mid-stream does not destroy the socket before the answer is sent
+    const body = new PassThrough();
+    // pipe() does not pass on a client that went away; without this the upload would wait forever
+    const onClose = () => { if (!req.raw.complete) body.destroy(new Error('the client closed the connection mid-upload')); };
+    req.raw.on('close', onClose);
+    req.raw.on('error', onClose);
+    req.raw.pipe(body);
+    try {
+      return await receiveUpload(store, body, { expectedSha256: expected, maxBytes: maxUpload, ...(name ? { name } : {}) });
+    } catch (e) {
+      req.raw.unpipe(body);
+      reply.header('connection', 'close');
+      throw e;
+    }
+  }
+
+  app.put<{ Querystring: { dryRun?: string; allowDowngrade?: string } }>('/api/v1/bundle', async (req, reply) => {
+    if (await isApplyRunning(store)) throw new CoreError('APPLY_BUSY', 'Another apply is running on this node. Wait for it to finish, then try again.');
+    const got = await upload(req, reply, `.agent-upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.zip`);
+    try {
+      return { ok: true, ...(await applyBundle(store, got.path, { dryRun: flag(req.query.dryRun), allowDowngrade: flag(req.query.allowDowngrade), who: TOKEN_NAME, thread: threadOf.get(req) })) };
+    } finally {
+      await rm(got.path, { force: true });
+    }
+  });
+  // our addition: upload only (the HTTPS twin of an SFTP upload), then POST /api/v1/apply
+  app.put<{ Params: { name: string } }>('/api/v1/inbox/:name', async (req, reply) => {
+    const got = await upload(req, reply, req.params.name);
+    return { ok: true, file: got.file, size: got.size, sha256: got.sha256 };
+  });
+
+  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  const host = opts.host ?? '127.0.0.1';
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return { url: `https://${shown}:${port}`, port, fingerprint: certFingerprint(cert), token, close: () => app.close() };
+}
