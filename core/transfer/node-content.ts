@@ -4,19 +4,61 @@
  */
 import type { NodeContentState } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
+import { agentRequest, readTokenFile } from './https-push.js';
+import { nodeDispatcher } from './pinned-tls.js';
+import { openSsh, runAgentJson } from './ssh-session.js';
+import { parseTarget, shellQuote } from './target.js';
 
 export interface NodeTargetOptions {
   tokenFile?: string;
   fingerprint?: string;
   identity?: string;
+  /** name of the env var holding the SSH password */
   passwordEnv?: string;
+  /** the SSH password itself (the CLI fills it from --password-env or a prompt) */
+  password?: string;
+  passphrase?: string;
   hostKey?: string;
+  knownHosts?: string[];
   remoteCommand?: string;
   ca?: string[];
 }
 
-/** To be implemented by the transfer module. */
+/** Resolves the SSH password from `password` or the env var named by `passwordEnv`. */
+export function passwordFrom(opts: NodeTargetOptions): string | undefined {
+  if (opts.password !== undefined) return opts.password;
+  if (!opts.passwordEnv) return undefined;
+  const value = process.env[opts.passwordEnv];
+  if (value === undefined) throw new CoreError('USAGE', `--password-env ${opts.passwordEnv}: that environment variable is not set.`);
+  return value;
+}
+
+function isState(v: unknown): v is NodeContentState {
+  return typeof v === 'object' && v !== null && 'versions' in v && 'components' in v;
+}
+
+/** What the node at `target` holds now. */
 export async function fetchNodeContent(target: string, opts: NodeTargetOptions = {}): Promise<NodeContentState> {
-  void target; void opts;
-  throw new CoreError('INTERNAL', 'fetchNodeContent: not implemented yet');
+  const t = parseTarget(target);
+  if (t.kind === 'https') {
+    const token = await readTokenFile(opts.tokenFile);
+    const dispatcher = await nodeDispatcher(opts);
+    try {
+      const doc = await agentRequest(t, dispatcher, token, '/api/v1/content', { method: 'GET' }, opts);
+      if (!isState(doc.state)) throw new CoreError('INTERNAL', `${t.display} gave no content state.`);
+      return doc.state;
+    } finally {
+      await dispatcher.close().catch(() => undefined);
+    }
+  }
+  const password = passwordFrom(opts);
+  const session = await openSsh(t, { ...opts, ...(password !== undefined ? { password } : {}) });
+  try {
+    const cmd = opts.remoteCommand ?? 'posture-stage';
+    const doc = await runAgentJson(session, `${cmd} agent status --store ${shellQuote(t.store)} --content --json`, t.display);
+    if (!isState(doc.content)) throw new CoreError('INTERNAL', `${t.display}: \`agent status --content\` gave no content.`);
+    return doc.content;
+  } finally {
+    await session.close();
+  }
 }

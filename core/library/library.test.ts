@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBundle } from '../bundle/index.js';
+import { openLibrary, type BundleLibrary } from './index.js';
+
+const run = promisify(execFile);
+let work: string;
+let bundleFile: string;
+let key: string;
+let otherKey: string;
+let lib: BundleLibrary;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ps-lib-'));
+  bundleFile = join(work, 'posture-offline.zip');
+  writeFileSync(bundleFile, await writeBundle({ seed: 11 }));
+  key = join(work, 'admin_ed25519');
+  otherKey = join(work, 'other_ed25519');
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'pw for key', '-C', 'admin@workstation', '-f', key]);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+  lib = openLibrary(join(work, 'home-a'));
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('library', () => {
+  it('adds a checked bundle by SHA-256 with metadata; a refused file never enters', async () => {
+    const entry = await lib.add(bundleFile, { kind: 'file', path: bundleFile });
+    expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(entry.inspection.layout).toBe('reference');
+    expect(entry.inspection.versions?.conditions).toBe('300418.0.0.0');
+    expect((await lib.list()).map((e) => e.sha256)).toEqual([entry.sha256]);
+    expect((await lib.get(entry.sha256.slice(0, 10))).path).toBe(entry.path);
+    const bad = join(work, 'bad.zip');
+    writeFileSync(bad, 'PK\u0003\u0004 truncated');
+    await expect(lib.add(bad, { kind: 'file' })).rejects.toHaveProperty('code');
+    expect(readdirSync(lib.dir).filter((n) => !n.startsWith(entry.sha256))).toEqual([]);
+  });
+
+  it('exports a manifest signed in SSHSIG that `ssh-keygen -Y verify` accepts, and imports it on the far side', async () => {
+    const [entry] = await lib.list();
+    const out = join(work, 'usb');
+    const exp = await lib.export(entry!.sha256, out, { key, passphrase: 'pw for key' });
+    const manifest = JSON.parse(readFileSync(exp.manifest, 'utf8'));
+    expect(manifest.bundle).toMatchObject({ sha256: entry!.sha256, size: entry!.size });
+    expect(manifest.tool.name).toBe('posture-stage');
+    // a third-party tool verifies it (OpenSSH's own implementation)
+    const pub = readFileSync(`${key}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const allowed = join(work, 'allowed_signers');
+    writeFileSync(allowed, `admin@workstation namespaces="posture-stage" ${pub}\n`);
+    const verified = await run('sh', ['-c', `ssh-keygen -Y verify -f '${allowed}' -I admin@workstation -n posture-stage -s '${exp.signature}' < '${exp.manifest}'`]);
+    expect(verified.stdout).toContain('Good "posture-stage" signature for admin@workstation');
+
+    const far = openLibrary(join(work, 'home-b'));
+    const imported = await far.import(out, { trustedKeys: [`${key}.pub`] });
+    expect(imported.sha256).toBe(entry!.sha256);
+    expect(imported.source.kind).toBe('import');
+    expect(imported.source.signer).toBe(exp.signer);
+  });
+
+  it('import refuses an untrusted signer, a changed manifest and a changed bundle; nothing enters', async () => {
+    const [entry] = await lib.list();
+    const out = join(work, 'usb2');
+    const exp = await lib.export(entry!.sha256, out, { key, passphrase: 'pw for key' });
+    const far = openLibrary(join(work, 'home-c'));
+    await expect(far.import(out, { trustedKeys: [`${otherKey}.pub`] })).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    const original = readFileSync(exp.manifest, 'utf8');
+    writeFileSync(exp.manifest, original.replace('"posture-stage-transfer/1"', '"posture-stage-transfer/1" '));
+    await expect(far.import(out, { trustedKeys: [`${key}.pub`] })).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    // OpenSSH agrees the changed manifest no longer verifies
+    const pub = readFileSync(`${key}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const allowed = join(work, 'allowed_signers2');
+    writeFileSync(allowed, `admin@workstation namespaces="posture-stage" ${pub}\n`);
+    await expect(run('sh', ['-c', `ssh-keygen -Y verify -f '${allowed}' -I admin@workstation -n posture-stage -s '${exp.signature}' < '${exp.manifest}'`])).rejects.toBeTruthy();
+    writeFileSync(exp.manifest, original);
+    appendFileSync(exp.bundle, Buffer.from([0]));
+    await expect(far.import(out, { trustedKeys: [`${key}.pub`] })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    await expect(far.import(out, { trustedKeys: [] })).rejects.toMatchObject({ code: 'USAGE' });
+    expect(existsSync(far.dir) ? readdirSync(far.dir).filter((n) => !n.startsWith('.')) : []).toEqual([]);
+  });
+});

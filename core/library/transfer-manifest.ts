@@ -1,0 +1,126 @@
+/**
+ * Crossing zones on removable media (interfaces.md "library export/import"): `export` writes the bundle,
+ * a transfer manifest (hashes, sizes, source URL, TLS fingerprint seen at download, times, checks passed,
+ * tool version) and an SSHSIG detached signature of the manifest made with the admin's Ed25519 key.
+ * `import` verifies signature, then size and SHA-256, then the bundle check, before anything enters.
+ * A third party verifies with: `ssh-keygen -Y verify -f allowed_signers -I <id> -n posture-stage -s M.sig < M`.
+ */
+import { copyFile, mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CoreError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { hashFile, writeFileAtomic, type Library, type LibraryEntry } from './store.js';
+import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from './sshsig.js';
+
+export const MANIFEST_SUFFIX = '.transfer.json';
+export const SIGNATURE_SUFFIX = '.transfer.json.sig';
+
+export interface TransferManifest {
+  format: 'posture-stage-transfer/1';
+  tool: { name: 'posture-stage'; version: string };
+  bundle: { file: string; size: number; sha256: string };
+  source: LibraryEntry['source'];
+  addedAt: string;
+  exportedAt: string;
+  inspection: LibraryEntry['inspection'];
+  signer: { keyType: 'ssh-ed25519'; fingerprint: string };
+}
+
+export interface ExportResult {
+  dir: string;
+  bundle: string;
+  manifest: string;
+  signature: string;
+  signer: string;
+}
+
+/** Writes bundle + manifest + signature into `dir` (each atomically). */
+export async function exportEntry(entry: LibraryEntry, dir: string, key: { file: string; passphrase?: string }): Promise<ExportResult> {
+  let keyText: string;
+  try {
+    keyText = await readFile(key.file, 'utf8');
+  } catch {
+    throw new CoreError('NOT_FOUND', `Cannot read the signing key ${key.file}.`, { file: key.file });
+  }
+  const priv = loadPrivateKey(keyText, key.passphrase);
+  await mkdir(dir, { recursive: true });
+  const file = `posture-offline-${entry.sha256.slice(0, 12)}.zip`;
+  const manifest: TransferManifest = {
+    format: 'posture-stage-transfer/1',
+    tool: { name: 'posture-stage', version: VERSION },
+    bundle: { file, size: entry.size, sha256: entry.sha256 },
+    source: entry.source,
+    addedAt: entry.addedAt,
+    exportedAt: new Date().toISOString(),
+    inspection: entry.inspection,
+    signer: { keyType: 'ssh-ed25519', fingerprint: keyFingerprint(priv.getPublicSSH()) },
+  };
+  const bundlePath = join(dir, file);
+  const tmp = `${bundlePath}.tmp`;
+  await copyFile(entry.path, tmp);
+  await rename(tmp, bundlePath);
+  const text = JSON.stringify(manifest, null, 2) + '\n';
+  const mPath = bundlePath.replace(/\.zip$/, '') + MANIFEST_SUFFIX;
+  await writeFileAtomic(mPath, text);
+  await writeFileAtomic(mPath + '.sig', signSshsig(Buffer.from(text), priv));
+  return { dir, bundle: bundlePath, manifest: mPath, signature: mPath + '.sig', signer: manifest.signer.fingerprint };
+}
+
+/** Finds the single transfer manifest in `dir` (or `dir` is the manifest itself). */
+async function findManifest(dir: string): Promise<string> {
+  if (dir.endsWith(MANIFEST_SUFFIX)) return dir;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    throw new CoreError('NOT_FOUND', `Cannot read ${dir}. Give the folder that \`library export\` wrote.`, { dir });
+  }
+  const found = names.filter((n) => n.endsWith(MANIFEST_SUFFIX));
+  if (found.length !== 1 || !found[0]) {
+    throw new CoreError(found.length === 0 ? 'NOT_FOUND' : 'USAGE', found.length === 0 ? `No *${MANIFEST_SUFFIX} in ${dir}.` : `Several transfer manifests in ${dir}; give the manifest file itself.`, { dir, manifests: found });
+  }
+  return join(dir, found[0]);
+}
+
+/** Verifies signature (against the trusted public keys), size and SHA-256, then adds to `library`. */
+export async function importExport(library: Library, dir: string, trustedKeyFiles: string[]): Promise<LibraryEntry> {
+  if (trustedKeyFiles.length === 0) throw new CoreError('USAGE', 'Give --trusted-key FILE (the exporting admin\'s Ed25519 public key or an allowed_signers file); imports are never taken unsigned.');
+  const trusted = [];
+  for (const f of trustedKeyFiles) {
+    let text: string;
+    try {
+      text = await readFile(f, 'utf8');
+    } catch {
+      throw new CoreError('NOT_FOUND', `Cannot read the trusted key ${f}.`, { file: f });
+    }
+    trusted.push(...loadPublicKeys(text));
+  }
+  if (trusted.length === 0) throw new CoreError('USAGE', 'The trusted key file(s) hold no ssh-ed25519 public key.');
+  const manifestPath = await findManifest(dir);
+  const text = await readFile(manifestPath);
+  let sig: string;
+  try {
+    sig = await readFile(manifestPath + '.sig', 'utf8');
+  } catch {
+    throw new CoreError('SIGNATURE_INVALID', `The signature ${manifestPath}.sig is missing. Do not import this bundle; export it again.`, { manifest: manifestPath });
+  }
+  const signer = verifySshsig(text, sig, trusted);
+  let manifest: TransferManifest;
+  try {
+    manifest = JSON.parse(text.toString('utf8')) as TransferManifest;
+    if (manifest.format !== 'posture-stage-transfer/1' || !/^[0-9a-f]{64}$/.test(manifest.bundle.sha256) || /[\\/]/.test(manifest.bundle.file)) throw new Error('bad');
+  } catch {
+    throw new CoreError('SIGNATURE_INVALID', 'The transfer manifest is signed but not one this version understands.', { manifest: manifestPath });
+  }
+  const bundlePath = join(manifestPath, '..', manifest.bundle.file);
+  let actual: { sha256: string; size: number };
+  try {
+    actual = await hashFile(bundlePath);
+  } catch {
+    throw new CoreError('NOT_FOUND', `The bundle ${manifest.bundle.file} named by the manifest is missing beside it.`, { file: bundlePath });
+  }
+  if (actual.size !== manifest.bundle.size || actual.sha256 !== manifest.bundle.sha256) {
+    throw new CoreError('CHECKSUM_MISMATCH', `${manifest.bundle.file} does not match its signed manifest (size ${actual.size} vs ${manifest.bundle.size}, SHA-256 ${actual.sha256} vs ${manifest.bundle.sha256}). The copy is damaged or was changed; nothing was imported.`, { file: bundlePath, expected: manifest.bundle, actual });
+  }
+  return library.add(bundlePath, { ...manifest.source, kind: 'import', path: bundlePath, signer, ...(manifest.source.kind === 'url' && manifest.source.url ? { url: manifest.source.url } : {}) }, { expectedSha256: manifest.bundle.sha256, name: 'posture-offline.zip' });
+}

@@ -1,0 +1,114 @@
+/**
+ * "Test connection": step-by-step diagnostics for a target, stopping at the first failing step
+ * (dns → tcp → [proxy] → tls|ssh → auth), so the admin reads which step failed and what to do.
+ */
+import { lookup } from 'node:dns/promises';
+import { connect } from 'node:net';
+import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
+import { probeCertificate } from '../feed/trust.js';
+import { sameFingerprint, trustedCas } from '../feed/trust.js';
+import { unreachable } from '../feed/diagnose.js';
+import { agentRequest, readTokenFile } from './https-push.js';
+import { nodeDispatcher } from './pinned-tls.js';
+import { readHostKey, judgeHostKey, hostKeyError } from './host-key.js';
+import { openSsh } from './ssh-session.js';
+import { passwordFrom, type NodeTargetOptions } from './node-content.js';
+import { parseTarget } from './target.js';
+
+export interface DiagnosticStep {
+  step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
+  ok: boolean;
+  message: string;
+  ms?: number;
+}
+
+export interface ConnectionReport {
+  ok: boolean;
+  steps: DiagnosticStep[];
+  failedStep?: DiagnosticStep['step'];
+  error?: ErrorJSON;
+}
+
+function tcpProbe(host: string, port: number, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    const t = setTimeout(() => s.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    s.once('connect', () => { clearTimeout(t); s.destroy(); resolve(); });
+    s.once('error', (e) => { clearTimeout(t); reject(e); });
+  });
+}
+
+/** Runs the steps for `target` with the same options a push would use. */
+export async function testConnection(target: string, opts: NodeTargetOptions = {}): Promise<ConnectionReport> {
+  const steps: DiagnosticStep[] = [];
+  const run = async (step: DiagnosticStep['step'], fn: () => Promise<string>): Promise<void> => {
+    const started = Date.now();
+    try {
+      steps.push({ step, ok: true, message: await fn(), ms: Date.now() - started });
+    } catch (e) {
+      const err = toCoreError(e);
+      steps.push({ step, ok: false, message: err.message, ms: Date.now() - started });
+      throw err;
+    }
+  };
+  try {
+    const t = parseTarget(target);
+    const where = `${t.host}:${t.port}`;
+    await run('dns', async () => {
+      try {
+        const a = await lookup(t.host);
+        return `${t.host} resolves to ${a.address}`;
+      } catch (e) {
+        throw unreachable('dns', `The name ${t.host} could not be resolved (${(e as { code?: string }).code ?? 'error'}). Check the name and DNS (UDP 53).`, { host: t.host });
+      }
+    });
+    await run('tcp', async () => {
+      try {
+        await tcpProbe(t.host, t.port);
+        return `TCP ${where} accepts connections`;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? 'error';
+        throw unreachable('tcp', `Cannot connect to ${where} (${code}). Check that the ${t.kind === 'https' ? 'agent runs (agent serve, port 8443 by default)' : 'SSH server listens (port 22 by default)'} and that a firewall allows it.`, { address: where, cause: code });
+      }
+    });
+    if (t.kind === 'https') {
+      await run('tls', async () => {
+        const cert = await probeCertificate(t.origin, { ca: await trustedCas(opts.ca ?? []) });
+        if (opts.fingerprint) {
+          if (!sameFingerprint(cert.fingerprint, opts.fingerprint)) throw new CoreError('FINGERPRINT_MISMATCH', `The certificate of ${where} has fingerprint ${cert.fingerprint}, not the pinned ${opts.fingerprint}.`, { fingerprint: cert.fingerprint, expected: opts.fingerprint });
+          return `certificate ${cert.fingerprint} matches the pin`;
+        }
+        if (cert.authorizationError) throw new CoreError('TLS_UNTRUSTED', `The certificate "${cert.subject}" issued by "${cert.issuer}" is not trusted (${cert.authorizationError}). Pin it with --fingerprint ${cert.fingerprint} after checking it on the node.`, { subject: cert.subject, issuer: cert.issuer, fingerprint: cert.fingerprint });
+        return `certificate "${cert.subject}" verified`;
+      });
+      await run('auth', async () => {
+        const token = await readTokenFile(opts.tokenFile);
+        const dispatcher = await nodeDispatcher(opts);
+        try {
+          await agentRequest(t, dispatcher, token, '/api/v1/status', { method: 'GET' }, opts);
+        } finally {
+          await dispatcher.close().catch(() => undefined);
+        }
+        return 'the agent accepted the token';
+      });
+    } else {
+      await run('ssh', async () => {
+        const key = await readHostKey(t.host, t.port);
+        const verdict = await judgeHostKey(Buffer.from(key.knownHostsLine.split(' ')[2] ?? '', 'base64'), t.host, t.port, opts);
+        if (verdict.verdict !== 'match') throw hostKeyError(verdict, key.fingerprint, where);
+        return `host key ${key.fingerprint} (${key.keyType}) is trusted`;
+      });
+      await run('auth', async () => {
+        const password = passwordFrom(opts);
+        const s = await openSsh(t, { ...opts, ...(password !== undefined ? { password } : {}) });
+        await s.close();
+        return `logged in as ${t.user} and opened SFTP`;
+      });
+    }
+    return { ok: true, steps };
+  } catch (e) {
+    const err = toCoreError(e);
+    const failed = steps.find((s) => !s.ok);
+    return { ok: false, steps, ...(failed ? { failedStep: failed.step } : {}), error: err.toJSON() };
+  }
+}
