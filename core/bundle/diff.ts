@@ -1,6 +1,11 @@
-import type { CheckedBundle } from './index.js';
-import type { BundleDiff, NodeContentState } from './types.js';
-import { CoreError } from '../errors.js';
+/**
+ * What applying a bundle changes (interfaces.md `diff`): per component upgrade/same/downgrade/new,
+ * compared numerically field by field (bundle-format.md "Manifest" rules), plus a content diff of
+ * AV/AS products (added/removed/signature changed), conditions/requirements/policies and OS entries.
+ */
+import { requireReferenceLayout, type CheckedBundle } from './index.js';
+import { COMPONENT_IDS, ZERO_VERSION, type BundleDiff, type ChangeKind, type ComponentChange, type ComponentContent, type ComponentId, type NodeContentState, type ProductChange } from './types.js';
+import { LAYOUT_BY_ID } from './layout.js';
 
 /** Numeric, field by field comparison of four-part versions: <0, 0, >0. */
 export function compareVersions(a: string, b: string): number {
@@ -13,14 +18,87 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** What applying `next` over `old` changes (to be implemented). */
-export function diffBundles(old: CheckedBundle, next: CheckedBundle): BundleDiff {
-  void old; void next;
-  throw new CoreError('INTERNAL', 'diffBundles: not implemented yet');
+type Old = { version: string | null; content: ComponentContent | undefined };
+
+function change(from: string | null, to: string): ChangeKind {
+  if (from === null) return 'new';
+  const c = compareVersions(to, from);
+  return c > 0 ? 'upgrade' : c < 0 ? 'downgrade' : 'same';
 }
 
-/** What applying `next` to a node holding `state` changes (to be implemented). */
+function setDiff(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
+  const a = new Set(before);
+  const b = new Set(after);
+  return { added: [...b].filter((x) => !a.has(x)), removed: [...a].filter((x) => !b.has(x)) };
+}
+
+const CHART_OS: Partial<Record<ComponentId, ProductChange['os']>> = { 'avas-windows': 'windows', 'avas-mac': 'mac', 'avas-linux': 'linux' };
+
+/** Compares old (version + content, possibly unknown) with the new bundle's components. */
+function diff(old: (id: ComponentId) => Old, next: CheckedBundle): BundleDiff {
+  requireReferenceLayout(next);
+  const out: BundleDiff = {
+    components: [],
+    content: {
+      products: { added: [], removed: [], signatureChanged: [] },
+      conditions: { added: [], removed: [] },
+      requirements: { added: [], removed: [] },
+      policies: { added: [], removed: [] },
+      os: { added: [], removed: [] },
+    },
+    downgrade: false,
+  };
+  for (const id of COMPONENT_IDS) {
+    const now = next.contents.get(id);
+    if (!now) continue;
+    const before = old(id);
+    const c: ComponentChange = { id, from: before.version, to: now.version, change: change(before.version, now.version) };
+    out.components.push(c);
+    if (c.change === 'downgrade') out.downgrade = true;
+    // same version: the node skips the component on apply, so its content does not change
+    if (c.change === 'same') continue;
+    // content we cannot see (installed but no content recorded) is not diffed: never claim changes we did not read
+    const prev = before.content ?? (before.version === null ? { id, version: ZERO_VERSION, sha256: '' } : undefined);
+    if (!prev) continue;
+    const os = CHART_OS[id];
+    if (os) {
+      const key = (p: { vendor: string; product: string }) => `${p.vendor}\u0000${p.product}`;
+      const was = new Map((prev.products ?? []).map((p) => [key(p), p]));
+      const is = new Map((now.products ?? []).map((p) => [key(p), p]));
+      for (const [k, p] of is) {
+        const w = was.get(k);
+        if (!w) out.content.products.added.push({ os, vendor: p.vendor, product: p.product, to: p.signatureVersion });
+        else if (w.signatureVersion !== p.signatureVersion) out.content.products.signatureChanged.push({ os, vendor: p.vendor, product: p.product, from: w.signatureVersion, to: p.signatureVersion });
+      }
+      for (const [k, w] of was) if (!is.has(k)) out.content.products.removed.push({ os, vendor: w.vendor, product: w.product, from: w.signatureVersion });
+    } else if (id === 'conditions') {
+      const a = prev.conditions;
+      const b = now.conditions;
+      out.content.conditions = setDiff(a?.conditions ?? [], b?.conditions ?? []);
+      out.content.requirements = setDiff(a?.requirements ?? [], b?.requirements ?? []);
+      out.content.policies = setDiff(a?.policies ?? [], b?.policies ?? []);
+    } else if (id === 'supported-os') {
+      out.content.os = setDiff(prev.os ?? [], now.os ?? []);
+    }
+  }
+  return out;
+}
+
+/** What applying `next` over `old` changes. */
+export function diffBundles(old: CheckedBundle, next: CheckedBundle): BundleDiff {
+  requireReferenceLayout(old);
+  return diff((id) => {
+    const c = old.contents.get(id);
+    return { version: c?.version ?? null, content: c };
+  }, next);
+}
+
+/** What applying `next` to a node holding `state` changes (0.0.0.0 = never installed). */
 export function diffAgainstState(state: NodeContentState, next: CheckedBundle): BundleDiff {
-  void state; void next;
-  throw new CoreError('INTERNAL', 'diffAgainstState: not implemented yet');
+  return diff((id) => {
+    const content = state.components[id];
+    const row = LAYOUT_BY_ID.get(id);
+    const v = content?.version ?? (row ? state.versions[row.versionKey] : undefined);
+    return { version: v && v !== ZERO_VERSION ? v : null, content };
+  }, next);
 }

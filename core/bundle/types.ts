@@ -195,4 +195,6 @@ export interface SampleOptions {
   scale?: number;
   versions?: Partial<Versions>;
   updated?: string;
+  /** steps done of total (one per payload, then the zip), for the CLI's progress bar */
+  onProgress?: (done: number, total: number) => void;
 }

@@ -1,6 +1,175 @@
+/**
+ * `posture-stage sample | inspect | diff` (interfaces.md "CLI"). Thin: parse flags, call core/bundle,
+ * print (core/cli/format/*). Refusals are coded errors printed by runCommand, never stack traces.
+ */
+import { createHash } from 'node:crypto';
+import { rename, stat, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
+import { checkBundle, diffAgainstState, diffBundles, requireReferenceLayout, writeBundle, type CheckedBundle, type Progress, type Versions } from '../../bundle/index.js';
+import { formatInspection } from '../format/inspect.js';
+import { formatDiff } from '../format/diff.js';
 
-/** Registers this group's commands (to be implemented). */
-export function registerBundleCommands(program: Command): void {
-  void program;
+const BAR_MIN = 16 * 1024 * 1024;
+
+/**
+ * Two progress bars on stderr for files big enough to take a while: "reading" (read + hash of the zip)
+ * and "checking" (components inflated and parsed), both scaled to the file's size.
+ */
+async function progressFor(file: string): Promise<{ onProgress?: (p: Progress) => void; stop: () => void }> {
+  let size = 0;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { stop() {} };
+  }
+  if (size < BAR_MIN) return { stop() {} };
+  let bar: ProgressHandle | null = null;
+  let label = '';
+  let parsed = { done: 0, total: 1 };
+  const show = (name: string, fraction: number) => {
+    if (name !== label) {
+      bar?.stop();
+      label = name;
+      bar = progressBar(`${basename(file)} ${name}`, size);
+    }
+    bar?.update(Math.round(Math.min(1, fraction) * size));
+  };
+  return {
+    onProgress(p) {
+      const f = p.total > 0 ? p.done / p.total : 0;
+      if (p.phase === 'read') show('reading ', f / 2);
+      else if (p.phase === 'hash') show('reading ', 0.5 + f / 2);
+      else if (p.phase === 'parse') {
+        parsed = { done: p.done, total: Math.max(p.total, 1) };
+        show('checking', parsed.done / parsed.total);
+      } else show('checking', (parsed.done + f) / parsed.total);
+    },
+    stop: () => bar?.stop(),
+  };
 }
+
+async function check(file: string, requireReference = false): Promise<CheckedBundle> {
+  const progress = await progressFor(file);
+  try {
+    return await checkBundle(resolve(file), { onProgress: progress.onProgress, fileName: basename(file), requireReference });
+  } finally {
+    progress.stop();
+  }
+}
+
+function versionOpt(value: string | undefined, key: keyof Versions, out: Partial<Versions>): void {
+  if (value !== undefined) out[key] = value;
+}
+
+function numberOpt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw usageError(`${flag} must be a number, not "${value}".`);
+  return n;
+}
+
+interface SampleOpts { out: string; seed?: string; scale?: string; conditions?: string; avasWindows?: string; avasMac?: string; avasLinux?: string; supportedOs?: string; updated?: string; json?: boolean }
+interface DiffOpts { store?: string; tokenFile?: string; fingerprint?: string; identity?: string; hostKey?: string; passwordEnv?: string; remoteCommand?: string; ca?: string[]; json?: boolean }
+
+/** Registers `sample`, `inspect` and `diff`. */
+export function registerBundleCommands(program: Command): void {
+  program
+    .command('sample')
+    .description('Write a realistic reference-layout posture-offline.zip (same seed ⇒ same bytes).')
+    .requiredOption('--out <file>', 'where to write the zip')
+    .option('--seed <n>', 'PRNG seed', '1')
+    .option('--scale <n>', 'multiplies content; 100 ≈ 100 MB', '1')
+    .option('--conditions <version>', 'Cisco conditions version')
+    .option('--avas-windows <version>', 'AV/AS support chart version for windows')
+    .option('--avas-mac <version>', 'AV/AS support chart version for Mac OSX')
+    .option('--avas-linux <version>', 'AV/AS support chart version for Linux')
+    .option('--supported-os <version>', 'Cisco supported OS version')
+    .option('--updated <iso>', 'manifest <updated> time (ISO 8601)')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (opts: SampleOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const versions: Partial<Versions> = {};
+        versionOpt(opts.conditions, 'conditions', versions);
+        versionOpt(opts.avasWindows, 'avasWindows', versions);
+        versionOpt(opts.avasMac, 'avasMac', versions);
+        versionOpt(opts.avasLinux, 'avasLinux', versions);
+        versionOpt(opts.supportedOs, 'supportedOs', versions);
+        const scale = numberOpt(opts.scale, '--scale') ?? 1;
+        // about 1.1 MB of zip per unit of scale; the bar advances per payload written
+        const estimate = Math.round(scale * 1.1 * 1024 * 1024);
+        const bar = scale >= 10 ? progressBar('sample', estimate) : null;
+        let zip: Uint8Array;
+        try {
+          zip = await writeBundle({ seed: numberOpt(opts.seed, '--seed'), scale, versions, updated: opts.updated, onProgress: (done, total) => bar?.update(Math.round((done / total) * estimate)) });
+        } finally {
+          bar?.stop();
+        }
+        const file = resolve(opts.out);
+        const tmp = `${file}.${process.pid}.partial`;
+        await writeFile(tmp, zip);
+        await rename(tmp, file); // never leave a half-written bundle under the final name
+        const sha256 = createHash('sha256').update(zip).digest('hex');
+        return { data: { file, size: zip.byteLength, sha256 }, human: `Wrote ${file} (${zip.byteLength} bytes, sha256 ${sha256})` };
+      });
+    });
+
+  program
+    .command('inspect')
+    .description('Validate and inspect a posture-offline.zip: versions, AV/AS charts, conditions, OS groups, checks.')
+    .argument('<file>', 'the bundle')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { inspection } = await check(file);
+        return { data: { ...inspection }, human: () => formatInspection(inspection) };
+      });
+    });
+
+  program
+    .command('diff')
+    .description('What applying NEW over OLD changes. OLD is a bundle file, https://… or sftp://… node, or --store DIR.')
+    .argument('[old]', 'old bundle file or node URL (omit with --store)')
+    .argument('[new]', 'new bundle file')
+    .option('--store <dir>', 'compare against a local node store')
+    .option('--token-file <file>', 'agent API token (https)')
+    .option('--fingerprint <sha256>', "agent certificate's SHA-256 fingerprint (https)")
+    .option('--ca <file...>', 'extra CA certificates (https)')
+    .option('--identity <key>', 'SSH private key (sftp)')
+    .option('--host-key <sha256>', "SSH host key, OpenSSH's SHA256:… form (sftp)")
+    .option('--password-env <var>', 'environment variable holding the SSH password (sftp)')
+    .option('--remote-command <cmd>', 'posture-stage on the node (sftp)')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (a: string | undefined, b: string | undefined, opts: DiffOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const positional = [a, b].filter((x): x is string => x !== undefined);
+        if (opts.store ? positional.length !== 1 : positional.length !== 2) {
+          throw usageError(opts.store ? 'With --store DIR give only the new bundle: posture-stage diff --store DIR NEW.zip' : 'Give the old and the new bundle: posture-stage diff OLD NEW (OLD may be https://…, sftp://… or --store DIR).');
+        }
+        const newFile = positional[positional.length - 1] as string;
+        const oldRef = opts.store ?? (positional[0] as string);
+        if (opts.store) {
+          const next = await check(newFile, true);
+          // loaded on demand: inspect and sample need neither the agent nor the transfer stack
+          const { readNodeContent } = await import('../../agent/index.js');
+          const diff = diffAgainstState(await readNodeContent(resolve(opts.store)), next);
+          return { data: { ...diff }, human: () => formatDiff(diff, `store ${opts.store}`, newFile) };
+        }
+        if (/^(https|sftp):\/\//i.test(oldRef)) {
+          const next = await check(newFile, true);
+          const { fetchNodeContent } = await import('../../transfer/node-content.js');
+          const state = await fetchNodeContent(oldRef, { tokenFile: opts.tokenFile, fingerprint: opts.fingerprint, identity: opts.identity, hostKey: opts.hostKey, passwordEnv: opts.passwordEnv, remoteCommand: opts.remoteCommand, ca: opts.ca });
+          const diff = diffAgainstState(state, next);
+          return { data: { ...diff }, human: () => formatDiff(diff, oldRef, newFile) };
+        }
+        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(oldRef)) throw usageError(`OLD must be a bundle file, https://… or sftp://…, not ${oldRef}.`);
+        const old = await check(oldRef);
+        requireReferenceLayout(old);
+        const next = await check(newFile, true);
+        const diff = diffBundles(old, next);
+        return { data: { ...diff }, human: () => formatDiff(diff, oldRef, newFile) };
+      });
+    });
+}
+

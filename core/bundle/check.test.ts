@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { checkBundle } from './check.js';
+import { CoreError } from '../errors.js';
+import { PAYLOAD_FIXTURES, unknownLayoutBundle } from './fixtures/payload.js';
+import { writeBundle } from './write.js';
+
+describe('checkBundle: payload fixtures', () => {
+  for (const f of PAYLOAD_FIXTURES) {
+    it(`${f.name} → ${f.code ?? (f.warning ? `passes with ${f.warning}` : 'passes')}`, async () => {
+      const zip = await f.build();
+      const run = checkBundle(zip, { limits: f.limits });
+      if (f.code) {
+        const err = await run.then(() => null, (e: unknown) => e);
+        expect(err, 'expected a refusal').toBeInstanceOf(CoreError);
+        const e = err as CoreError;
+        expect({ code: e.code, message: e.message }).toMatchObject({ code: f.code });
+        expect(e.details).toMatchObject(f.details ?? {});
+        expect(e.message.length).toBeGreaterThan(20);
+        return;
+      }
+      const checked = await run;
+      const warnings = checked.inspection.warnings;
+      if (f.warning) {
+        expect(warnings.map((w) => w.code)).toContain(f.warning);
+        expect(warnings[0]?.details ?? {}).toMatchObject(f.details ?? {});
+      } else expect(warnings).toEqual([]);
+    });
+  }
+});
+
+describe('checkBundle: inspection of the reference sample', () => {
+  it('reads the five versions, every component and passes every check', async () => {
+    const { inspection, contents } = await checkBundle(await writeBundle({ seed: 3, scale: 0.2 }));
+    expect(inspection.layout).toBe('reference');
+    expect(inspection.versions).toEqual({ conditions: '300418.0.0.0', avasWindows: '297.0.0.0', avasMac: '214.0.0.0', avasLinux: '66.0.0.0', supportedOs: '101.6.3.0' });
+    expect(inspection.updated).toBe('2025-03-13T05:00:00Z');
+    expect(inspection.components.map((c) => c.id)).toEqual(['conditions', 'avas-windows', 'avas-mac', 'avas-linux', 'supported-os', 'supported-os-legacy']);
+    expect(inspection.checks.length).toBeGreaterThan(30);
+    expect(inspection.checks.every((c) => c.status === 'passed')).toBe(true);
+    const cond = inspection.components[0]?.summary;
+    expect(cond?.kind).toBe('conditions');
+    if (cond?.kind === 'conditions') {
+      expect(cond.defaults.policies).toContain('Default_AntiMalware_Policy_Win');
+      expect(cond.defaults.policies).toContain('Default_USB_Block_Policy_Win');
+      expect(cond.counts.checks).toBe(contents.get('conditions')?.conditions?.checks.length);
+    }
+    const win = inspection.components[1]?.summary;
+    if (win?.kind !== 'avas') throw new Error('avas summary expected');
+    const defender = win.items.find((p) => p.product === 'Microsoft Defender Antivirus');
+    expect(defender).toMatchObject({ vendor: 'Microsoft Corporation', category: 'antimalware' });
+    expect(defender?.signatureVersion).toMatch(/^1\.\d+\.\d+\.0$/);
+    expect(defender?.capabilities).toContain('definition');
+    const os = inspection.components[4]?.summary;
+    if (os?.kind !== 'os') throw new Error('os summary expected');
+    expect(os.tree.map((g) => g.name)).toEqual(['Windows All', 'Mac OSX', 'Linux All']);
+    expect(contents.get('supported-os')?.os).toContain('Windows All/Windows 11 (All)/Windows 11 Enterprise');
+    for (const c of inspection.components) expect(c.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('unknown layout: lists and opens entries, claims no versions; requireReference refuses it', async () => {
+    const zip = await unknownLayoutBundle();
+    const { inspection, contents } = await checkBundle(zip);
+    expect(inspection.layout).toBe('unknown');
+    expect(inspection.versions).toBeNull();
+    expect(inspection.updated).toBeNull();
+    expect(inspection.components).toEqual([]);
+    expect(contents.size).toBe(0);
+    expect(inspection.opened).toContainEqual({ name: 'content/posture-conditions.xml', kind: 'xml', root: '{urn:posture-stage:conditions:1}postureConditions' });
+    expect(inspection.opened).toContainEqual({ name: 'content/osgroupsV2.tar.gz', kind: 'tar.gz', members: ['os-groups.xml'] });
+    await expect(checkBundle(zip, { requireReference: true })).rejects.toMatchObject({ code: 'MANIFEST_MISSING' });
+  });
+
+  it('container faults from readBundle propagate', async () => {
+    await expect(checkBundle(new Uint8Array(Buffer.from('not a zip at all')))).rejects.toMatchObject({ code: 'NOT_A_ZIP' });
+  });
+});

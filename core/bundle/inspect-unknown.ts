@@ -1,0 +1,61 @@
+/**
+ * The unknown layout (bundle-format.md: a zip without posture-update.xml): list every entry, open what
+ * can be opened (XML root element names, nested .tar.gz member lists), warn UNKNOWN_LAYOUT, and claim
+ * no versions. Container faults from read() still propagate: they are refusals in every layout.
+ */
+import { CoreError, type Warning } from '../errors.js';
+import type { CheckOptions, OpenedBundle } from './index.js';
+import type { CheckResult, Inspection, Limits } from './types.js';
+import { MANIFEST_NAME } from './layout.js';
+import { xmlRootName } from './xml.js';
+import { listTarGz } from './tar.js';
+
+/** Builds the Inspection of a zip in an unknown layout. */
+export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, checks: CheckResult[], opts: CheckOptions): Promise<Inspection> {
+  const warning: Warning = {
+    code: 'UNKNOWN_LAYOUT',
+    message: `This zip has no ${MANIFEST_NAME} at its root, so its versions cannot be read. It was opened and listed, but it cannot be pushed or applied.`,
+    details: { file: bundle.fileName },
+  };
+  checks.push({ id: 'manifest', label: `${MANIFEST_NAME} is present`, status: 'warned', code: warning.code, message: warning.message });
+  const opened: NonNullable<Inspection['opened']> = [];
+  const files = bundle.entries.filter((e) => !e.name.endsWith('/'));
+  let done = 0;
+  for (const e of files) {
+    opts.signal?.throwIfAborted();
+    opts.onProgress?.({ phase: 'parse', done: done++, total: files.length });
+    const lower = e.name.toLowerCase();
+    if (lower.endsWith('.xml')) {
+      const root = xmlRootName(await bundle.read(e.name), e.name);
+      opened.push(root === null ? { name: e.name, kind: 'other' } : { name: e.name, kind: 'xml', root });
+      checks.push({ id: `open:${e.name}`, label: `${e.name} opens as XML`, status: root === null ? 'warned' : 'passed', ...(root === null ? { code: 'PAYLOAD_INVALID', message: `${e.name} is not well-formed XML without DTD` } : {}) });
+    } else if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) {
+      const bytes = await bundle.read(e.name);
+      try {
+        const members = await listTarGz(bytes, limits);
+        opened.push({ name: e.name, kind: 'tar.gz', members });
+        checks.push({ id: `open:${e.name}`, label: `${e.name} opens as .tar.gz`, status: 'passed' });
+      } catch (err) {
+        if (err instanceof CoreError && err.code !== 'ZIP_LIMIT' && err.code !== 'PAYLOAD_INVALID') throw err;
+        opened.push({ name: e.name, kind: 'other' });
+        checks.push({ id: `open:${e.name}`, label: `${e.name} opens as .tar.gz`, status: 'warned', code: 'PAYLOAD_INVALID', message: `${e.name} could not be opened as .tar.gz: ${(err as Error).message}` });
+      }
+    } else {
+      await bundle.read(e.name); // still inflated once, so CRC, size and limits are checked in every layout
+      opened.push({ name: e.name, kind: 'other' });
+    }
+  }
+  return {
+    file: bundle.fileName,
+    size: bundle.size,
+    sha256: bundle.sha256,
+    layout: 'unknown',
+    updated: null,
+    versions: null,
+    components: [],
+    entries: bundle.entries,
+    warnings: [warning],
+    checks,
+    opened,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Writes `posture-conditions.xml` (bundle-format.md "Payloads"): checks, conditions, remediations,
+ * requirements and policies, with ISE's default (created-once) requirements, remediations and policies.
+ * `scale` multiplies the checks (patch checks with KB numbers, file checks with SHA-256 hashes of known
+ * builds, registry and service checks) and the conditions/requirements built on them.
+ */
+import { Prng } from './prng.js';
+import { attrs } from './xmltext.js';
+import { LINUX_PATHS, MAC_PATHS, REGISTRY_KEYS, SERVICES, WIN_PATHS } from './names.js';
+
+/** ISE's default conditions/remediations/requirements/policies (default="true" ones are created once). */
+const DEFAULTS = {
+  conditions: [
+    ['ANY_am_win_inst', 'antimalware', 'Windows All', 'installation'],
+    ['ANY_am_win_def', 'antimalware', 'Windows All', 'definition'],
+    ['ANY_am_mac_inst', 'antimalware', 'Mac OSX', 'installation'],
+    ['ANY_am_mac_def', 'antimalware', 'Mac OSX', 'definition'],
+    ['Default_AppVis_Condition_Win', 'application', 'Windows All', 'visibility'],
+    ['Default_AppVis_Condition_Mac', 'application', 'Mac OSX', 'visibility'],
+    ['Default_Firewall_Condition_Win', 'firewall', 'Windows All', 'enabled'],
+    ['Default_Firewall_Condition_Mac', 'firewall', 'Mac OSX', 'enabled'],
+    ['USB_Check', 'usb', 'Windows All', 'mass-storage'],
+  ],
+  remediations: [
+    ['AnyAMDefRemediationWin', 'antimalware-definition', 'Windows All'],
+    ['AnyAMDefRemediationMac', 'antimalware-definition', 'Mac OSX'],
+    ['Default_Firewall_Remediation_Win', 'firewall', 'Windows All'],
+    ['Default_Firewall_Remediation_Mac', 'firewall', 'Mac OSX'],
+    ['USB_Block', 'usb-block', 'Windows All'],
+  ],
+  requirements: [
+    ['Any_AM_Installation_Win', 'Windows All', 'ANY_am_win_inst', 'AnyAMDefRemediationWin'],
+    ['Any_AM_Installation_Mac', 'Mac OSX', 'ANY_am_mac_inst', 'AnyAMDefRemediationMac'],
+    ['Default_AppVis_Requirement_Win', 'Windows All', 'Default_AppVis_Condition_Win', ''],
+    ['Default_AppVis_Requirement_Mac', 'Mac OSX', 'Default_AppVis_Condition_Mac', ''],
+    ['Default_Firewall_Requirement_Win', 'Windows All', 'Default_Firewall_Condition_Win', 'Default_Firewall_Remediation_Win'],
+    ['Default_Firewall_Requirement_Mac', 'Mac OSX', 'Default_Firewall_Condition_Mac', 'Default_Firewall_Remediation_Mac'],
+    ['USB_Block', 'Windows All', 'USB_Check', 'USB_Block'],
+  ],
+  policies: [
+    ['Default_AntiMalware_Policy_Win', 'Any_AM_Installation_Win', 'Windows All'],
+    ['Default_AntiMalware_Policy_Mac', 'Any_AM_Installation_Mac', 'Mac OSX'],
+    ['Default_AppVis_Policy_Win', 'Default_AppVis_Requirement_Win', 'Windows All'],
+    ['Default_AppVis_Policy_Mac', 'Default_AppVis_Requirement_Mac', 'Mac OSX'],
+    ['Default_Firewall_Policy_Win', 'Default_Firewall_Requirement_Win', 'Windows All'],
+    ['Default_Firewall_Policy_Mac', 'Default_Firewall_Requirement_Mac', 'Mac OSX'],
+    ['Default_USB_Block_Policy_Win', 'USB_Block', 'Windows All'],
+  ],
+} as const;
+
+/** Names of ISE's default policies, for tests and docs. */
+export const DEFAULT_POLICY_NAMES: readonly string[] = DEFAULTS.policies.map((p) => p[0]);
+
+const WIN_OS = ['Windows 10 (All)', 'Windows 11 (All)', 'Windows Server (All)'];
+/** Per scale unit: how many of each kind of check (sized so --scale 1 ≈ 1 MB of zip in total). */
+const PER_SCALE = { patch: 300, file: 350, registry: 120, service: 40, hashesPerFile: 16 };
+
+/** Writes posture-conditions.xml as a list of string chunks (joined by the caller). */
+export function conditionsXml(version: string, seed: number, scale: number): string[] {
+  const rnd = new Prng(seed ^ 0xc0d1);
+  const out: string[] = [`<?xml version="1.0" encoding="UTF-8"?>\n<postureConditions xmlns="urn:posture-stage:conditions:1" version="${version}">\n<checks>\n`];
+  const patchConditions: string[] = [];
+  const n = (k: number) => Math.max(1, Math.round(k * scale));
+  let kb = 5000000 + rnd.int(30000);
+  for (let i = 0; i < n(PER_SCALE.patch); i++) {
+    kb += 1 + rnd.int(40);
+    const os = rnd.pick(WIN_OS);
+    const id = `pc_${os.replace(/\W+/g, '').replace('All', '')}_KB${kb}`;
+    patchConditions.push(id);
+    out.push(`<check${attrs({ id, type: 'patch', os, kb: `KB${kb}`, severity: rnd.pick(['Critical', 'Important', 'Moderate']) })}/>\n`);
+  }
+  for (let i = 0; i < n(PER_SCALE.file); i++) {
+    const os = rnd.int(10) < 7 ? 'Windows All' : rnd.int(2) ? 'Mac OSX' : 'Linux All';
+    const path = os === 'Windows All' ? rnd.pick(WIN_PATHS) : os === 'Mac OSX' ? rnd.pick(MAC_PATHS) : rnd.pick(LINUX_PATHS);
+    const hashes: string[] = [];
+    for (let h = 0; h < PER_SCALE.hashesPerFile; h++) hashes.push(rnd.sha256());
+    // the SHA-256 of every known-good build of the file, one list (the check passes if any matches)
+    out.push(`<check${attrs({ id: `fc_${i.toString(36).padStart(5, '0')}`, type: 'file', os, path, operator: 'hash-any' })}><sha256>${hashes.join(' ')}</sha256></check>\n`);
+  }
+  for (let i = 0; i < n(PER_SCALE.registry); i++) {
+    out.push(`<check${attrs({ id: `rc_${i}`, type: 'registry', os: 'Windows All', key: rnd.pick(REGISTRY_KEYS), value: rnd.pick(['Enabled', 'DisableRealtimeMonitoring', 'AUOptions', 'Start']), operator: 'equals', data: String(rnd.int(5)) })}/>\n`);
+  }
+  for (let i = 0; i < n(PER_SCALE.service); i++) {
+    const svc = rnd.pick(SERVICES);
+    out.push(`<check${attrs({ id: `sc_${svc}_${i}`, type: 'service', os: svc === 'sshd' || svc === 'firewalld' || svc === 'clamav-daemon' ? 'Linux All' : 'Windows All', service: svc, state: 'running' })}/>\n`);
+  }
+  out.push('</checks>\n<conditions>\n');
+  for (const [name, type, os, check] of DEFAULTS.conditions) out.push(`<condition${attrs({ name, type, os, operator: 'any', check })}/>\n`);
+  const compound: string[] = [];
+  for (let i = 0; i < patchConditions.length; i += 4) {
+    const name = `pr_${patchConditions[i]?.slice(3)}`;
+    compound.push(name);
+    out.push(`<condition${attrs({ name, type: 'compound', os: 'Windows All', operator: 'all', check: patchConditions.slice(i, i + 4).join(',') })}/>\n`);
+  }
+  out.push('</conditions>\n<remediations>\n');
+  for (const [name, type, os] of DEFAULTS.remediations) out.push(`<remediation${attrs({ name, type, os, default: 'true' })}/>\n`);
+  out.push(`<remediation${attrs({ name: 'WSUS_Remediation', type: 'windows-update', os: 'Windows All' })}/>\n`);
+  out.push('</remediations>\n<requirements>\n');
+  for (const [name, os, conditions, remediation] of DEFAULTS.requirements) out.push(`<requirement${attrs({ name, os, conditions, remediation: remediation || undefined, default: 'true' })}/>\n`);
+  const reqs: string[] = [];
+  for (let i = 0; i < compound.length; i += 10) {
+    const name = `Patch_Requirement_${String(i / 10 + 1).padStart(4, '0')}`;
+    reqs.push(name);
+    out.push(`<requirement${attrs({ name, os: 'Windows All', conditions: compound.slice(i, i + 10).join(','), remediation: 'WSUS_Remediation' })}/>\n`);
+  }
+  out.push('</requirements>\n<policies>\n');
+  for (const [name, requirement, os] of DEFAULTS.policies) out.push(`<policy${attrs({ name, requirement, os, default: 'true' })}/>\n`);
+  for (let i = 0; i < reqs.length; i += 5) out.push(`<policy${attrs({ name: `Patch_Policy_${String(i / 5 + 1).padStart(4, '0')}`, requirement: reqs.slice(i, i + 5).join(','), os: 'Windows All' })}/>\n`);
+  out.push('</policies>\n</postureConditions>\n');
+  return out;
+}

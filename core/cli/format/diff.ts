@@ -1,0 +1,36 @@
+/**
+ * Human output of `posture-stage diff`: component, from → to, change (▲ upgrade, ▼ downgrade,
+ * = same, + new), then the content changes with a few examples each.
+ */
+import type { BundleDiff, ComponentChange, ProductChange } from '../../bundle/types.js';
+import { plural, table } from './text.js';
+
+const MARK: Record<ComponentChange['change'], string> = { upgrade: '▲ upgrade', downgrade: '▼ downgrade', same: '= same', new: '+ new' };
+const SHOW = 5;
+
+function examples(prefix: string, items: string[]): string[] {
+  const lines = items.slice(0, SHOW).map((s) => `      ${prefix} ${s}`);
+  if (items.length > SHOW) lines.push(`      … and ${items.length - SHOW} more`);
+  return lines;
+}
+
+const product = (p: ProductChange) => `${p.os}: ${p.vendor} / ${p.product}`;
+
+/** The whole human diff report. */
+export function formatDiff(d: BundleDiff, oldLabel: string, newLabel: string): string {
+  const out = [`Applying ${newLabel} over ${oldLabel}:`, ''];
+  out.push(table([['Component', 'From', '', 'To', 'Change'], ...d.components.map((c) => [c.id, c.from ?? '(none)', '→', c.to, MARK[c.change]])], '  '), '');
+  const c = d.content;
+  out.push('Content');
+  const p = c.products;
+  out.push(`  AV/AS products: ${p.added.length} added, ${p.removed.length} removed, ${plural(p.signatureChanged.length, 'signature')} changed`);
+  out.push(...examples('+', p.added.map((x) => `${product(x)}${x.to ? ` (${x.to})` : ''}`)));
+  out.push(...examples('-', p.removed.map(product)));
+  out.push(...examples('~', p.signatureChanged.map((x) => `${product(x)}: ${x.from ?? 'none'} → ${x.to ?? 'none'}`)));
+  for (const [label, set] of [['Conditions', c.conditions], ['Requirements', c.requirements], ['Policies', c.policies], ['OS entries', c.os]] as const) {
+    out.push(`  ${label}: ${set.added.length} added, ${set.removed.length} removed`);
+    out.push(...examples('+', set.added), ...examples('-', set.removed));
+  }
+  if (d.downgrade) out.push('', '▼ At least one component would go DOWN a version: a node refuses this unless --allow-downgrade is given.');
+  return out.join('\n');
+}

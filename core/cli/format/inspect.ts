@@ -1,0 +1,61 @@
+/**
+ * Human output of `posture-stage inspect`: ISE's "Update Information" (the five labels and versions),
+ * then one line per component with its summary, the checks and any warnings.
+ */
+import type { AvasSummary, ComponentInfo, Inspection, OsGroupNode } from '../../bundle/types.js';
+import { VERSION_LABELS, type VersionKey } from '../../bundle/types.js';
+import { bytes, count, plural, table } from './text.js';
+
+function newestSignature(s: AvasSummary): string {
+  let best: { v: string; d: string | null } | null = null;
+  for (const p of s.items) {
+    if (p.signatureDate && (!best || (best.d ?? '') < p.signatureDate)) best = { v: p.signatureVersion ?? '', d: p.signatureDate };
+  }
+  return best ? `newest signature ${best.v} (${best.d})` : 'no signatures';
+}
+
+/** One line describing what a component holds. */
+export function summaryLine(c: ComponentInfo): string {
+  const s = c.summary;
+  switch (s.kind) {
+    case 'conditions': {
+      const k = s.counts;
+      const d = s.defaults;
+      return `${plural(k.checks, 'check')} · ${plural(k.conditions, 'condition')} · ${plural(k.remediations, 'remediation')} · ${plural(k.requirements, 'requirement')} · ${plural(k.policies, 'policy', 'policies')}; defaults: ${plural(d.policies.length, 'policy', 'policies')}, ${plural(d.requirements.length, 'requirement')}, ${plural(d.remediations.length, 'remediation')}`;
+    }
+    case 'avas':
+      return `${plural(s.vendors, 'vendor')} · ${plural(s.products, 'product')} · ${newestSignature(s)}`;
+    case 'os':
+      return s.legacy ? `${plural(s.osCount, 'OS entry', 'OS entries')} (flat legacy list in ${s.member})` : `${plural(s.osCount, 'OS entry', 'OS entries')} in ${plural(s.groupCount, 'group')} (${s.member})`;
+  }
+}
+
+function groupsLine(tree: OsGroupNode[]): string {
+  return tree.map((g) => `${g.name} (${g.groups.map((s) => s.name).join(', ') || plural(g.os.length, 'OS')})`).join('; ');
+}
+
+/** The whole human report. */
+export function formatInspection(i: Inspection): string {
+  const out: string[] = [];
+  out.push(`${i.file}  ${bytes(i.size)}  sha256 ${i.sha256}`);
+  out.push(`Layout: ${i.layout}${i.updated ? `   Updated: ${i.updated}` : ''}`, '');
+  if (i.versions) {
+    out.push('Update Information');
+    out.push(table((Object.keys(VERSION_LABELS) as VersionKey[]).map((k) => [VERSION_LABELS[k], (i.versions as Record<VersionKey, string>)[k]]), '  '), '');
+    out.push('Components');
+    out.push(table(i.components.map((c) => [c.id, c.file, bytes(c.size), c.version, summaryLine(c)]), '  '));
+    const os = i.components.find((c) => c.id === 'supported-os');
+    if (os && os.summary.kind === 'os') out.push(`  OS groups: ${groupsLine(os.summary.tree)}`);
+    out.push('');
+  } else {
+    out.push('Versions: not read (unknown layout: no posture-update.xml)', '');
+    out.push('Opened');
+    out.push(table((i.opened ?? []).map((o) => [o.name, o.kind, o.root ?? (o.members ? o.members.join(', ') : '')]), '  '), '');
+  }
+  const n = (s: string) => i.checks.filter((c) => c.status === s).length;
+  out.push(`Checks: ${count(n('passed'))} passed, ${count(n('warned'))} warned, ${count(n('failed'))} failed`);
+  for (const w of i.warnings) out.push(`  ! ${w.code}: ${w.message}`);
+  out.push(`Entries: ${i.entries.length}`);
+  if (i.entries.length <= 20) out.push(table(i.entries.map((e) => [e.name, bytes(e.size), `${bytes(e.compressedSize)} compressed`]), '  '));
+  return out.join('\n');
+}
