@@ -74,3 +74,33 @@ describe('checkBundle: inspection of the reference sample', () => {
     await expect(checkBundle(new Uint8Array(Buffer.from('not a zip at all')))).rejects.toMatchObject({ code: 'NOT_A_ZIP' });
   });
 });
+
+describe('checkBundle: memory', () => {
+  it('inflates one entry at a time: no entry is read while another is still being read or checked', async () => {
+    const { readBundle } = await import('./read.js');
+    const opened = await readBundle(await writeBundle({ seed: 5, scale: 0.2 }));
+    let pending = 0;
+    let overlapped = 0;
+    const reads: string[] = [];
+    const wrapped = {
+      ...opened,
+      read: async (name: string) => {
+        if (pending > 0) overlapped++;
+        pending++;
+        reads.push(name);
+        try {
+          const bytes = await opened.read(name);
+          // let the caller run with these bytes before the read counts as finished
+          await new Promise((r) => setImmediate(r));
+          return bytes;
+        } finally {
+          pending--;
+        }
+      },
+    };
+    const { inspection } = await checkBundle(wrapped);
+    expect(inspection.components).toHaveLength(6);
+    expect(reads).toHaveLength(7); // manifest + six payloads
+    expect(overlapped).toBe(0);
+  });
+});

@@ -110,9 +110,9 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
   const names = new Set(files.map((e) => e.name));
   const listedEntries = LAYOUT.map((row) => manifest.entries.get(row.id) as ManifestEntry);
   /**
-   * Starts inflating a listed entry (null if it is not a root file of the zip). The next entry inflates
-   * on zlib's thread while this one is parsed: wall time near max(inflate, parse) instead of their sum,
-   * for one more entry in memory. Failures surface in order, when their turn comes.
+   * Inflates a listed entry (null if it is not a root file of the zip). Entries are read strictly one
+   * after the other, so memory holds the zip plus one inflated entry (issue 2, "Memory"); failures
+   * surface in manifest order.
    */
   const start = (m: ManifestEntry | undefined): Promise<Uint8Array> | null => {
     if (!m || m.href.includes('/') || !names.has(m.href)) return null;
@@ -120,14 +120,11 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     p.catch(() => undefined);
     return p;
   };
-  let next = start(listedEntries[0]);
   let done = 0;
-  for (const [i, m] of listedEntries.entries()) {
+  for (const m of listedEntries) {
     opts.signal?.throwIfAborted();
     opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const current = next;
-    next = start(listedEntries[i + 1]);
-    const { info, content } = await checkComponent(m, current, limits, checks);
+    const { info, content } = await checkComponent(m, start(m), limits, checks);
     components.push(info);
     contents.set(m.component, content);
     done++;
