@@ -1,7 +1,8 @@
 /**
  * An SFTP target against a real sshd (e2e/peers): add it confirming its host key on first contact,
  * preview, apply, see the node's versions; then the node answers with another host key (reinstalled
- * node, or someone in between) and the push stops before anything is sent.
+ * node, or someone in between) and the push stops before anything is sent. The node panel shows the
+ * node's history and ise-psc.log over SSH, as for HTTPS nodes.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,20 @@ test('adds an SFTP target with its host key confirmed, applies, and a changed ho
   expect(applied.versions.conditions).not.toBe('0.0.0.0');
   await result.scrollIntoViewIfNeeded();
   await shot(page, '12-sftp-applied');
+  // the push result carries the node's ise-psc.log, read over the same SSH access
+  await result.getByText('Node log tail').click();
+  await expect(result).toContainText('Completed opswat download');
+
+  // the node panel of an SFTP target: Update Information, history and ise-psc.log over SSH
+  await go(page, 'Targets');
+  await page.getByRole('button', { name: 'Node status' }).click();
+  const node = page.getByTestId('node-status');
+  await expect(node.getByTestId('node-update-info').locator('[data-version="conditions"]')).toHaveText(applied.versions.conditions);
+  await expect(node.getByRole('table').locator('tbody tr').first()).toContainText('success');
+  await expect(node.getByRole('table').locator('tbody tr').first()).toContainText('apply');
+  await node.getByText(/ise-psc\.log \(last \d+ lines\)/).click();
+  await expect(node).toContainText('Starting opswat download');
+  await shot(page, '21-sftp-node-status');
 
   // the node now answers with a different host key: point the saved target at another sshd
   const targetsFile = join(home, 'targets.json');

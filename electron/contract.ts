@@ -35,6 +35,8 @@ const sftpTarget = z.object({
   storePath: text(1000).min(1),
   hostKey: fingerprint,
   privateKey: text(20_000).optional(),
+  /** the private key's passphrase, sealed with the key */
+  passphrase: text(1000).optional(),
   password: text(1000).optional(),
   remoteCommand: text(1000).optional(),
 });

@@ -8,7 +8,7 @@ import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
 import { probeCertificate } from '../feed/trust.js';
 import { sameFingerprint, trustedCas } from '../feed/trust.js';
 import { unreachable } from '../feed/diagnose.js';
-import { agentRequest, readTokenFile } from './https-push.js';
+import { agentRequest, resolveToken } from './https-push.js';
 import { nodeDispatcher } from './pinned-tls.js';
 import { readHostKey, judgeHostKey, hostKeyError } from './host-key.js';
 import { openSsh } from './ssh-session.js';
@@ -82,7 +82,7 @@ export async function testConnection(target: string, opts: NodeTargetOptions = {
         return `certificate "${cert.subject}" verified`;
       });
       await run('auth', async () => {
-        const token = await readTokenFile(opts.tokenFile);
+        const token = await resolveToken(opts);
         const dispatcher = await nodeDispatcher(opts);
         try {
           await agentRequest(t, dispatcher, token, '/api/v1/status', { method: 'GET' }, opts);

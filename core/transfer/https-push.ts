@@ -14,12 +14,25 @@ import type { Target } from './target.js';
 import type { PushEventSink } from './events.js';
 
 export interface HttpsNodeOptions extends NodeTlsOptions {
+  /** file holding the bearer token (the CLI's --token-file) */
   tokenFile?: string;
+  /** the bearer token itself, kept in memory (the app opens it from its keychain; never written to disk) */
+  token?: string;
 }
 
 export interface HttpsPushOptions extends HttpsNodeOptions {
   dryRun?: boolean;
   allowDowngrade?: boolean;
+}
+
+/** The bearer token: `token` in memory when given, else the first line of `tokenFile`. */
+export async function resolveToken(opts: { token?: string; tokenFile?: string }): Promise<string> {
+  if (opts.token !== undefined) {
+    const token = opts.token.trim();
+    if (!token || /[\r\n]/.test(token)) throw new CoreError('USAGE', 'The node API token is empty or spans several lines; paste the token `agent init` wrote on the node.');
+    return token;
+  }
+  return readTokenFile(opts.tokenFile);
 }
 
 /** Reads the bearer token (first line of the file). */
@@ -66,7 +79,7 @@ export async function agentRequest(target: Extract<Target, { kind: 'https' }>, d
 
 /** Streams the bundle to `PUT /api/v1/bundle` and returns the node's apply result. */
 export async function pushHttps(file: string, sha256: string, target: Extract<Target, { kind: 'https' }>, opts: HttpsPushOptions, emit: PushEventSink): Promise<ApplyResult> {
-  const token = await readTokenFile(opts.tokenFile);
+  const token = await resolveToken(opts);
   const size = (await stat(file)).size;
   const dispatcher = await nodeDispatcher(opts);
   try {

@@ -4,15 +4,19 @@
  */
 import type { NodeContentState } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
-import { agentRequest, readTokenFile } from './https-push.js';
+import { agentRequest, resolveToken } from './https-push.js';
 import { nodeDispatcher } from './pinned-tls.js';
 import { openSsh, runAgentJson } from './ssh-session.js';
 import { parseTarget, shellQuote } from './target.js';
 
 export interface NodeTargetOptions {
   tokenFile?: string;
+  /** the bearer token in memory (instead of tokenFile) */
+  token?: string;
   fingerprint?: string;
   identity?: string;
+  /** the SSH private key in memory (OpenSSH/PEM text; instead of identity) */
+  privateKey?: string | Buffer;
   /** name of the env var holding the SSH password */
   passwordEnv?: string;
   /** the SSH password itself (the CLI fills it from --password-env or a prompt) */
@@ -41,7 +45,7 @@ function isState(v: unknown): v is NodeContentState {
 export async function fetchNodeContent(target: string, opts: NodeTargetOptions = {}): Promise<NodeContentState> {
   const t = parseTarget(target);
   if (t.kind === 'https') {
-    const token = await readTokenFile(opts.tokenFile);
+    const token = await resolveToken(opts);
     const dispatcher = await nodeDispatcher(opts);
     try {
       const doc = await agentRequest(t, dispatcher, token, '/api/v1/content', { method: 'GET' }, opts);

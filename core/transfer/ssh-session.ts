@@ -12,8 +12,10 @@ import { classifySshError } from './ssh-errors.js';
 import type { Target } from './target.js';
 
 export interface SshOptions extends HostKeyPolicy {
-  /** private key file */
+  /** private key file (the CLI's --identity) */
   identity?: string;
+  /** the private key itself, in memory (the app opens it from its keychain; never written to disk) */
+  privateKey?: string | Buffer;
   passphrase?: string;
   password?: string;
   readyTimeoutMs?: number;
@@ -37,8 +39,8 @@ type SftpTarget = Extract<Target, { kind: 'sftp' }>;
 /** Connects, checks the host key, authenticates and opens SFTP. */
 export async function openSsh(target: SftpTarget, opts: SshOptions): Promise<SshSession> {
   const where = `${target.host}:${target.port}`;
-  let privateKey: Buffer | undefined;
-  if (opts.identity) {
+  let privateKey: Buffer | undefined = opts.privateKey === undefined ? undefined : Buffer.from(opts.privateKey);
+  if (!privateKey && opts.identity) {
     try {
       privateKey = await readFile(opts.identity);
     } catch {

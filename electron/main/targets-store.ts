@@ -13,12 +13,12 @@ import type { SecretBox } from './secrets.js';
 /** A target as stored (secrets sealed). */
 export type StoredTarget =
   | { id: string; kind: 'https'; name: string; url: string; fingerprint: string; tokenSealed: string; lab?: boolean; labStore?: string }
-  | { id: string; kind: 'sftp'; name: string; host: string; port: number; user: string; storePath: string; hostKey: string; privateKeySealed?: string; passwordSealed?: string; remoteCommand?: string };
+  | { id: string; kind: 'sftp'; name: string; host: string; port: number; user: string; storePath: string; hostKey: string; privateKeySealed?: string; passphraseSealed?: string; passwordSealed?: string; remoteCommand?: string };
 
 /** A target with its secrets opened, for the transfer code only (never sent to the UI). */
 export type OpenTarget =
   | (Extract<StoredTarget, { kind: 'https' }> & { token: string })
-  | (Extract<StoredTarget, { kind: 'sftp' }> & { privateKey?: string; password?: string });
+  | (Extract<StoredTarget, { kind: 'sftp' }> & { privateKey?: string; passphrase?: string; password?: string });
 
 export class TargetStore {
   readonly file: string;
@@ -42,6 +42,7 @@ export class TargetStore {
     return {
       ...t,
       ...(t.privateKeySealed ? { privateKey: this.secrets.open(t.privateKeySealed) } : {}),
+      ...(t.passphraseSealed ? { passphrase: this.secrets.open(t.passphraseSealed) } : {}),
       ...(t.passwordSealed ? { password: this.secrets.open(t.passwordSealed) } : {}),
     };
   }
@@ -57,6 +58,7 @@ export class TargetStore {
       stored = {
         id, kind: 'sftp', name: input.name, host: input.host, port: input.port, user: input.user, storePath: input.storePath, hostKey: input.hostKey,
         ...(input.privateKey ? { privateKeySealed: this.secrets.seal(input.privateKey) } : {}),
+        ...(input.privateKey && input.passphrase ? { passphraseSealed: this.secrets.seal(input.passphrase) } : {}),
         ...(input.password ? { passwordSealed: this.secrets.seal(input.password) } : {}),
         ...(input.remoteCommand ? { remoteCommand: input.remoteCommand } : {}),
       };
@@ -80,7 +82,7 @@ export class TargetStore {
 
 export type AddTarget =
   | { kind: 'https'; name: string; url: string; fingerprint: string; token: string; lab?: boolean; labStore?: string }
-  | { kind: 'sftp'; name: string; host: string; port: number; user: string; storePath: string; hostKey: string; privateKey?: string; password?: string; remoteCommand?: string };
+  | { kind: 'sftp'; name: string; host: string; port: number; user: string; storePath: string; hostKey: string; privateKey?: string; passphrase?: string; password?: string; remoteCommand?: string };
 
 /** The UI's view of a target: no secrets. */
 export function targetView(t: StoredTarget): TargetView {

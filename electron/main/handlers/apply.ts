@@ -6,7 +6,8 @@ import { readAgent } from '../agent-client.js';
 import type { JobControl } from '../jobs.js';
 import { ensureLabTarget } from './lab.js';
 import { isLab } from './targets.js';
-import { nodeContentOf, pushTo, type StepEvent } from './transfer.js';
+import { readSshNode } from '../../../core/transfer/index.js';
+import { nodeContentOf, pushTo, transferArgs, type StepEvent } from './transfer.js';
 import type { HandlerContext } from './context.js';
 
 /** Maps the transfer's events onto the four steps the timeline draws. */
@@ -31,7 +32,7 @@ async function pushOne(ctx: HandlerContext, id: string, file: string, sha256: st
   step({ step: 'check', state: 'done', message: 'bundle passed every check locally' });
   let last = '';
   try {
-    const result = await pushTo(ctx.secretDir, t, file, sha256, opts, job.signal, (e) => {
+    const result = await pushTo(t, file, sha256, opts, job.signal, (e) => {
       const mapped = timelineStep(e);
       if (e.step === 'upload' && e.done !== undefined) onBytes(e.done, e.total ?? 0);
       if (mapped && mapped.step !== last) {
@@ -55,11 +56,12 @@ async function pushOne(ctx: HandlerContext, id: string, file: string, sha256: st
   }
 }
 
-/** The node's log after a push (HTTPS nodes; best effort — a failure here never hides the push result). */
+/** The node's ise-psc.log after a push (HTTPS API or SSH; best effort — a failure here never hides the push result). */
 async function logTail(t: ReturnType<HandlerContext['targets']['open']>): Promise<{ logTail?: string[] }> {
-  if (t.kind !== 'https') return {};
   try {
-    return { logTail: (await readAgent(t.url, t.token, t.fingerprint, 20)).logTail };
+    if (t.kind === 'https') return { logTail: (await readAgent(t.url, t.token, t.fingerprint, 20)).logTail };
+    const { url, opts } = transferArgs(t);
+    return { logTail: (await readSshNode(url, opts, { logLines: 20, history: false })).logTail };
   } catch {
     return {};
   }
@@ -80,7 +82,7 @@ export function applyHandlers(ctx: HandlerContext) {
           const name = ctx.targets.get(id).name;
           try {
             if (isLab(ctx, id)) await ensureLabTarget(ctx);
-            const content = await nodeContentOf(ctx.secretDir, ctx.targets.open(id));
+            const content = await nodeContentOf(ctx.targets.open(id));
             return { targetId: id, name, ok: true, current: content.state.versions, diff: diffAgainstState(content.state, bundle) };
           } catch (e) {
             return { targetId: id, name, ok: false, error: toCoreError(e).toJSON() };

@@ -31,8 +31,6 @@ export interface HandlerContext extends Capabilities {
   settings: SettingsStore;
   lab: LabNode;
   inspections: InspectionCache;
-  /** private folder for the short-lived secret files of one transfer call */
-  secretDir: string;
   /** stops the lab node and waits for running jobs */
   dispose(): Promise<void>;
 }
@@ -53,7 +51,6 @@ export function createContext(caps: Capabilities): HandlerContext {
     settings,
     lab,
     inspections: new InspectionCache(),
-    secretDir: join(caps.home, 'private'),
     async dispose() {
       await jobs.settle();
       await lab.stop();

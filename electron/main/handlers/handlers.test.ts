@@ -3,7 +3,7 @@
  * shell's capabilities are injected (file secrets, no dialogs). Calls go through dispatch, as from IPC/HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContext, type HandlerContext } from './context.js';
@@ -112,8 +112,8 @@ describe('lab node: preview, push, downgrade', () => {
     expect(r2?.error?.code).toBe('DOWNGRADE_REFUSED');
     expect((await call('nodeStatus', { id: lab.targetId })).status.versions.conditions).toBe('300418.0.0.0');
     expect((await call('listActivity')).find((e) => e.code === 'DOWNGRADE_REFUSED')?.result).toBe('refused');
-    // no secret file outlives a call
-    expect(readdirSync(join(home, 'private'))).toEqual([]);
+    // secrets go to the transfer code in memory: no secret file is ever written
+    expect(existsSync(join(home, 'private'))).toBe(false);
   });
 
   it('refuses an unknown target and bad ids before doing anything', async () => {

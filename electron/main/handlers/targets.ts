@@ -2,9 +2,8 @@
 import type { HandlerTable } from '../../contract.js';
 import { readCertFingerprint, readHostKey } from '../../../core/transfer/index.js';
 import { targetView } from '../targets-store.js';
-import { readAgent } from '../agent-client.js';
 import { ensureLabTarget } from './lab.js';
-import { diagnoseTarget, nodeContentOf } from './transfer.js';
+import { diagnoseTarget, nodeViewOf } from './transfer.js';
 import type { HandlerContext } from './context.js';
 
 /** The lab node's agent runs inside this app: start it before talking to it. */
@@ -41,15 +40,12 @@ export function targetHandlers(ctx: HandlerContext) {
 
     testTarget: async ({ id }) => {
       if (isLab(ctx, id)) await ensureLabTarget(ctx);
-      return diagnoseTarget(ctx.secretDir, ctx.targets.open(id));
+      return diagnoseTarget(ctx.targets.open(id));
     },
 
     nodeStatus: async ({ id }) => {
       if (isLab(ctx, id)) await ensureLabTarget(ctx);
-      const t = ctx.targets.open(id);
-      if (t.kind === 'https') return readAgent(t.url, t.token, t.fingerprint);
-      const content = await nodeContentOf(ctx.secretDir, t);
-      return { status: content.status, history: [], logTail: [] };
+      return nodeViewOf(ctx.targets.open(id));
     },
   } satisfies Partial<HandlerTable>;
 }
