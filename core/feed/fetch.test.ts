@@ -150,7 +150,10 @@ describe('fetch: trust, resume and refusals', () => {
       expect(result.sha256).toBe(sha);
       const ranged = cutting.requests.filter((r) => r.range);
       expect(ranged.length).toBeGreaterThanOrEqual(1);
-      expect(ranged[0]?.range).toBe(`bytes=${Math.floor(bundle.length / 2)}-`);
+      // the resume starts where the .part ended: at most what the server sent before the cut (TLS records in flight are lost)
+      const start = Number(/^bytes=(\d+)-$/.exec(ranged[0]?.range ?? '')?.[1]);
+      expect(start).toBeGreaterThan(0);
+      expect(start).toBeLessThanOrEqual(Math.floor(bundle.length / 2));
       expect(ranged[0]?.ifRange).toMatch(/^"/);
       expect([...phases]).toEqual(expect.arrayContaining(['download', 'verify', 'check', 'store']));
     } finally {

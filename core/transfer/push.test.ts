@@ -197,3 +197,14 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
     expect(auth.error?.code).toBe('AUTH_FAILED');
   });
 });
+
+describe('resumeOffset', () => {
+  it('resumes on a chunk boundary before the window of writes that may have been in flight', async () => {
+    const { resumeOffset } = await import('./sftp-push.js');
+    const chunk = 64 * 1024;
+    expect(resumeOffset(0, 10 * 1024 * 1024)).toBe(0);
+    expect(resumeOffset(32 * chunk, 10 * 1024 * 1024)).toBe(0);
+    expect(resumeOffset(40 * chunk + 123, 10 * 1024 * 1024)).toBe(8 * chunk);
+    expect(resumeOffset(11 * 1024 * 1024, 10 * 1024 * 1024)).toBe(0); // a part larger than the file is stale
+  });
+});

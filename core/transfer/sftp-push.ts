@@ -70,6 +70,16 @@ async function uploadFrom(raw: SFTPWrapper, lost: Promise<never>, local: string,
   }
 }
 
+/**
+ * Where to resume a cut upload. Writes go out as their local reads complete, so a cut can leave holes,
+ * but only among the last IN_FLIGHT chunks before the part's end: resume before them, on a chunk boundary.
+ */
+export function resumeOffset(partSize: number, size: number): number {
+  if (partSize > size) return 0;
+  const safe = partSize - IN_FLIGHT * CHUNK;
+  return safe > 0 ? Math.floor(safe / CHUNK) * CHUNK : 0;
+}
+
 async function remoteSize(session: SshSession, path: string): Promise<number> {
   try {
     return (await session.sftp.stat(path)).size;
@@ -94,8 +104,7 @@ export async function pushSftp(file: string, sha256Ready: string | Promise<strin
       const size = (await stat(file)).size;
       const name = `${sha256}.zip`;
       const part = `${inbox}/.${name}.part`;
-      let offset = await remoteSize(session, part);
-      if (offset > size) offset = 0;
+      const offset = resumeOffset(await remoteSize(session, part), size);
       if (offset > 0) resumedFrom = offset;
       const started = Date.now();
       emit({ step: 'upload', done: offset, total: size });
