@@ -34,6 +34,17 @@ describe('diffBundles / diffAgainstState', () => {
     expect(d.content.policies.added.length + d.content.policies.removed.length).toBeGreaterThan(0);
     // avas-linux keeps its version: a node skips it, so none of its (different) content is reported
     expect([...d.content.products.added, ...d.content.products.removed, ...d.content.products.signatureChanged].some((p) => p.os === 'linux')).toBe(false);
+    // the downgrade is also a STALE_BUNDLE warning naming the component and the newer version
+    expect(d.warnings).toHaveLength(1);
+    expect(d.warnings?.[0]).toMatchObject({ code: 'STALE_BUNDLE', details: { reason: 'downgrade', components: [{ id: 'avas-mac', version: '214.0.0.0', newer: '215.0.0.0' }] } });
+    expect(d.warnings?.[0]?.message).toContain('avas-mac 214.0.0.0 (the old bundle has 215.0.0.0)');
+  });
+
+  it('an upgrade with some same-version components carries no warning', async () => {
+    const old = await checkBundle(await writeBundle({ scale: 0.05, versions: { conditions: '280052.0.0.0' } }));
+    const d = diffBundles(old, await checkBundle(await writeBundle({ scale: 0.05 })));
+    expect(d.components.map((c) => c.change)).toContain('upgrade');
+    expect(d.warnings).toBeUndefined();
   });
 
   it('a bundle against itself changes nothing', async () => {
@@ -43,6 +54,8 @@ describe('diffBundles / diffAgainstState', () => {
     expect(d.downgrade).toBe(false);
     expect(d.content.products).toEqual({ added: [], removed: [], signatureChanged: [] });
     expect(d.content.conditions).toEqual({ added: [], removed: [] });
+    // nothing would be applied: STALE_BUNDLE says so
+    expect(d.warnings).toEqual([expect.objectContaining({ code: 'STALE_BUNDLE', details: expect.objectContaining({ reason: 'same-version' }) })]);
   });
 
   it('against a node state: 0.0.0.0 is new, recorded content is diffed, unrecorded content is not claimed', async () => {
@@ -64,6 +77,8 @@ describe('diffBundles / diffAgainstState', () => {
     // conditions never installed → everything is added
     expect(d.content.conditions.added).toContain('ANY_am_win_inst');
     expect(d.content.os).toEqual({ added: [], removed: [] });
+    expect(d.warnings?.[0]).toMatchObject({ code: 'STALE_BUNDLE', details: { reason: 'downgrade', components: [{ id: 'avas-mac', version: '214.0.0.0', newer: '300.0.0.0' }] } });
+    expect(d.warnings?.[0]?.message).toContain('the node has 300.0.0.0');
   });
 
   it('refuses an unknown-layout bundle with MANIFEST_MISSING', async () => {

@@ -1,11 +1,13 @@
 /**
  * What applying a bundle changes (interfaces.md `diff`): per component upgrade/same/downgrade/new,
  * compared numerically field by field (bundle-format.md "Manifest" rules), plus a content diff of
- * AV/AS products (added/removed/signature changed), conditions/requirements/policies and OS entries.
+ * AV/AS products (added/removed/signature changed), conditions/requirements/policies and OS entries,
+ * and a STALE_BUNDLE warning when a component would go down or nothing would change (./stale.ts).
  */
 import { requireReferenceLayout, type CheckedBundle } from './index.js';
 import { COMPONENT_IDS, ZERO_VERSION, type BundleDiff, type ChangeKind, type ComponentChange, type ComponentContent, type ComponentId, type NodeContentState, type ProductChange } from './types.js';
 import { LAYOUT_BY_ID } from './layout.js';
+import { diffStaleWarnings } from './stale.js';
 
 /** Numeric, field by field comparison of four-part versions: <0, 0, >0. */
 export function compareVersions(a: string, b: string): number {
@@ -35,7 +37,7 @@ function setDiff(before: readonly string[], after: readonly string[]): { added: 
 const CHART_OS: Partial<Record<ComponentId, ProductChange['os']>> = { 'avas-windows': 'windows', 'avas-mac': 'mac', 'avas-linux': 'linux' };
 
 /** Compares old (version + content, possibly unknown) with the new bundle's components. */
-function diff(old: (id: ComponentId) => Old, next: CheckedBundle): BundleDiff {
+function diff(old: (id: ComponentId) => Old, next: CheckedBundle, oldLabel: string): BundleDiff {
   requireReferenceLayout(next);
   const out: BundleDiff = {
     components: [],
@@ -81,6 +83,8 @@ function diff(old: (id: ComponentId) => Old, next: CheckedBundle): BundleDiff {
       out.content.os = setDiff(prev.os ?? [], now.os ?? []);
     }
   }
+  const warnings = diffStaleWarnings(out.components, oldLabel);
+  if (warnings.length > 0) out.warnings = warnings;
   return out;
 }
 
@@ -90,7 +94,7 @@ export function diffBundles(old: CheckedBundle, next: CheckedBundle): BundleDiff
   return diff((id) => {
     const c = old.contents.get(id);
     return { version: c?.version ?? null, content: c };
-  }, next);
+  }, next, 'the old bundle');
 }
 
 /** What applying `next` to a node holding `state` changes (0.0.0.0 = never installed). */
@@ -100,5 +104,5 @@ export function diffAgainstState(state: NodeContentState, next: CheckedBundle): 
     const row = LAYOUT_BY_ID.get(id);
     const v = content?.version ?? (row ? state.versions[row.versionKey] : undefined);
     return { version: v && v !== ZERO_VERSION ? v : null, content };
-  }, next);
+  }, next, 'the node');
 }

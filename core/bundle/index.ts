@@ -61,6 +61,7 @@ export { readBundle } from './read.js';
 export { checkBundle, inspectBundle } from './check.js';
 export { diffBundles, diffAgainstState, compareVersions } from './diff.js';
 export { writeBundle } from './write.js';
+export { staleWarnings } from './stale.js';
 
 /** Throws MANIFEST_MISSING for the unknown layout (bundle-format.md: push and agent apply refuse it). */
 export function requireReferenceLayout(checked: CheckedBundle): void {

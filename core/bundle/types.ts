@@ -187,6 +187,8 @@ export interface BundleDiff {
     os: { added: string[]; removed: string[] };
   };
   downgrade: boolean;
+  /** STALE_BUNDLE when a component would go down a version or every component is the same (additive; absent when none) */
+  warnings?: Warning[];
 }
 
 /** Options for the sample writer (`posture-stage sample`). */

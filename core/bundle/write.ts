@@ -1,7 +1,20 @@
 /**
  * The sample writer (`posture-stage sample`): a realistic reference-layout bundle
- * (bundle-format.md "Reference layout", "Manifest", "Payloads"), deterministic per seed
- * (seeded PRNG, fixed zip/tar/gzip dates) and scalable (`scale` multiplies the content).
+ * (bundle-format.md "Reference layout", "Manifest", "Payloads"), deterministic (same options ⇒
+ * same bytes: keyed PRNGs, fixed zip/tar/gzip dates) and scalable (`scale` multiplies the content).
+ *
+ * Decision — content follows the versions, not the seed. Each payload is a function of its own
+ * component's version and `scale` only (sample/timeline.ts), so that:
+ *  - two bundles with the same component version carry the SAME payload bytes (same SHA-256), which
+ *    is what makes a node's "same version → skipped" honest;
+ *  - a newer version reads like a real later release: AV/AS signatures never go back and a few
+ *    product lines appear or retire, conditions gain newer KBs (a few superseded ones retire, the
+ *    defaults never change), and the supported-OS list only grows (newer OS releases appear).
+ * The seed is not versioned content: it is written to the manifest's Atom <generator> only, so
+ * different seeds give different bundle files (different bundle SHA-256, as when the same content is
+ * re-published) around identical payloads. Signature dates follow the chart version's release date
+ * (about a week per chart version; the reference charts just before the default `updated`), not
+ * `--updated`, which only sets the manifest's and the zip's dates.
  */
 import type { SampleOptions, Versions } from './types.js';
 import { CoreError } from '../errors.js';
@@ -12,15 +25,10 @@ import { legacyOsXml, osGroupsXml } from './sample/os.js';
 import { manifestXml, type ManifestItem } from './sample/manifest.js';
 import { writeZip, type ZipInput } from './sample/zip.js';
 import { writeTarGz } from './tar.js';
+import { SAMPLE_VERSIONS, majorOf, refMajor, releaseDate } from './sample/timeline.js';
 
-/** The "new" versions of bundle-format.md's public example. */
-export const SAMPLE_VERSIONS: Versions = {
-  conditions: '300418.0.0.0',
-  avasWindows: '297.0.0.0',
-  avasMac: '214.0.0.0',
-  avasLinux: '66.0.0.0',
-  supportedOs: '101.6.3.0',
-};
+/** The "new" versions of bundle-format.md's public example (the sample's default and calibration point). */
+export { SAMPLE_VERSIONS };
 export const SAMPLE_UPDATED = '2025-03-13T05:00:00Z';
 
 /** Progress steps of writeBundle: six payloads generated, then seven zip entries compressed. */
@@ -30,6 +38,8 @@ const utf8 = (chunks: string[]) => new Uint8Array(Buffer.from(chunks.join(''), '
 
 export interface SamplePayloads {
   versions: Versions;
+  /** written to the manifest's <generator> only: payloads do not depend on it */
+  seed?: number;
   /** manifest <updated>, ISO without milliseconds */
   updated: string;
   when: Date;
@@ -50,20 +60,22 @@ export async function samplePayloads(opts: SampleOptions = {}): Promise<SamplePa
   for (const [key, v] of Object.entries(versions)) {
     if (!VERSION_RE.test(v)) throw new CoreError('USAGE', `The ${key} version must be four dot-separated numbers such as 297.0.0.0, got ${v}.`, { key, version: v });
   }
+  // the tar members' dates follow the OS version (not --updated): same version ⇒ same .tar.gz bytes
+  const osBuilt = releaseDate(majorOf(versions.supportedOs), refMajor('supportedOs'));
   const steps: Array<[string, () => Uint8Array | Promise<Uint8Array>]> = [
-    ['posture-conditions.xml', () => utf8(conditionsXml(versions.conditions, seed, scale))],
-    ['avas-support-chart-windows.xml', () => utf8(avasXml('windows', versions.avasWindows, seed, scale, when))],
-    ['avas-support-chart-mac.xml', () => utf8(avasXml('mac', versions.avasMac, seed, scale, when))],
-    ['avas-support-chart-linux.xml', () => utf8(avasXml('linux', versions.avasLinux, seed, scale, when))],
-    ['osgroupsV2.tar.gz', () => writeTarGz([{ name: 'os-groups.xml', data: utf8(osGroupsXml(versions.supportedOs, scale)) }], when)],
-    ['osgroups.tar.gz', () => writeTarGz([{ name: 'osgroups.xml', data: utf8(legacyOsXml(versions.supportedOs, scale)) }], when)],
+    ['posture-conditions.xml', () => utf8(conditionsXml(versions.conditions, scale))],
+    ['avas-support-chart-windows.xml', () => utf8(avasXml('windows', versions.avasWindows, scale))],
+    ['avas-support-chart-mac.xml', () => utf8(avasXml('mac', versions.avasMac, scale))],
+    ['avas-support-chart-linux.xml', () => utf8(avasXml('linux', versions.avasLinux, scale))],
+    ['osgroupsV2.tar.gz', () => writeTarGz([{ name: 'os-groups.xml', data: utf8(osGroupsXml(versions.supportedOs, scale)) }], osBuilt)],
+    ['osgroups.tar.gz', () => writeTarGz([{ name: 'osgroups.xml', data: utf8(legacyOsXml(versions.supportedOs, scale)) }], osBuilt)],
   ];
   const payloads = new Map<string, Uint8Array>();
   for (const [name, make] of steps) {
     payloads.set(name, await make());
     opts.onProgress?.(payloads.size, TOTAL_STEPS);
   }
-  return { versions, updated: when.toISOString().replace(/\.000Z$/, 'Z'), when, payloads };
+  return { versions, seed, updated: when.toISOString().replace(/\.000Z$/, 'Z'), when, payloads };
 }
 
 /** The manifest for payloads as the reference layout names them (versions from `versions`). */
@@ -76,7 +88,7 @@ export function sampleManifest(p: SamplePayloads): string {
     version: p.versions[row.versionKey],
     data: p.payloads.get(row.file) ?? new Uint8Array(0),
   }));
-  return manifestXml(items, p.updated);
+  return manifestXml(items, p.updated, p.seed === undefined ? undefined : `posture-stage sample (seed ${p.seed})`);
 }
 
 /** Zips a manifest and payloads (.tar.gz stored, the rest deflated) with fixed dates. */
@@ -86,7 +98,7 @@ export function assembleBundle(manifest: string | Uint8Array, payloads: Map<stri
   return writeZip(entries, when, onEntry);
 }
 
-/** Writes a realistic reference-layout bundle, deterministic per seed. */
+/** Writes a realistic reference-layout bundle: payloads follow the versions, the seed only marks the manifest. */
 export async function writeBundle(opts: SampleOptions = {}): Promise<Uint8Array> {
   const p = await samplePayloads(opts);
   // compressing is about half the work: one step per zip entry (manifest + six payloads)

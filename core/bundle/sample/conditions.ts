@@ -3,9 +3,14 @@
  * requirements and policies, with ISE's default (created-once) requirements, remediations and policies.
  * `scale` multiplies the checks (patch checks with KB numbers, file checks with SHA-256 hashes of known
  * builds, registry and service checks) and the conditions/requirements built on them.
+ *
+ * The payload is a function of (conditions version, scale) — see ./timeline.ts. Item i of each list is
+ * always the same item (same id, KB number, hashes); a newer version lists more of them (newer KBs), and
+ * a few old patch groups are retired once superseded. The defaults never change (ISE creates them once).
  */
-import { Prng } from './prng.js';
+import { prngFor, unitFor } from './prng.js';
 import { attrs } from './xmltext.js';
+import { countAt, majorOf } from './timeline.js';
 import { LINUX_PATHS, MAC_PATHS, REGISTRY_KEYS, SERVICES, WIN_PATHS } from './names.js';
 
 /** ISE's default conditions/remediations/requirements/policies (default="true" ones are created once). */
@@ -52,24 +57,46 @@ const DEFAULTS = {
 export const DEFAULT_POLICY_NAMES: readonly string[] = DEFAULTS.policies.map((p) => p[0]);
 
 const WIN_OS = ['Windows 10 (All)', 'Windows 11 (All)', 'Windows Server (All)'];
-/** Per scale unit: how many of each kind of check (sized so --scale 1 ≈ 1 MB of zip in total). */
+/** Per scale unit at the reference version: how many of each kind of check (sized so --scale 1 ≈ 1 MB of zip in total). */
 const PER_SCALE = { patch: 300, file: 350, registry: 120, service: 40, hashesPerFile: 16 };
+/** Patch checks per compound condition, compound conditions per requirement, requirements per policy. */
+const GROUP = 4;
+const REQS = 10;
+const POLICIES = 5;
+/** Share of patch groups retired (superseded by a later cumulative update) once a quarter of the reference count is newer. */
+const RETIRE_SHARE = 0.1;
+const RETIRE_AGE = 0.25;
+
+const pad = (i: number) => String(i + 1).padStart(4, '0');
 
 /** Writes posture-conditions.xml as a list of string chunks (joined by the caller). */
-export function conditionsXml(version: string, seed: number, scale: number): string[] {
-  const rnd = new Prng(seed ^ 0xc0d1);
+export function conditionsXml(version: string, scale: number): string[] {
+  const t = majorOf(version);
+  const atRef = (k: number) => Math.max(1, Math.round(k * scale));
+  const n = (k: number) => countAt(atRef(k), 'conditions', t);
   const out: string[] = [`<?xml version="1.0" encoding="UTF-8"?>\n<postureConditions xmlns="urn:posture-stage:conditions:1" version="${version}">\n<checks>\n`];
-  const patchConditions: string[] = [];
-  const n = (k: number) => Math.max(1, Math.round(k * scale));
-  let kb = 5000000 + rnd.int(30000);
-  for (let i = 0; i < n(PER_SCALE.patch); i++) {
-    kb += 1 + rnd.int(40);
+
+  const patches = n(PER_SCALE.patch);
+  const age = Math.max(GROUP, Math.round(RETIRE_AGE * atRef(PER_SCALE.patch)));
+  const retired = (g: number) => patches - (g + 1) * GROUP >= age && unitFor(`patch-group|${g}|retire`) < RETIRE_SHARE;
+  /** patch check ids per group; null for a retired group */
+  const groupChecks: Array<string[] | null> = [];
+  let kb = 5_010_000;
+  for (let i = 0; i < patches; i++) {
+    const g = Math.floor(i / GROUP);
+    if (i % GROUP === 0) groupChecks.push(retired(g) ? null : []);
+    const rnd = prngFor(`patch|${i}`);
+    kb += 1 + rnd.int(40); // later checks, later KBs
     const os = rnd.pick(WIN_OS);
+    const severity = rnd.pick(['Critical', 'Important', 'Moderate']);
+    const ids = groupChecks[g];
+    if (!ids) continue;
     const id = `pc_${os.replace(/\W+/g, '').replace('All', '')}_KB${kb}`;
-    patchConditions.push(id);
-    out.push(`<check${attrs({ id, type: 'patch', os, kb: `KB${kb}`, severity: rnd.pick(['Critical', 'Important', 'Moderate']) })}/>\n`);
+    ids.push(id);
+    out.push(`<check${attrs({ id, type: 'patch', os, kb: `KB${kb}`, severity })}/>\n`);
   }
   for (let i = 0; i < n(PER_SCALE.file); i++) {
+    const rnd = prngFor(`file|${i}`);
     const os = rnd.int(10) < 7 ? 'Windows All' : rnd.int(2) ? 'Mac OSX' : 'Linux All';
     const path = os === 'Windows All' ? rnd.pick(WIN_PATHS) : os === 'Mac OSX' ? rnd.pick(MAC_PATHS) : rnd.pick(LINUX_PATHS);
     const hashes: string[] = [];
@@ -78,34 +105,41 @@ export function conditionsXml(version: string, seed: number, scale: number): str
     out.push(`<check${attrs({ id: `fc_${i.toString(36).padStart(5, '0')}`, type: 'file', os, path, operator: 'hash-any' })}><sha256>${hashes.join(' ')}</sha256></check>\n`);
   }
   for (let i = 0; i < n(PER_SCALE.registry); i++) {
+    const rnd = prngFor(`registry|${i}`);
     out.push(`<check${attrs({ id: `rc_${i}`, type: 'registry', os: 'Windows All', key: rnd.pick(REGISTRY_KEYS), value: rnd.pick(['Enabled', 'DisableRealtimeMonitoring', 'AUOptions', 'Start']), operator: 'equals', data: String(rnd.int(5)) })}/>\n`);
   }
   for (let i = 0; i < n(PER_SCALE.service); i++) {
-    const svc = rnd.pick(SERVICES);
+    const svc = prngFor(`service|${i}`).pick(SERVICES);
     out.push(`<check${attrs({ id: `sc_${svc}_${i}`, type: 'service', os: svc === 'sshd' || svc === 'firewalld' || svc === 'clamav-daemon' ? 'Linux All' : 'Windows All', service: svc, state: 'running' })}/>\n`);
   }
+
   out.push('</checks>\n<conditions>\n');
   for (const [name, type, os, check] of DEFAULTS.conditions) out.push(`<condition${attrs({ name, type, os, operator: 'any', check })}/>\n`);
-  const compound: string[] = [];
-  for (let i = 0; i < patchConditions.length; i += 4) {
-    const name = `pr_${patchConditions[i]?.slice(3)}`;
-    compound.push(name);
-    out.push(`<condition${attrs({ name, type: 'compound', os: 'Windows All', operator: 'all', check: patchConditions.slice(i, i + 4).join(',') })}/>\n`);
-  }
+  // compound conditions keep the name of their group's first check, so a grown group is the same condition
+  const compound = groupChecks.map((ids) => (ids && ids[0] ? `pr_${ids[0].slice(3)}` : null));
+  groupChecks.forEach((ids, g) => {
+    const name = compound[g];
+    if (ids && name) out.push(`<condition${attrs({ name, type: 'compound', os: 'Windows All', operator: 'all', check: ids.join(',') })}/>\n`);
+  });
   out.push('</conditions>\n<remediations>\n');
   for (const [name, type, os] of DEFAULTS.remediations) out.push(`<remediation${attrs({ name, type, os, default: 'true' })}/>\n`);
   out.push(`<remediation${attrs({ name: 'WSUS_Remediation', type: 'windows-update', os: 'Windows All' })}/>\n`);
   out.push('</remediations>\n<requirements>\n');
   for (const [name, os, conditions, remediation] of DEFAULTS.requirements) out.push(`<requirement${attrs({ name, os, conditions, remediation: remediation || undefined, default: 'true' })}/>\n`);
-  const reqs: string[] = [];
-  for (let i = 0; i < compound.length; i += 10) {
-    const name = `Patch_Requirement_${String(i / 10 + 1).padStart(4, '0')}`;
+  /** requirement names by index; null when every condition of it was retired */
+  const reqs: Array<string | null> = [];
+  for (let r = 0; r * REQS < compound.length; r++) {
+    const conditions = compound.slice(r * REQS, (r + 1) * REQS).filter((c): c is string => c !== null);
+    const name = conditions.length > 0 ? `Patch_Requirement_${pad(r)}` : null;
     reqs.push(name);
-    out.push(`<requirement${attrs({ name, os: 'Windows All', conditions: compound.slice(i, i + 10).join(','), remediation: 'WSUS_Remediation' })}/>\n`);
+    if (name) out.push(`<requirement${attrs({ name, os: 'Windows All', conditions: conditions.join(','), remediation: 'WSUS_Remediation' })}/>\n`);
   }
   out.push('</requirements>\n<policies>\n');
   for (const [name, requirement, os] of DEFAULTS.policies) out.push(`<policy${attrs({ name, requirement, os, default: 'true' })}/>\n`);
-  for (let i = 0; i < reqs.length; i += 5) out.push(`<policy${attrs({ name: `Patch_Policy_${String(i / 5 + 1).padStart(4, '0')}`, requirement: reqs.slice(i, i + 5).join(','), os: 'Windows All' })}/>\n`);
+  for (let q = 0; q * POLICIES < reqs.length; q++) {
+    const requirement = reqs.slice(q * POLICIES, (q + 1) * POLICIES).filter((r): r is string => r !== null);
+    if (requirement.length > 0) out.push(`<policy${attrs({ name: `Patch_Policy_${pad(q)}`, requirement: requirement.join(','), os: 'Windows All' })}/>\n`);
+  }
   out.push('</policies>\n</postureConditions>\n');
   return out;
 }

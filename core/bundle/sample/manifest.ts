@@ -12,13 +12,17 @@ export interface ManifestItem {
   data: Uint8Array;
 }
 
-/** The Atom feed listing every payload with its version, length and SHA-256. */
-export function manifestXml(items: ManifestItem[], updated: string): string {
+/**
+ * The Atom feed listing every payload with its version, length and SHA-256. `generator` (Atom's own
+ * <generator> element, ignored by readers) names what wrote the bundle, e.g. the sample's seed.
+ */
+export function manifestXml(items: ManifestItem[], updated: string, generator?: string): string {
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xmlns:update="http://www.cisco.com/cpm/update/1.0">\n',
     '  <title>Posture Update</title>\n  <id>https://www.cisco.com/web/secure/spa/posture-update.xml</id>\n',
     `  <updated>${esc(updated)}</updated>\n  <update:format>1</update:format>\n`,
   ];
+  if (generator !== undefined) out.push(`  <generator>${esc(generator)}</generator>\n`);
   for (const it of items) {
     out.push(
       `  <entry>\n    <id>urn:cisco:ise:posture:${it.id}</id>\n    <title>${esc(it.title)}</title>\n    <updated>${esc(updated)}</updated>\n`,

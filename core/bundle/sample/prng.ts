@@ -39,3 +39,20 @@ export class Prng {
     return new Date(base.getTime() - this.int(days) * 86_400_000).toISOString().slice(0, 10);
   }
 }
+
+/** FNV-1a over a key: a stable 32-bit number for a named piece of sample content. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** A PRNG for one named piece of content (same key ⇒ same draws, whatever else the bundle holds). */
+export function prngFor(key: string): Prng {
+  return new Prng(hashKey(key));
+}
+
+/** A number in [0, 1) fixed for a key. */
+export function unitFor(key: string): number {
+  return prngFor(key).next() / 2 ** 32;
+}

@@ -1,6 +1,6 @@
 /**
  * Human output of `posture-stage diff`: component, from → to, change (▲ upgrade, ▼ downgrade,
- * = same, + new), then the content changes with a few examples each.
+ * = same, + new), then the content changes with a few examples each, then any warnings (STALE_BUNDLE).
  */
 import type { BundleDiff, ComponentChange, ProductChange } from '../../bundle/types.js';
 import { plural, table } from './text.js';
@@ -32,5 +32,6 @@ export function formatDiff(d: BundleDiff, oldLabel: string, newLabel: string): s
     out.push(...examples('+', set.added), ...examples('-', set.removed));
   }
   if (d.downgrade) out.push('', '▼ At least one component would go DOWN a version: a node refuses this unless --allow-downgrade is given.');
+  if (d.warnings && d.warnings.length > 0) out.push('', 'Warnings', ...d.warnings.map((w) => `  ! ${w.code}: ${w.message}`));
   return out.join('\n');
 }
