@@ -193,6 +193,7 @@ export interface BundleDiff {
 
 /** Options for the sample writer (`posture-stage sample`). */
 export interface SampleOptions {
+  /** marks the manifest (Atom <generator>); payload content depends only on the versions and the scale */
   seed?: number;
   scale?: number;
   versions?: Partial<Versions>;

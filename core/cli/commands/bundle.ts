@@ -77,9 +77,9 @@ interface DiffOpts { store?: string; tokenFile?: string; fingerprint?: string; i
 export function registerBundleCommands(program: Command): void {
   program
     .command('sample')
-    .description('Write a realistic reference-layout posture-offline.zip (same seed ⇒ same bytes).')
+    .description('Write a realistic reference-layout posture-offline.zip (same arguments ⇒ same bytes; content follows the versions).')
     .requiredOption('--out <file>', 'where to write the zip')
-    .option('--seed <n>', 'PRNG seed', '1')
+    .option('--seed <n>', 'marks the manifest (<generator>); payload content follows the component versions', '1')
     .option('--scale <n>', 'multiplies content; 100 ≈ 100 MB', '1')
     .option('--conditions <version>', 'Cisco conditions version')
     .option('--avas-windows <version>', 'AV/AS support chart version for windows')

@@ -54,4 +54,13 @@ describe('DiffView', () => {
     expect(screen.getByTestId('version-diff').querySelectorAll('g.downgrade')).toHaveLength(1);
     expect(screen.getByTestId('version-diff').textContent).toContain('DOWNGRADE');
   });
+
+  it('shows a stale-bundle warning when nothing would be applied', () => {
+    const same = base({
+      components: [{ id: 'conditions', from: '300418.0.0.0', to: '300418.0.0.0', change: 'same' }],
+      warnings: [{ code: 'STALE_BUNDLE', message: 'Every component is already installed at this version; nothing would be applied.' }],
+    });
+    render(DiffView, { diff: same });
+    expect(screen.getByTestId('stale-warning').textContent).toContain('nothing would be applied');
+  });
 });
