@@ -3,7 +3,8 @@
  * Plain async functions (no test framework) so vitest tests and Playwright e2e both use them.
  */
 import { createServer, connect } from 'node:net';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (for daemons that cannot bind port 0). */
 export async function freePort(): Promise<number> {
@@ -49,4 +50,38 @@ export async function stopChild(child: ChildProcess, graceMs = 3_000): Promise<v
   const timer = setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+export interface Daemon {
+  child: ChildProcess;
+  port: number;
+  /** everything it printed on stdout and stderr so far */
+  output: () => string;
+}
+
+/**
+ * Starts a foreground daemon on a free loopback port: `configure(port)` writes its config and returns the
+ * command line. A port taken in the meantime means another try on another port; after the last failure
+ * `dir` is removed and the error (with the daemon's output) is thrown.
+ */
+export async function startDaemon(dir: string, configure: (port: number) => [command: string, args: string[]]): Promise<Daemon> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const [command, args] = configure(port);
+    let output = '';
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const forget = killOnExit(child);
+    child.once('exit', forget);
+    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    try {
+      await waitForPort(port, child, 10_000, () => output);
+      return { child, port, output: () => output };
+    } catch (e) {
+      await stopChild(child);
+      if (attempt < 3) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
 }

@@ -2,12 +2,12 @@
  * A real OpenSSH sshd (/usr/sbin/sshd -D -e -f config) with its own host key, authorized_keys and
  * free port on 127.0.0.1, `Subsystem sftp internal-sftp`: the SFTP push target of the tests and e2e.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, killOnExit, stopChild, waitForPort } from './net.js';
+import { startDaemon, stopChild } from './net.js';
 
 const run = promisify(execFile);
 
@@ -72,8 +72,7 @@ export async function startSshd(): Promise<Sshd> {
   const hostKeyFingerprint = stdout.split(' ')[1] ?? '';
   const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
 
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+  const { child, port, output } = await startDaemon(dir, (port) => {
     const config = [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
@@ -90,48 +89,35 @@ export async function startSshd(): Promise<Sshd> {
       'Subsystem sftp internal-sftp',
     ].join('\n');
     writeFileSync(join(dir, 'sshd_config'), config + '\n');
-    let output = '';
-    const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const forget = killOnExit(child);
-    child.once('exit', forget);
-    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-    try {
-      await waitForPort(port, child, 10_000, () => output);
-    } catch (e) {
+    return ['/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')]];
+  });
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
+  const pid = child.pid ?? -1;
+  const sessionPids = () => childrenOf(pid);
+  return {
+    port,
+    pid,
+    dir,
+    user: 'root',
+    identity: userKey,
+    identityWithPassphrase: userKey2,
+    passphrase,
+    hostKeyFingerprint,
+    knownHosts,
+    log: output,
+    sessionPids,
+    killSessions: () => {
+      for (const p of sessionPids()) {
+        try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    },
+    stop: async () => {
+      for (const p of sessionPids()) {
+        try { process.kill(p, 'SIGTERM'); } catch { /* already gone */ }
+      }
       await stopChild(child);
-      if (attempt < 3) continue;
       rmSync(dir, { recursive: true, force: true });
-      throw e;
-    }
-    const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
-    const pid = child.pid ?? -1;
-    const sessionPids = () => childrenOf(pid);
-    return {
-      port,
-      pid,
-      dir,
-      user: 'root',
-      identity: userKey,
-      identityWithPassphrase: userKey2,
-      passphrase,
-      hostKeyFingerprint,
-      knownHosts,
-      log: () => output,
-      sessionPids,
-      killSessions: () => {
-        for (const p of sessionPids()) {
-          try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ }
-        }
-      },
-      stop: async () => {
-        for (const p of sessionPids()) {
-          try { process.kill(p, 'SIGTERM'); } catch { /* already gone */ }
-        }
-        await stopChild(child);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
+    },
+  };
 }

@@ -2,11 +2,10 @@
  * A real tinyproxy (/usr/bin/tinyproxy) in the foreground with its own config, log and free port,
  * optionally with BasicAuth, to prove fetch goes through an enterprise-style HTTP proxy (CONNECT).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, killOnExit, stopChild, waitForPort } from './net.js';
+import { startDaemon, stopChild } from './net.js';
 
 export interface TinyproxyOptions {
   basicAuth?: { user: string; password: string };
@@ -28,8 +27,7 @@ export async function startTinyproxy(opts: TinyproxyOptions = {}): Promise<Tinyp
   const dir = mkdtempSync(join(tmpdir(), 'ps-tinyproxy-'));
   chmodSync(dir, 0o777); // tinyproxy drops to "nobody" and must write its log here
   const logFile = join(dir, 'tinyproxy.log');
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+  const { child, port, output } = await startDaemon(dir, (port) => {
     const conf = [
       'User nobody',
       'Group nogroup',
@@ -44,30 +42,17 @@ export async function startTinyproxy(opts: TinyproxyOptions = {}): Promise<Tinyp
       ...(opts.basicAuth ? [`BasicAuth ${opts.basicAuth.user} ${opts.basicAuth.password}`] : []),
     ].join('\n');
     writeFileSync(join(dir, 'tinyproxy.conf'), conf + '\n');
-    let output = '';
-    const child: ChildProcess = spawn('/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const forget = killOnExit(child);
-    child.once('exit', forget);
-    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-    try {
-      await waitForPort(port, child, 10_000, () => output);
-    } catch (e) {
+    return ['/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')]];
+  });
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
+    dir,
+    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + output(),
+    stop: async () => {
       await stopChild(child);
-      if (attempt < 3) continue;
       rmSync(dir, { recursive: true, force: true });
-      throw e;
-    }
-    return {
-      port,
-      url: `http://127.0.0.1:${port}`,
-      pid: child.pid ?? -1,
-      dir,
-      log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + output,
-      stop: async () => {
-        await stopChild(child);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
+    },
+  };
 }

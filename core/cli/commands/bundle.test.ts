@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
+import { runCli } from '../testing.js';
 import { PAYLOAD_FIXTURES } from '../../bundle/fixtures/payload.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ps-cli-bundle-'));
@@ -12,17 +12,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs the CLI in-process and captures stdout/stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const cli = runCli;
 
 describe('posture-stage sample / inspect / diff', () => {
   const a = join(dir, 'a.zip');

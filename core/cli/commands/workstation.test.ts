@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
+import { runCli } from '../testing.js';
 import { writeBundle } from '../../bundle/index.js';
 import { freePort, startFeedServer, type FeedServer } from '../../../e2e/peers/index.js';
 
@@ -28,16 +28,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const cli = runCli;
 
 describe('posture-stage fetch / library / push', () => {
   it('fetch --no-proxy HOSTS bypasses --proxy (a value, not commander\'s negation) and stores the bundle', async () => {

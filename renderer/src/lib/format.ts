@@ -28,17 +28,6 @@ export function shortHash(h: string | undefined): string {
   return h ? `${h.slice(0, 12)}…` : '—';
 }
 
-/** Numeric comparison of four-part versions (bundle-format.md). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return 0;
-}
-
 /** Saves text the core produced (CSV, HTML report) through the browser's download, no file system access. */
 export function offerDownload(fileName: string, mimeType: string, content: string): void {
   const url = URL.createObjectURL(new Blob([content], { type: mimeType }));
