@@ -104,3 +104,33 @@ describe('checkBundle: memory', () => {
     expect(overlapped).toBe(0);
   });
 });
+
+describe('checkBundle: cancellation', () => {
+  it('an abort between components is CANCELLED (a coded refusal, not an internal error)', async () => {
+    const { readBundle } = await import('./read.js');
+    const opened = await readBundle(await writeBundle({ seed: 5, scale: 0.1 }));
+    const controller = new AbortController();
+    let reads = 0;
+    // the abort lands after a read has finished, so only checkBundle's own loop can notice it
+    const wrapped = {
+      ...opened,
+      read: async (name: string) => {
+        const bytes = await opened.read(name);
+        if (++reads === 3) controller.abort();
+        return bytes;
+      },
+    };
+    const err = await checkBundle(wrapped, { signal: controller.signal }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(CoreError);
+    expect(err).toMatchObject({ code: 'CANCELLED', details: { file: 'bundle.zip' } });
+  });
+});
+
+describe('checkBundle: limits', () => {
+  it('takes the limits as readBundle does when given an opened bundle: undefined keeps the default, a negative one is USAGE', async () => {
+    const { readBundle } = await import('./read.js');
+    const opened = await readBundle(await writeBundle({ seed: 5, scale: 0.1 }));
+    await expect(checkBundle(opened, { limits: { maxTarMembers: -1 } })).rejects.toMatchObject({ code: 'USAGE', details: { limit: 'maxTarMembers' } });
+    await expect(checkBundle(opened, { limits: { maxTarMembers: undefined, maxTarSize: undefined } })).resolves.toBeDefined();
+  });
+});

@@ -5,14 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { CoreError, type Warning } from '../errors.js';
-import { DEFAULT_LIMITS, type CheckedBundle, type CheckOptions, type OpenedBundle } from './index.js';
-import { readBundle } from './read.js';
+import type { CheckedBundle, CheckOptions, OpenedBundle } from './index.js';
+import { mergeLimits, readBundle } from './read.js';
 import type { CheckResult, ComponentContent, ComponentId, ComponentInfo, Inspection, Limits, Versions } from './types.js';
-import { LAYOUT, MANIFEST_NAME } from './layout.js';
+import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME } from './layout.js';
 import { readManifest, type ManifestEntry } from './manifest.js';
 import { parseAvas, parseConditions, parseOs, type ParsedPayload } from './payloads.js';
 import { readTarGzMember } from './tar.js';
 import { inspectUnknown } from './inspect-unknown.js';
+import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
 
 function isOpened(x: unknown): x is OpenedBundle {
@@ -59,16 +60,20 @@ function parsePayload(id: ComponentId, bytes: Uint8Array, entry: string, member?
   }
 }
 
+/** MANIFEST_MISSING: the unknown layout, refused where a bundle must be applicable (bundle-format.md: push, agent apply). */
+export function manifestMissing(file: string, details: Record<string, unknown> = {}): CoreError {
+  return new CoreError('MANIFEST_MISSING', `This zip has no ${MANIFEST_NAME} at its root, so it is not a posture update bundle that can be applied. Download posture-offline.zip again from Cisco or use a bundle made by \`posture-stage sample\`.`, { file, ...details });
+}
+
 /** Checks one listed payload: present, length, SHA-256, (nested tar), XML shape, version. */
-async function checkComponent(m: ManifestEntry, read: Promise<Uint8Array> | null, limits: Limits, checks: Checks): Promise<{ info: ComponentInfo; content: ComponentContent }> {
-  const row = LAYOUT.find((r) => r.id === m.component);
+async function checkComponent(m: ManifestEntry, bundle: OpenedBundle, rootFiles: ReadonlySet<string>, limits: Limits, checks: Checks): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
-    if (read === null) {
+    if (!rootFiles.has(m.href)) {
       throw new CoreError('ENTRY_MISSING', `The manifest says component "${id}" is in ${m.href}, but the zip has no such file at its root. The bundle is incomplete; download it again.`, { component: id, entry: m.href });
     }
   });
-  let bytes: Uint8Array | null = await (read as Promise<Uint8Array>);
+  const bytes = await bundle.read(m.href);
   const size = bytes.byteLength;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
@@ -77,10 +82,9 @@ async function checkComponent(m: ManifestEntry, read: Promise<Uint8Array> | null
   await checks.run(`sha256:${id}`, `${m.href} has the SHA-256 the manifest states`, () => {
     if (sha256 !== m.sha256) throw new CoreError('CHECKSUM_MISMATCH', `${m.href} has SHA-256 ${sha256} but the manifest says ${m.sha256}. The bundle was altered or damaged; download it again.`, { component: id, entry: m.href, expected: m.sha256, actual: sha256 });
   });
-  const member = row?.member;
-  if (member) bytes = await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () => readTarGzMember(bytes as Uint8Array, m.href, member, limits));
-  const parsed = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () => parsePayload(id, bytes as Uint8Array, m.href, member));
-  bytes = null; // release before the next entry is inflated
+  const member = LAYOUT_BY_ID.get(id)?.member;
+  const xml = member ? await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () => readTarGzMember(bytes, m.href, member, limits)) : bytes;
+  const parsed = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () => parsePayload(id, xml, m.href, member));
   await checks.run(`version:${id}`, `${m.href} states the manifest's version ${m.version}`, () => {
     if (parsed.version !== m.version) throw new CoreError('VERSION_MISMATCH', `${member ?? m.href} says version ${parsed.version} but the manifest says ${m.version} for "${id}". The bundle is inconsistent; download it again.`, { component: id, entry: m.href, expected: m.version, actual: parsed.version });
   });
@@ -93,13 +97,14 @@ async function checkComponent(m: ManifestEntry, read: Promise<Uint8Array> | null
 /** Every check of the spec; throws the first refusal as a CoreError. */
 export async function checkBundle(input: Uint8Array | string | OpenedBundle, opts: CheckOptions = {}): Promise<CheckedBundle> {
   const bundle = isOpened(input) ? input : await readBundle(input, opts);
-  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // the same merge as readBundle's: an explicit undefined keeps the default, a bad value is USAGE
+  const limits = mergeLimits(opts.limits);
   const checks = new Checks();
   checks.pass('container', 'zip container is sound (paths, limits, CRC)');
   const files = bundle.entries.filter((e) => !e.name.endsWith('/'));
   if (!files.some((e) => e.name === MANIFEST_NAME)) {
     if (opts.requireReference) {
-      throw new CoreError('MANIFEST_MISSING', `This zip has no ${MANIFEST_NAME} at its root, so it is not a posture update bundle that can be applied. Download posture-offline.zip again from Cisco or use a bundle made by \`posture-stage sample\`.`, { file: bundle.fileName, entries: files.map((e) => e.name).slice(0, 50) });
+      throw manifestMissing(bundle.fileName, { entries: files.map((e) => e.name).slice(0, 50) });
     }
     const inspection = await inspectUnknown(bundle, limits, checks.list, opts);
     return { bundle, inspection, contents: new Map() };
@@ -107,24 +112,15 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
   const manifest = await checks.run('manifest', `${MANIFEST_NAME} is a valid manifest listing all seven components`, async () => readManifest(await bundle.read(MANIFEST_NAME)));
   const components: ComponentInfo[] = [];
   const contents = new Map<ComponentId, ComponentContent>();
-  const names = new Set(files.map((e) => e.name));
-  const listedEntries = LAYOUT.map((row) => manifest.entries.get(row.id) as ManifestEntry);
-  /**
-   * Inflates a listed entry (null if it is not a root file of the zip). Entries are read strictly one
-   * after the other, so memory holds the zip plus one inflated entry (issue 2, "Memory"); failures
-   * surface in manifest order.
-   */
-  const start = (m: ManifestEntry | undefined): Promise<Uint8Array> | null => {
-    if (!m || m.href.includes('/') || !names.has(m.href)) return null;
-    const p = bundle.read(m.href);
-    p.catch(() => undefined);
-    return p;
-  };
+  const rootFiles = new Set(files.filter((e) => !e.name.includes('/')).map((e) => e.name));
+  // Components are read and checked strictly one after the other, in the layout's order, so memory
+  // holds the zip plus one inflated entry (issue 2, "Memory").
   let done = 0;
-  for (const m of listedEntries) {
-    opts.signal?.throwIfAborted();
+  for (const row of LAYOUT) {
+    const m = manifest.entries.get(row.id) as ManifestEntry;
+    throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const { info, content } = await checkComponent(m, start(m), limits, checks);
+    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, checks);
     components.push(info);
     contents.set(m.component, content);
     done++;
@@ -134,6 +130,9 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
   const warnings: Warning[] = [];
   for (const e of files) {
     if (listed.has(e.name)) continue;
+    // inflated once all the same: CRC, size and limits are container checks, refusals in every layout (bundle-format.md)
+    throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
+    await bundle.read(e.name);
     const w: Warning = { code: 'UNLISTED_ENTRY', message: `${e.name} is not listed in the manifest; it is kept but never applied.`, details: { entry: e.name } };
     warnings.push(w);
     checks.warn(`unlisted:${e.name}`, `${e.name} is listed in the manifest`, w);

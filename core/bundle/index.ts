@@ -4,7 +4,7 @@
  * (Signatures fixed for the other modules; implementations live in the files beside this one.)
  */
 import type { ComponentContent, ComponentId, Inspection, Limits, NodeContentState, BundleDiff, SampleOptions, ZipEntryInfo } from './types.js';
-import { CoreError } from '../errors.js';
+import { manifestMissing } from './check.js';
 
 export * from './types.js';
 
@@ -66,7 +66,7 @@ export { staleWarnings } from './stale.js';
 /** Throws MANIFEST_MISSING for the unknown layout (bundle-format.md: push and agent apply refuse it). */
 export function requireReferenceLayout(checked: CheckedBundle): void {
   if (checked.inspection.layout !== 'reference') {
-    throw new CoreError('MANIFEST_MISSING', 'This zip has no posture-update.xml at its root, so it is not a posture update bundle that can be applied. Download posture-offline.zip again from Cisco or use a bundle made by `posture-stage sample`.', { file: checked.inspection.file });
+    throw manifestMissing(checked.inspection.file);
   }
 }
 

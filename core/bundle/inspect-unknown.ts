@@ -9,6 +9,7 @@ import type { CheckResult, Inspection, Limits } from './types.js';
 import { MANIFEST_NAME } from './layout.js';
 import { xmlRootName } from './xml.js';
 import { listTarGz } from './tar.js';
+import { throwIfCancelled } from './zip/fail.js';
 
 /** Builds the Inspection of a zip in an unknown layout. */
 export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, checks: CheckResult[], opts: CheckOptions): Promise<Inspection> {
@@ -22,7 +23,7 @@ export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, check
   const files = bundle.entries.filter((e) => !e.name.endsWith('/'));
   let done = 0;
   for (const e of files) {
-    opts.signal?.throwIfAborted();
+    throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     opts.onProgress?.({ phase: 'parse', done: done++, total: files.length });
     const lower = e.name.toLowerCase();
     if (lower.endsWith('.xml')) {

@@ -119,7 +119,8 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
 export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): ParsedPayload<OsSummary> {
   let version = '';
   const root: OsGroupNode = { name: legacy ? 'Legacy OS list' : '', groups: [], os: [] };
-  const stack: OsGroupNode[] = [root];
+  // each open group with its depth: only the close at that depth ends it (a foreign-namespace <x:group> never does)
+  const stack: Array<{ node: OsGroupNode; depth: number }> = [{ node: root, depth: 0 }];
   const paths: string[] = [];
   let osCount = 0;
   let groupCount = 0;
@@ -131,24 +132,24 @@ export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): Pa
         return;
       }
       if (tag.uri !== NS.os) return;
-      const parent = stack[stack.length - 1] as OsGroupNode;
+      const parent = (stack[stack.length - 1] as { node: OsGroupNode }).node;
       if (tag.local === 'group') {
         if (legacy) throw shapeError(where, 'the legacy OS list must be flat (no <group>)');
         need(tag, where, 'name');
         const g: OsGroupNode = { name: own(tag.attrs.name as string), groups: [], os: [] };
         parent.groups.push(g);
-        stack.push(g);
+        stack.push({ node: g, depth });
         groupCount++;
       } else if (tag.local === 'os') {
         need(tag, where, 'name');
         const name = own(tag.attrs.name as string);
         parent.os.push(name);
-        paths.push([...stack.slice(1).map((g) => g.name), name].join('/'));
+        paths.push([...stack.slice(1).map((g) => g.node.name), name].join('/'));
         osCount++;
       }
     },
-    close(local) {
-      if (local === 'group') stack.pop();
+    close(_local, depth) {
+      if (stack.length > 1 && stack[stack.length - 1]?.depth === depth) stack.pop();
     },
   }, where);
   const tree = legacy ? [root] : root.groups;

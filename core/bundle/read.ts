@@ -32,7 +32,7 @@ import { capFor, checkDeclared, checkEntryCount } from './zip/limits.js';
 import { crossCheckWithJszip } from './zip/jszip-check.js';
 import { inflateEntry } from './zip/inflate.js';
 import { sniffZip } from './zip/sniff.js';
-import { notAZip, overLimit } from './zip/fail.js';
+import { notAZip, overLimit, throwIfCancelled } from './zip/fail.js';
 
 const STEP = 8 * 1024 * 1024;
 
@@ -41,7 +41,7 @@ export async function readBundle(input: Uint8Array | string, opts: ReadOptions =
   const limits = mergeLimits(opts.limits);
   const data = typeof input === 'string' ? await readWholeFile(input, opts) : input;
   const fileName = opts.fileName ?? (typeof input === 'string' ? basename(input) : 'bundle.zip');
-  throwIfAborted(opts.signal, fileName);
+  throwIfCancelled(opts.signal, fileName, { file: fileName });
 
   sniffZip(data);
   const b = new Bytes(data);
@@ -70,7 +70,7 @@ function openedBundle(fileName: string, data: Uint8Array, sha256: string, centra
     if (e === undefined) {
       throw new CoreError('ENTRY_MISSING', `The zip has no entry named ${JSON.stringify(name)}.`, { entry: name, file: fileName });
     }
-    throwIfAborted(opts.signal, name);
+    throwIfCancelled(opts.signal, JSON.stringify(name), { entry: name });
     const range = ranges[e.index]!;
     const already = inflated.has(name);
     const bytes = await inflateEntry({
@@ -104,8 +104,8 @@ function openedBundle(fileName: string, data: Uint8Array, sha256: string, centra
   };
 }
 
-/** DEFAULT_LIMITS overridden by the caller's defined, non-negative values. */
-function mergeLimits(custom: Partial<Limits> | undefined): Limits {
+/** DEFAULT_LIMITS overridden by the caller's defined, non-negative values (USAGE for anything else). */
+export function mergeLimits(custom: Partial<Limits> | undefined): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(custom ?? {}) as Array<[keyof Limits, number | undefined]>) {
     if (value === undefined) continue;
@@ -118,7 +118,7 @@ function mergeLimits(custom: Partial<Limits> | undefined): Limits {
 function hashAll(data: Uint8Array, opts: ReadOptions): string {
   const hash = createHash('sha256');
   for (let at = 0; at < data.length; at += STEP) {
-    throwIfAborted(opts.signal, opts.fileName ?? 'the zip');
+    throwIfCancelled(opts.signal, opts.fileName ?? 'the zip', { file: opts.fileName ?? 'the zip' });
     hash.update(data.subarray(at, Math.min(at + STEP, data.length)));
     opts.onProgress?.({ phase: 'hash', done: Math.min(at + STEP, data.length), total: data.length });
   }
@@ -142,7 +142,7 @@ async function readWholeFile(path: string, opts: ReadOptions): Promise<Uint8Arra
     const data = Buffer.allocUnsafe(stat.size);
     let done = 0;
     while (done < stat.size) {
-      throwIfAborted(opts.signal, basename(path));
+      throwIfCancelled(opts.signal, basename(path), { file: basename(path) });
       const { bytesRead } = await handle.read(data, done, Math.min(STEP, stat.size - done), done);
       if (bytesRead === 0) break;
       done += bytesRead;
@@ -162,8 +162,4 @@ function fileError(path: string, e: unknown): CoreError {
   if (code === 'EISDIR') return notAZip('a directory', { path });
   const message = e instanceof Error ? e.message : String(e);
   return new CoreError('NOT_FOUND', `The file ${path} could not be read (${message}). Check its permissions and try again.`, { path, cause: code ?? message });
-}
-
-function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw new CoreError('CANCELLED', `Reading ${what} was cancelled.`, { file: what });
 }

@@ -9,6 +9,13 @@ import type { AvasProduct, CheckedBundle, ComponentId, Versions } from './index.
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('writeBundle (posture-stage sample)', () => {
+  it('refuses an --updated outside the zip date range (1980-2107) as a usage error', async () => {
+    for (const updated of ['1970-01-01T00:00:00Z', '2108-01-01T00:00:00Z']) {
+      await expect(writeBundle({ scale: 0.1, updated })).rejects.toMatchObject({ code: 'USAGE', details: { updated } });
+    }
+    await expect(writeBundle({ scale: 0.1, updated: '1980-01-01T00:00:00Z' })).resolves.toBeInstanceOf(Uint8Array);
+  });
+
   it('is deterministic: same options ⇒ same bytes; another seed ⇒ another file around the same payloads', async () => {
     const a = await writeBundle({ seed: 42, scale: 0.1 });
     const b = await writeBundle({ seed: 42, scale: 0.1 });

@@ -57,6 +57,8 @@ export async function samplePayloads(opts: SampleOptions = {}): Promise<SamplePa
   if (!Number.isFinite(seed)) throw new CoreError('USAGE', `--seed must be a number, got ${String(opts.seed)}.`);
   if (!(scale > 0 && scale <= 2000)) throw new CoreError('USAGE', `--scale must be a number above 0 and at most 2000, got ${String(opts.scale)}.`);
   if (Number.isNaN(when.getTime())) throw new CoreError('USAGE', `--updated must be an ISO date such as ${SAMPLE_UPDATED}, got ${updated}.`);
+  // zip entries carry DOS dates (APPNOTE 4.4.6), which only span 1980-2107
+  if (when.getUTCFullYear() < 1980 || when.getUTCFullYear() > 2107) throw new CoreError('USAGE', `--updated must lie between 1980 and 2107 (zip dates cannot hold other years), got ${updated}.`, { updated });
   for (const [key, v] of Object.entries(versions)) {
     if (!VERSION_RE.test(v)) throw new CoreError('USAGE', `The ${key} version must be four dot-separated numbers such as 297.0.0.0, got ${v}.`, { key, version: v });
   }

@@ -46,8 +46,11 @@ export async function runCommand(json: boolean, action: () => Promise<CommandRes
   }
 }
 
+/** interfaces.md: `{"ok":false,"error":{"code","message",…details}}`; a detail never replaces the code or the message. */
 export function errorDocument(error: CoreError): Record<string, unknown> {
-  return { ok: false, error: { code: error.code, message: error.message, ...error.details } };
+  const head = { code: error.code, message: error.message };
+  // head first for the key order, again last so that it wins
+  return { ok: false, error: { ...head, ...error.details, ...head } };
 }
 
 export function printError(error: CoreError, json: boolean, output: Output = processOutput): void {

@@ -55,3 +55,13 @@ export function notAZip(detected: string, details: ErrorDetails = {}): CoreError
     { detected, ...details },
   );
 }
+
+/** CANCELLED: the caller's AbortSignal fired (the user stopped the operation); nothing was changed. */
+export function cancelled(what: string, details: ErrorDetails = {}): CoreError {
+  return new CoreError('CANCELLED', `Reading ${what} was cancelled. Nothing was changed; run it again to finish.`, details);
+}
+
+/** Throws CANCELLED once `signal` fired: never the DOM's AbortError, which would surface as INTERNAL (a bug). */
+export function throwIfCancelled(signal: AbortSignal | undefined, what: string, details: ErrorDetails = {}): void {
+  if (signal?.aborted) throw cancelled(what, details);
+}

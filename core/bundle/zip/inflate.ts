@@ -9,7 +9,7 @@
 import { createInflateRaw, crc32 } from 'node:zlib';
 import { CoreError } from '../../errors.js';
 import { hex32 } from './bytes.js';
-import { corrupt, overLimit } from './fail.js';
+import { cancelled, corrupt, overLimit } from './fail.js';
 import { METHOD_STORED } from './central.js';
 
 /** The most output an entry may produce, and which limit sets it. */
@@ -44,10 +44,6 @@ function capExceeded(job: InflateJob, measured: number): CoreError {
   });
 }
 
-function cancelled(name: string): CoreError {
-  return new CoreError('CANCELLED', `Reading ${JSON.stringify(name)} was cancelled.`, { entry: name });
-}
-
 function verify(job: InflateJob, out: Uint8Array, actual: number): Uint8Array {
   if (actual !== job.declaredSize) {
     throw corrupt(`${JSON.stringify(job.name)} inflates to ${actual} bytes but its header declares ${job.declaredSize}`, { reason: 'size-mismatch', entry: job.name, expected: job.declaredSize, actual });
@@ -61,7 +57,7 @@ function verify(job: InflateJob, out: Uint8Array, actual: number): Uint8Array {
 
 /** Returns the entry's bytes, or throws ZIP_CORRUPT / ZIP_LIMIT / CANCELLED. */
 export function inflateEntry(job: InflateJob): Promise<Uint8Array> {
-  if (job.signal?.aborted) return Promise.reject(cancelled(job.name));
+  if (job.signal?.aborted) return Promise.reject(cancelled(JSON.stringify(job.name), { entry: job.name }));
   if (job.method === METHOD_STORED) {
     if (job.compressed.length > job.cap.bytes) return Promise.reject(capExceeded(job, job.compressed.length));
     try {
@@ -87,7 +83,7 @@ export function inflateEntry(job: InflateJob): Promise<Uint8Array> {
         reject(error);
       } else resolve(value!);
     };
-    const onAbort = (): void => finish(cancelled(job.name));
+    const onAbort = (): void => finish(cancelled(JSON.stringify(job.name), { entry: job.name }));
     job.signal?.addEventListener('abort', onAbort, { once: true });
     inflater.on('data', (chunk: Buffer) => {
       const before = total;

@@ -47,6 +47,9 @@ export interface RawZipOptions {
   trailing?: Uint8Array;
   /** flips the signature of central header #i */
   badCentralSignature?: number;
+  /** DOS time and date written in every header (APPNOTE 4.4.6; default 00:00, 1980-01-01) */
+  time?: number;
+  date?: number;
 }
 
 const enc = new TextEncoder();
@@ -79,6 +82,8 @@ export function writeRawZip(entries: RawEntry[], opts: RawZipOptions = {}): Uint
   const out = new Out();
   if (opts.prefix) out.bytes(opts.prefix);
   const central = new Out();
+  const time = opts.time ?? 0;
+  const date = opts.date ?? 0x21;
   for (const [i, e] of entries.entries()) {
     const data = e.data ?? new Uint8Array(0);
     const method = e.method ?? (data.length > 0 ? 8 : 0);
@@ -91,15 +96,15 @@ export function writeRawZip(entries: RawEntry[], opts: RawZipOptions = {}): Uint
     const localExtra = e.localExtra ?? new Uint8Array(0);
     const centralExtra = e.centralExtra ?? new Uint8Array(0);
     const offset = out.length;
-    if (!e.omitLocal) writeLocal(out, e, { flags, method, crc, csize, usize, name, localExtra, compressed });
+    if (!e.omitLocal) writeLocal(out, e, { flags, method, time, date, crc, csize, usize, name, localExtra, compressed });
     central
       .u32(opts.badCentralSignature === i ? 0x01014b50 : SIG.central)
       .u16(e.versionMadeBy ?? 0x0314)
       .u16(20)
       .u16(flags)
       .u16(method)
-      .u16(0)
-      .u16(0x21)
+      .u16(time)
+      .u16(date)
       .u32(crc)
       .u32(csize)
       .u32(usize)
@@ -135,6 +140,8 @@ export function writeRawZip(entries: RawEntry[], opts: RawZipOptions = {}): Uint
 interface LocalFields {
   flags: number;
   method: number;
+  time: number;
+  date: number;
   crc: number;
   csize: number;
   usize: number;
@@ -144,7 +151,7 @@ interface LocalFields {
 }
 
 function writeLocal(out: Out, e: RawEntry, f: LocalFields): void {
-  out.u32(SIG.local).u16(20).u16(f.flags).u16(f.method).u16(0).u16(0x21);
+  out.u32(SIG.local).u16(20).u16(f.flags).u16(f.method).u16(f.time).u16(f.date);
   if (e.descriptor) out.u32(0).u32(0).u32(0);
   else out.u32(f.crc).u32(f.csize).u32(f.usize);
   const name = e.localName ?? f.name;

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../testing.js';
-import { PAYLOAD_FIXTURES } from '../../bundle/fixtures/payload.js';
+import { PAYLOAD_FIXTURES, unknownLayoutBundle } from '../../bundle/fixtures/payload.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ps-cli-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,5 +84,31 @@ describe('posture-stage sample / inspect / diff', () => {
     const r = await cli('sample', '--out', join(dir, 'x.zip'), '--avas-linux', '66', '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+  });
+
+  it('sample into a folder that does not exist is a usage error that names the file, and leaves nothing behind', async () => {
+    const out = join(dir, 'missing', 'x.zip');
+    const r = await cli('sample', '--out', out, '--scale', '0.1', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'USAGE', file: out, reason: 'ENOENT' } });
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('inspect of an unknown layout succeeds with layout "unknown", no versions and UNKNOWN_LAYOUT', async () => {
+    const file = join(dir, 'unknown.zip');
+    writeFileSync(file, await unknownLayoutBundle());
+    const r = await cli('inspect', file, '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ ok: true, layout: 'unknown', versions: null, updated: null, components: [] });
+    expect(j.warnings.map((w: { code: string }) => w.code)).toEqual(['UNKNOWN_LAYOUT']);
+    expect(j.entries.length).toBeGreaterThan(0);
+  });
+
+  it('diff refuses an OLD bundle in the unknown layout with MANIFEST_MISSING (exit 2)', async () => {
+    const r = await cli('diff', join(dir, 'unknown.zip'), a, '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'MANIFEST_MISSING', file: 'unknown.zip' } });
   });
 });

@@ -3,11 +3,12 @@
  * print (core/cli/format/*). Refusals are coded errors printed by runCommand, never stack traces.
  */
 import { createHash } from 'node:crypto';
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
-import { checkBundle, diffAgainstState, diffBundles, requireReferenceLayout, writeBundle, type CheckedBundle, type Progress, type Versions } from '../../bundle/index.js';
+import { CoreError } from '../../errors.js';
+import { checkBundle, diffAgainstState, diffBundles, writeBundle, type CheckedBundle, type Progress, type Versions } from '../../bundle/index.js';
 import { formatInspection } from '../format/inspect.js';
 import { formatDiff } from '../format/diff.js';
 
@@ -59,6 +60,19 @@ async function check(file: string, requireReference = false): Promise<CheckedBun
   }
 }
 
+/** Writes under a temporary name, then renames: never a half-written bundle under the final name. */
+async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.partial`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    const reason = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new CoreError('USAGE', `Cannot write ${file} (${e instanceof Error ? e.message : reason}). Check that its folder exists and is writable, or choose another --out.`, { file, reason });
+  }
+}
+
 function versionOpt(value: string | undefined, key: keyof Versions, out: Partial<Versions>): void {
   if (value !== undefined) out[key] = value;
 }
@@ -107,9 +121,7 @@ export function registerBundleCommands(program: Command): void {
           bar?.stop();
         }
         const file = resolve(opts.out);
-        const tmp = `${file}.${process.pid}.partial`;
-        await writeFile(tmp, zip);
-        await rename(tmp, file); // never leave a half-written bundle under the final name
+        await writeAtomically(file, zip);
         const sha256 = createHash('sha256').update(zip).digest('hex');
         return { data: { file, size: zip.byteLength, sha256 }, human: `Wrote ${file} (${zip.byteLength} bytes, sha256 ${sha256})` };
       });
@@ -164,8 +176,7 @@ export function registerBundleCommands(program: Command): void {
           return { data: { ...diff }, human: () => formatDiff(diff, oldRef, newFile) };
         }
         if (/^[a-z][a-z0-9+.-]*:\/\//i.test(oldRef)) throw usageError(`OLD must be a bundle file, https://… or sftp://…, not ${oldRef}.`);
-        const old = await check(oldRef);
-        requireReferenceLayout(old);
+        const old = await check(oldRef, true);
         const next = await check(newFile, true);
         const diff = diffBundles(old, next);
         return { data: { ...diff }, human: () => formatDiff(diff, oldRef, newFile) };
