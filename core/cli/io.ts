@@ -111,3 +111,6 @@ export function progressBar(label: string, total: number, output: Output = proce
 export function usageError(message: string): CoreError {
   return new CoreError('USAGE', message);
 }
+
+/** commander option parser for a repeatable flag (`--ca A --ca B` → [A, B]). */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

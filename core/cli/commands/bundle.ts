@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
+import { collect, runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
 import { CoreError } from '../../errors.js';
 import { checkBundle, diffAgainstState, diffBundles, writeBundle, type CheckedBundle, type Progress, type Versions } from '../../bundle/index.js';
 import { formatInspection } from '../format/inspect.js';
@@ -147,7 +147,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--store <dir>', 'compare against a local node store')
     .option('--token-file <file>', 'agent API token (https)')
     .option('--fingerprint <sha256>', "agent certificate's SHA-256 fingerprint (https)")
-    .option('--ca <file...>', 'extra CA certificates (https)')
+    .option('--ca <file>', 'extra CA certificate (https); repeatable', collect)
     .option('--identity <key>', 'SSH private key (sftp)')
     .option('--host-key <sha256>', "SSH host key, OpenSSH's SHA256:… form (sftp)")
     .option('--password-env <var>', 'environment variable holding the SSH password (sftp)')
