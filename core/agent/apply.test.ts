@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initStore, applyBundle, readStatus, rollback, readHistory, listPolicies, deletePolicy, readNodeContent, verifyStore, verifyInboxFile, readLogTail, formatUpdateInformation } from './index.js';
@@ -143,6 +143,24 @@ describe('applyBundle', () => {
     await expect(verifyInboxFile(store, '../agent.json')).rejects.toMatchObject({ code: 'USAGE' });
     const r = await applyBundle(store, 'posture-offline.zip');
     expect(r.status.versions).toEqual(NEW_VERSIONS);
+  });
+
+  it('removes a bundle from the inbox once applied; keeps dry-run and refused ones, and files outside the inbox', async () => {
+    const store = await freshStore('s10');
+    const inbox = storePaths(store).inbox;
+    await writeFile(join(inbox, 'new.zip'), await readFile(newFile));
+    await applyBundle(store, 'new.zip', { dryRun: true });
+    expect(await readdir(inbox)).toEqual(['new.zip']);
+    await applyBundle(store, 'new.zip');
+    expect(await readdir(inbox)).toEqual([]);
+    // a refused bundle (downgrade) stays for the admin to look at
+    await writeFile(join(inbox, 'old.zip'), await readFile(oldFile));
+    await expect(applyBundle(store, 'old.zip')).rejects.toMatchObject({ code: 'DOWNGRADE_REFUSED' });
+    expect(await readdir(inbox)).toEqual(['old.zip']);
+    // an applied file given by a path outside the inbox is the admin's own: never removed
+    await applyBundle(store, oldFile, { allowDowngrade: true });
+    expect((await stat(oldFile)).isFile()).toBe(true);
+    expect(await readdir(inbox)).toEqual(['old.zip']);
   });
 
   it('while an apply holds the store, status says "An update is running" and another apply gets APPLY_BUSY', async () => {

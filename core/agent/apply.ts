@@ -3,9 +3,10 @@
  * The bundle is re-checked here whatever the sender did; per component newer → applied, same →
  * skipped, older → the whole apply refused (DOWNGRADE_REFUSED) unless allowDowngrade. Default
  * policies/requirements/remediations are created at the first successful apply only.
+ * A bundle applied from the store's inbox/ is removed from there once applied (see `removeApplied`).
  */
-import { stat } from 'node:fs/promises';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { checkBundle, compareVersions, requireReferenceLayout, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
@@ -122,6 +123,19 @@ async function damagedSkipped(store: string, p: Plan): Promise<ComponentId[]> {
   return damaged;
 }
 
+/**
+ * Once a bundle that arrived in inbox/ (SFTP upload, `PUT /api/v1/inbox/:name`) is applied, its payloads
+ * live in the new state and its SHA-256 in history, so it is removed: otherwise every update would stay
+ * in inbox/ for good. Refused and dry-run bundles stay (for the admin to look at, and for the apply that
+ * follows a dry run); files outside inbox/ are never touched. Only the very file that was checked goes
+ * (same inode): one re-uploaded under the same name meanwhile stays for its own apply.
+ */
+async function removeApplied(store: string, file: string, checked: { dev: number; ino: number }): Promise<void> {
+  if (dirname(file) !== storePaths(store).inbox) return;
+  const now = await stat(file).catch(() => null);
+  if (now?.dev === checked.dev && now.ino === checked.ino) await rm(file, { force: true }).catch(() => undefined);
+}
+
 async function commit(store: string, p: Plan, at: Date, repair: ComponentId[], onFile: (id: ComponentId, path: string) => void): Promise<StoreState> {
   const { checked, state } = p;
   const components: Partial<Record<ComponentId, InstalledComponent>> = {};
@@ -174,10 +188,10 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
   const file = await resolveBundleFile(store, fileOrName);
   if (opts.dryRun) {
     // dry run: every check, nothing written — no lock file, no history, no log line
-    await readCurrent(store);
+    const { info } = await readCurrent(store);
     const p = await plan(store, file, opts);
     const createdDefaults = p.createdDefaults.map((d) => d.name);
-    return { sha256: p.checked.bundle.sha256, applied: p.applied, skipped: p.skipped, status: await statusFor(store, p.state, (await readCurrent(store)).info.name), dryRun: true, createdDefaults };
+    return { sha256: p.checked.bundle.sha256, applied: p.applied, skipped: p.skipped, status: await statusFor(store, p.state, info.name), dryRun: true, createdDefaults };
   }
   const line = (level: LogLine['level'], message: string, logger = DOWNLOAD_MANAGER): LogLine => ({ level, thread, who, message, logger });
   return withApplyLock(store, `apply ${basename(file)}`, async () => {
@@ -186,6 +200,7 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
     await writeLog(store, [line('INFO', 'Starting opswat download'), line('INFO', `Offline posture update from file ${basename(file)}`, UPDATE_MANAGER)]);
     let p: Plan | null = null;
     try {
+      const arrived = await stat(file);
       p = await plan(store, file, opts);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
@@ -201,6 +216,7 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
       await writeLog(store, info);
       const createdDefaults = p.createdDefaults.map((d) => d.name);
       await appendHistory(store, { at: at.toISOString(), sha256: p.checked.bundle.sha256, mode: 'apply', applied: p.applied, skipped: p.skipped, result: 'success', who, file: basename(file), createdDefaults });
+      await removeApplied(store, file, arrived);
       const { info: agent } = await readCurrent(store);
       return { sha256: p.checked.bundle.sha256, applied: p.applied, skipped: p.skipped, status: await statusFor(store, next, agent.name, { updating: false }), createdDefaults };
     } catch (e) {

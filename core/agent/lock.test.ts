@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { acquireApplyLock, isApplyRunning } from './lock.js';
+import { acquireApplyLock, breakStaleLock, isApplyRunning } from './lock.js';
 import { storePaths } from './paths.js';
 import { CoreError } from '../errors.js';
 
@@ -49,5 +49,26 @@ describe('apply lock', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as CoreError).code).toBe('APPLY_BUSY');
     for (const r of results) if (r.status === 'fulfilled') await r.value();
+  });
+
+  it('a breaker that judged an older lock stale never removes the live lock taken since', async () => {
+    const release = await acquireApplyLock(dir, 'live');
+    await breakStaleLock(storePaths(dir).lock, { pid: 2 ** 22 + 1, host: hostname(), since: '2020-01-01T00:00:00Z', purpose: 'dead', nonce: 'judged-stale' });
+    expect(await isApplyRunning(dir)).toBe(true);
+    await expect(acquireApplyLock(dir, 'other')).rejects.toMatchObject({ code: 'APPLY_BUSY' });
+    await release();
+    expect((await readdir(dir)).filter((n) => n.startsWith('apply.lock'))).toEqual([]);
+  });
+
+  it('of many concurrent breakers of a stale lock exactly one wins', async () => {
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise((r) => child.on('exit', r));
+    for (let round = 0; round < 3; round++) {
+      await writeFile(storePaths(dir).lock, JSON.stringify({ pid: child.pid, host: hostname(), since: '2020-01-01T00:00:00Z', purpose: 'dead', nonce: `z${round}` }));
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => acquireApplyLock(dir, `t${i}`)));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as CoreError).code).toBe('APPLY_BUSY');
+      for (const r of results) if (r.status === 'fulfilled') await r.value();
+    }
   });
 });

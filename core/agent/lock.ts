@@ -3,13 +3,13 @@
  * APPLY_BUSY). An O_EXCL lock file holding the owner's pid: a lock whose process is gone (kill -9,
  * power loss) is stale and is broken by the next caller, so a crashed apply never blocks the node.
  */
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CoreError } from '../errors.js';
 import { storePaths, newId } from './paths.js';
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   since: string;
@@ -56,6 +56,25 @@ export async function isApplyRunning(store: string): Promise<boolean> {
 
 export type ReleaseLock = () => Promise<void>;
 
+/**
+ * Removes the lock file judged stale (`judged`: what was read then). It is moved aside first, so only one
+ * breaker gets it; if what was moved is not the lock judged stale — another breaker already replaced it
+ * with a live one — it is put back (link: never over a newer one), so a live apply never loses its lock.
+ */
+export async function breakStaleLock(file: string, judged: LockInfo | null): Promise<void> {
+  const aside = `${file}.stale-${newId()}`;
+  try {
+    await rename(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const moved = await readLock(aside);
+  const same = judged ? moved?.info?.nonce === judged.nonce : !moved?.info;
+  if (!same) await link(aside, file).catch(() => undefined);
+  await rm(aside, { force: true });
+}
+
 /** Takes the store's apply lock or throws APPLY_BUSY; breaks a stale lock left by a dead process. */
 export async function acquireApplyLock(store: string, purpose: string): Promise<ReleaseLock> {
   const file = storePaths(store).lock;
@@ -85,14 +104,7 @@ export async function acquireApplyLock(store: string, purpose: string): Promise<
         running: held.info?.purpose ?? null,
       });
     }
-    // Stale: move it aside first so only one breaker wins the race, then retry the O_EXCL create.
-    const aside = `${file}.stale-${newId()}`;
-    try {
-      await rename(file, aside);
-      await rm(aside, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    await breakStaleLock(file, held.info);
   }
   throw new CoreError('APPLY_BUSY', 'Could not take the apply lock of this node store after several attempts. Try again.', { lock: file });
 }

@@ -8,7 +8,7 @@
  *   states/<id>/          one immutable state: state.json + one payload file and <id>.content.json per component
  *   states/.tmp-*         a state being written (leftover of a killed apply; removed on next start)
  *   history.jsonl         every attempt, one JSON line each (a torn last line is ignored)
- *   inbox/                SFTP arrivals and HTTPS uploads
+ *   inbox/                SFTP arrivals and HTTPS uploads; a bundle applied from here is removed (apply.ts)
  *   logs/ise-psc.log      ISE-shaped log, rotated by size
  *   tls/key.pem (0600) · tls/cert.pem · token (0600)
  *   apply.lock            held while an apply, rollback or policy change runs

@@ -10,6 +10,7 @@ import { Transform } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { CoreError } from '../errors.js';
 import { classifyConnectError, isInterruption, unreachable, type ConnectContext } from './diagnose.js';
+import { redactUrl } from './proxy.js';
 
 export interface DownloadProgress {
   phase: 'download' | 'verify' | 'check' | 'store';
@@ -68,7 +69,17 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, 
   signal?.addEventListener('abort', () => { clearTimeout(t); reject(new CoreError('CANCELLED', 'The download was cancelled.')); }, { once: true });
 });
 
-/** Follows redirects (≤5) and returns the final answer's headers and body. */
+/**
+ * Refuses to leave https:// for a plain-text URL (a redirect, or a feed naming an http:// bundle): that
+ * would turn TLS off behind the admin's back. A start URL given as http:// is the admin's own choice.
+ */
+export function refuseTlsDowngrade(from: string, to: string): void {
+  if (new URL(from).protocol === 'https:' && new URL(to).protocol !== 'https:') {
+    throw unreachable('http', `${redactUrl(from)} sends the download on to ${redactUrl(to)}, which is not https://; an unencrypted download is refused. Ask for the bundle's https:// URL, or give the other URL yourself if you trust that path.`, { url: redactUrl(from), location: redactUrl(to) });
+  }
+}
+
+/** Follows redirects (≤5, never from https to http) and returns the final answer's headers and body. */
 async function get(url: string, headers: Record<string, string>, opts: DownloadOptions): Promise<{ res: Dispatcher.ResponseData; url: string }> {
   let current = url;
   for (let hop = 0; hop < 6; hop++) {
@@ -82,7 +93,9 @@ async function get(url: string, headers: Record<string, string>, opts: DownloadO
     const location = res.headers.location;
     if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
       await res.body.dump();
-      current = new URL(location, current).toString();
+      const next = new URL(location, current).toString();
+      refuseTlsDowngrade(current, next);
+      current = next;
       continue;
     }
     return { res, url: current };

@@ -167,6 +167,21 @@ describe('fetch: trust, resume and refusals', () => {
     expect(result.sha256).toBe(sha);
   });
 
+  it('never leaves https for http: a redirect or a feed link to http:// is refused and nothing is fetched from it', async () => {
+    const plain = `http://127.0.0.1:${await freePort()}/posture-offline.zip`;
+    feed.setFile('/moved/posture-offline.zip', { body: '', status: 302, location: plain });
+    feed.setFile('/moved/posture-update.xml', { body: atomFeed({ enclosure: plain }) });
+    const h = home();
+    const redirected = await fails({ url: `${feed.origin}/moved/posture-offline.zip`, ca: [caFile], home: h });
+    expect(redirected.details).toMatchObject({ step: 'http', location: plain });
+    const linked = await fails({ url: `${feed.origin}/moved/posture-update.xml`, ca: [caFile], home: h });
+    expect(linked.details).toMatchObject({ step: 'http', location: plain });
+    expect(libraryFiles(h)).toEqual([]);
+    // a redirect that stays on https is followed
+    feed.setFile('/moved/ok.zip', { body: '', status: 302, location: '/spa/posture-offline.zip' });
+    expect((await fetchBundle({ url: `${feed.origin}/moved/ok.zip`, ca: [caFile], home: home(), env: {} })).sha256).toBe(sha);
+  });
+
   it('a SHA-256 mismatch or a refused bundle leaves nothing in the library', async () => {
     const h = home();
     const mismatch = await fails({ url: `${feed.origin}/spa/posture-offline.zip`, ca: [caFile], home: h, sha256: '0'.repeat(64) });

@@ -5,12 +5,12 @@
  * the library (the `.part` stays in the downloads folder so the next run resumes).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
 import { openLibrary, hashFile, type LibraryEntry } from '../library/index.js';
 import { parseFeed } from './atom.js';
-import { downloadToPart, fetchText, type DownloadProgress } from './download.js';
+import { downloadToPart, fetchText, refuseTlsDowngrade, type DownloadProgress } from './download.js';
 import { makeDispatcher, watchTlsFingerprint } from './http.js';
 import { chooseProxy } from './proxy.js';
 import { DEFAULT_BUNDLE_URL, looksLikeFeedUrl } from './settings.js';
@@ -58,6 +58,8 @@ async function resolveFeed(url: string, ctx: Parameters<typeof fetchText>[1] & {
   for (let hop = 0; hop < 4; hop++) {
     const { text, url: finalUrl } = await fetchText(current, ctx);
     const doc = parseFeed(text, finalUrl);
+    if (doc.enclosure) refuseTlsDowngrade(finalUrl, doc.enclosure.href);
+    if (doc.alternate) refuseTlsDowngrade(finalUrl, doc.alternate);
     if (doc.enclosure) return { url: doc.enclosure.href, ...(doc.enclosure.sha256 ? { sha256: doc.enclosure.sha256 } : {}), ...(doc.enclosure.length ? { length: doc.enclosure.length } : {}) };
     if (doc.alternate && doc.alternate !== finalUrl) {
       current = doc.alternate;
@@ -129,7 +131,6 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
     onProgress?.({ phase: 'store', done: downloaded.size, total: downloaded.size });
     let out: string | undefined;
     if (opts.out) {
-      const { copyFile } = await import('node:fs/promises');
       await mkdir(opts.out, { recursive: true });
       out = join(opts.out, 'posture-offline.zip');
       await copyFile(entry.path, out);

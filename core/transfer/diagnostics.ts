@@ -5,14 +5,12 @@
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
-import { probeCertificate } from '../feed/trust.js';
-import { sameFingerprint, trustedCas } from '../feed/trust.js';
+import { probeCertificate, sameFingerprint, trustedCas } from '../feed/trust.js';
 import { unreachable } from '../feed/diagnose.js';
 import { agentRequest, resolveToken } from './https-push.js';
 import { nodeDispatcher } from './pinned-tls.js';
 import { readHostKey, judgeHostKey, hostKeyError } from './host-key.js';
-import { openSsh } from './ssh-session.js';
-import { passwordFrom, type NodeTargetOptions } from './node-content.js';
+import { openNodeSsh, type NodeTargetOptions } from './node-content.js';
 import { parseTarget } from './target.js';
 
 export interface DiagnosticStep {
@@ -99,8 +97,7 @@ export async function testConnection(target: string, opts: NodeTargetOptions = {
         return `host key ${key.fingerprint} (${key.keyType}) is trusted`;
       });
       await run('auth', async () => {
-        const password = passwordFrom(opts);
-        const s = await openSsh(t, { ...opts, ...(password !== undefined ? { password } : {}) });
+        const s = await openNodeSsh(t, opts);
         await s.close();
         return `logged in as ${t.user} and opened SFTP`;
       });

@@ -43,7 +43,7 @@ export async function readTokenFile(file: string | undefined): Promise<string> {
     if (!token) throw new Error('empty');
     return token;
   } catch {
-    throw new CoreError('NOT_FOUND', `Cannot read a token from ${file}.`, { file });
+    throw new CoreError('NOT_FOUND', `Cannot read a token from ${file}. Copy the token file \`agent init\` wrote on the node (<store>/token) to this computer and give its path with --token-file.`, { file });
   }
 }
 
@@ -82,6 +82,7 @@ export async function pushHttps(file: string, sha256: string, target: Extract<Ta
   const token = await resolveToken(opts);
   const size = (await stat(file)).size;
   const dispatcher = await nodeDispatcher(opts);
+  const source = createReadStream(file);
   try {
     emit({ step: 'connect' });
     let done = 0;
@@ -94,7 +95,7 @@ export async function pushHttps(file: string, sha256: string, target: Extract<Ta
         cb(null, chunk);
       },
     });
-    const body = createReadStream(file).pipe(meter);
+    const body = source.pipe(meter);
     const q = [opts.dryRun ? 'dryRun=1' : '', opts.allowDowngrade ? 'allowDowngrade=1' : ''].filter(Boolean).join('&');
     const doc = await agentRequest(target, dispatcher, token, `/api/v1/bundle${q ? `?${q}` : ''}`, {
       method: 'PUT',
@@ -105,6 +106,8 @@ export async function pushHttps(file: string, sha256: string, target: Extract<Ta
     void _ok;
     return result as unknown as ApplyResult;
   } finally {
+    // a refused or failed request drops `meter`, but pipe() never closes its source: close the file here
+    source.destroy();
     await dispatcher.close().catch(() => undefined);
   }
 }

@@ -6,8 +6,8 @@ import type { NodeContentState } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { agentRequest, resolveToken } from './https-push.js';
 import { nodeDispatcher } from './pinned-tls.js';
-import { openSsh, runAgentJson } from './ssh-session.js';
-import { parseTarget, shellQuote } from './target.js';
+import { openSsh, runAgentJson, type SshSession } from './ssh-session.js';
+import { parseTarget, shellQuote, type Target } from './target.js';
 
 export interface NodeTargetOptions {
   tokenFile?: string;
@@ -37,6 +37,12 @@ export function passwordFrom(opts: NodeTargetOptions): string | undefined {
   return value;
 }
 
+/** Opens the SSH session to an sftp:// node with the password resolved as `passwordFrom` does. */
+export async function openNodeSsh(t: Extract<Target, { kind: 'sftp' }>, opts: NodeTargetOptions): Promise<SshSession> {
+  const password = passwordFrom(opts);
+  return openSsh(t, { ...opts, ...(password !== undefined ? { password } : {}) });
+}
+
 function isState(v: unknown): v is NodeContentState {
   return typeof v === 'object' && v !== null && 'versions' in v && 'components' in v;
 }
@@ -55,8 +61,7 @@ export async function fetchNodeContent(target: string, opts: NodeTargetOptions =
       await dispatcher.close().catch(() => undefined);
     }
   }
-  const password = passwordFrom(opts);
-  const session = await openSsh(t, { ...opts, ...(password !== undefined ? { password } : {}) });
+  const session = await openNodeSsh(t, opts);
   try {
     const cmd = opts.remoteCommand ?? 'posture-stage';
     const doc = await runAgentJson(session, `${cmd} agent status --store ${shellQuote(t.store)} --content --json`, t.display);

@@ -6,8 +6,8 @@
 import type { NodeContentState } from '../bundle/types.js';
 import type { HistoryEntry, NodeStatus } from '../agent/types.js';
 import { CoreError } from '../errors.js';
-import { passwordFrom, type NodeTargetOptions } from './node-content.js';
-import { openSsh, runAgentJson } from './ssh-session.js';
+import { openNodeSsh, type NodeTargetOptions } from './node-content.js';
+import { runAgentJson } from './ssh-session.js';
 import { parseTarget, shellQuote } from './target.js';
 
 export interface SshNodeView {
@@ -35,8 +35,7 @@ export async function readSshNode(target: string, opts: NodeTargetOptions = {}, 
   if (t.kind !== 'sftp') throw new CoreError('USAGE', `${t.display} is not an sftp:// target; read HTTPS nodes through their API.`);
   const logLines = want.logLines ?? 40;
   if (!Number.isInteger(logLines) || logLines < 0) throw new CoreError('USAGE', 'logLines must be a non-negative integer.');
-  const password = passwordFrom(opts);
-  const session = await openSsh(t, { ...opts, ...(password !== undefined ? { password } : {}) });
+  const session = await openNodeSsh(t, opts);
   const cmd = opts.remoteCommand ?? 'posture-stage';
   const store = shellQuote(t.store);
   try {

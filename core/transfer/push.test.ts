@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,7 +50,8 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     expect(r.targets[0]?.ok).toBe(true);
     expect(r.targets[0]?.applied.map((a) => a.component)).toContain('conditions');
     expect((await readStatus(store)).versions.conditions).toBe('300418.0.0.0');
-    expect(inbox(store).some((n) => n.endsWith('.part'))).toBe(false);
+    // neither the part nor the applied bundle stays in the node's inbox
+    expect(inbox(store)).toEqual([]);
     expect(events.map((e) => e.step)).toEqual(expect.arrayContaining(['check', 'connect', 'upload', 'verify', 'apply', 'done']));
     // the same bundle again: every component skipped as same-version
     const again = await pushBundle(small, [target], { identity: sshd.identity, knownHosts: [sshd.knownHosts], remoteCommand });
@@ -181,6 +182,21 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
     expect(mixed.targets[1]?.error?.code).toBe('HOST_KEY_MISMATCH');
     expect(mixed.exitCode).toBe(2);
     expect(mixed.ok).toBe(false);
+  });
+
+  it('a refused HTTPS push leaves no handle open on the bundle file', async () => {
+    const openOnBundle = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === big; } catch { return false; } }).length;
+    const missing = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: join(work, 'no-such-token'), fingerprint });
+    expect(missing.targets[0]?.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('--token-file') });
+    const wrongToken = join(work, 'wrong-token');
+    writeFileSync(wrongToken, 'nope\n');
+    const refused = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: wrongToken, fingerprint: 'SHA256:' + 'C'.repeat(43) });
+    expect(refused.targets[0]?.error?.code).toBe('FINGERPRINT_MISMATCH');
+    const unauthorized = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: wrongToken, fingerprint });
+    expect(unauthorized.targets[0]?.error?.code).toBe('AUTH_FAILED');
+    // closing a file is asynchronous: give it a moment on a busy machine
+    for (let i = 0; i < 50 && openOnBundle() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(openOnBundle()).toBe(0);
   });
 
   it('diff source and diagnostics over HTTPS', async () => {

@@ -5,7 +5,7 @@
  */
 import { checkBundle, requireReferenceLayout } from '../bundle/index.js';
 import { CoreError, exitCodeFor, toCoreError, type ErrorJSON } from '../errors.js';
-import type { AppliedComponent, NodeStatus, SkippedComponent } from '../agent/types.js';
+import type { AppliedComponent, ApplyResult, NodeStatus, SkippedComponent } from '../agent/types.js';
 import { pushHttps, type HttpsPushOptions } from './https-push.js';
 import { pushSftp, type SftpPushOptions } from './sftp-push.js';
 import { parseTarget, type Target } from './target.js';
@@ -33,11 +33,6 @@ export interface PushResult {
   exitCode: number;
 }
 
-function resumedOf(r: object): number | undefined {
-  const v = (r as { resumedFrom?: unknown }).resumedFrom;
-  return typeof v === 'number' ? v : undefined;
-}
-
 /** Pushes and applies `file` on every target; throws only when the local check refuses the bundle. */
 export async function pushBundle(file: string, targets: string[], opts: PushOptions = {}, onEvent: (target: string, e: PushEvent) => void = () => {}): Promise<PushResult> {
   if (targets.length === 0) throw new CoreError('USAGE', 'Give at least one --to target (https://host[:8443] or sftp://user@host[:22]/store-path).');
@@ -52,9 +47,9 @@ export async function pushBundle(file: string, targets: string[], opts: PushOpti
   const tasks = parsed.map(async (t): Promise<TargetResult> => {
     const emit = (e: PushEvent) => onEvent(t.display, e);
     try {
-      const r = t.kind === 'https' ? await pushHttps(file, await checking, t, opts, emit) : await pushSftp(file, checking, t, opts, emit);
+      const r: ApplyResult & { resumedFrom?: number } = t.kind === 'https' ? await pushHttps(file, await checking, t, opts, emit) : await pushSftp(file, checking, t, opts, emit);
       emit({ step: 'done' });
-      return { target: t.display, ok: true, sha256: await checking, applied: r.applied ?? [], skipped: r.skipped ?? [], status: r.status, ...(r.dryRun ? { dryRun: true } : {}), ...(resumedOf(r) !== undefined ? { resumedFrom: resumedOf(r) } : {}) };
+      return { target: t.display, ok: true, sha256: await checking, applied: r.applied ?? [], skipped: r.skipped ?? [], status: r.status, ...(r.dryRun ? { dryRun: true } : {}), ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}) };
     } catch (e) {
       const err = toCoreError(e);
       emit({ step: 'error', message: err.message });

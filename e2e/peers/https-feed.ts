@@ -18,8 +18,10 @@ export interface FeedRequest {
 export interface FeedFile {
   body: Uint8Array | string;
   type?: string;
-  /** HTTP status to answer instead (e.g. 404, 500) */
+  /** HTTP status to answer instead (e.g. 404, 500; 302 with `location`) */
   status?: number;
+  /** Location header sent with a 3xx `status` */
+  location?: string;
 }
 
 export interface FeedServerOptions {
@@ -65,7 +67,7 @@ export async function startFeedServer(opts: FeedServerOptions = {}): Promise<Fee
       return;
     }
     if (file.status && file.status !== 200) {
-      res.writeHead(file.status, { 'content-type': 'text/plain' }).end(`status ${file.status}`);
+      res.writeHead(file.status, { 'content-type': 'text/plain', ...(file.location ? { location: file.location } : {}) }).end(`status ${file.status}`);
       return;
     }
     const body = typeof file.body === 'string' ? Buffer.from(file.body) : Buffer.from(file.body);

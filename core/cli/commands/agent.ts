@@ -66,7 +66,7 @@ export function registerAgentCommands(program: Command): void {
       }
     });
 
-  agent.command('apply').description('apply a bundle (a path, or a name in the store\'s inbox/) through the same checks')
+  agent.command('apply').description('apply a bundle (a path, or a name in the store\'s inbox/, removed from there once applied) through the same checks')
     .requiredOption('--store <dir>', 'store directory').argument('<file>', 'bundle path or inbox name')
     .option('--dry-run', 'run every check and report what would change; write nothing').option('--allow-downgrade', 'allow components older than installed')
     .option('--who <name>', 'who applies, for history and the log (default: SSH user or OS user)').option('--json', 'JSON output')
