@@ -7,6 +7,7 @@ import { writeBundle } from '../bundle/index.js';
 import { CoreError } from '../errors.js';
 import { startFeedServer, startTinyproxy, atomFeed, freePort, makeCa, type FeedServer, type Tinyproxy } from '../../e2e/peers/index.js';
 import { fetchBundle, type FetchOptions } from './index.js';
+import { openLibrary } from '../library/index.js';
 
 let feed: FeedServer;
 let bundle: Uint8Array;
@@ -165,6 +166,15 @@ describe('fetch: trust, resume and refusals', () => {
     const result = await fetchBundle({ url: `${feed.origin}/spa/posture-update.xml`, ca: [caFile], home: home(), env: {} });
     expect(result.url).toBe(`${feed.origin}/spa/posture-offline.zip`);
     expect(result.sha256).toBe(sha);
+  });
+
+  it('credentials in the bundle URL never reach the library record or the result', async () => {
+    const h = home();
+    const withCreds = feed.origin.replace('https://', 'https://feeduser:Secr3tPw@');
+    const result = await fetchBundle({ url: `${withCreds}/spa/posture-offline.zip`, ca: [caFile], home: h, sha256: sha, env: {} });
+    expect(result.url).not.toContain('Secr3tPw');
+    expect(result.entry.source.url).not.toContain('Secr3tPw');
+    expect(JSON.stringify(await openLibrary(h).list())).not.toContain('Secr3tPw');
   });
 
   it('never leaves https for http: a redirect or a feed link to http:// is refused and nothing is fetched from it', async () => {

@@ -12,7 +12,7 @@ import { openLibrary, hashFile, type LibraryEntry } from '../library/index.js';
 import { parseFeed } from './atom.js';
 import { downloadToPart, fetchText, refuseTlsDowngrade, type DownloadProgress } from './download.js';
 import { makeDispatcher, watchTlsFingerprint } from './http.js';
-import { chooseProxy } from './proxy.js';
+import { chooseProxy, redactUrl } from './proxy.js';
 import { DEFAULT_BUNDLE_URL, looksLikeFeedUrl } from './settings.js';
 import { trustedCas } from './trust.js';
 
@@ -119,7 +119,7 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
     const tlsFingerprint = watch.get();
     let entry: LibraryEntry;
     try {
-      entry = await library.add(partPath, { kind: 'url', url: target.url, fetchedAt: new Date().toISOString(), ...(tlsFingerprint ? { tlsFingerprint } : {}) }, { name: 'posture-offline.zip', ...(expected ? { expectedSha256: expected } : {}) });
+      entry = await library.add(partPath, { kind: 'url', url: redactUrl(target.url), fetchedAt: new Date().toISOString(), ...(tlsFingerprint ? { tlsFingerprint } : {}) }, { name: 'posture-offline.zip', ...(expected ? { expectedSha256: expected } : {}) });
     } catch (e) {
       // a refused bundle is not worth resuming: start clean next time
       await rm(partPath, { force: true });
@@ -135,7 +135,7 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
       out = join(opts.out, 'posture-offline.zip');
       await copyFile(entry.path, out);
     }
-    return { entry, path: entry.path, sha256, size: downloaded.size, url: target.url, resumed: downloaded.resumed, ...(tlsFingerprint ? { tlsFingerprint } : {}), proxy: proxy.display, ...(out ? { out } : {}) };
+    return { entry, path: entry.path, sha256, size: downloaded.size, url: redactUrl(target.url), resumed: downloaded.resumed, ...(tlsFingerprint ? { tlsFingerprint } : {}), proxy: proxy.display, ...(out ? { out } : {}) };
   } finally {
     await dispatcher.close().catch(() => undefined);
   }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import SftpClient from 'ssh2-sftp-client';
 import type { Client, SFTPWrapper } from 'ssh2';
-import { CoreError } from '../errors.js';
+import { CoreError, isErrorCode } from '../errors.js';
 import { hostKeyError, judgeHostKey, sshFingerprint, type HostKeyPolicy, type HostKeyVerdict } from './host-key.js';
 import { classifySshError } from './ssh-errors.js';
 import type { Target } from './target.js';
@@ -123,7 +123,9 @@ export async function runAgentJson(session: SshSession, command: string, where: 
   if (doc.ok === false) {
     const e = (doc.error ?? {}) as { code?: string; message?: string } & Record<string, unknown>;
     const { code: ecode, message, ...details } = e;
-    throw new CoreError((ecode ?? 'INTERNAL') as never, message ?? 'The node refused.', { ...details, node: where });
+    // a code this version does not know (a newer node) stays visible in the details, never outside the closed union
+    const known = isErrorCode(ecode) ? ecode : 'INTERNAL';
+    throw new CoreError(known, message ?? 'The node refused.', { ...details, node: where, ...(known !== ecode && ecode !== undefined ? { nodeCode: ecode } : {}) });
   }
   return doc;
 }
