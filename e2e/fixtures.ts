@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopChild } from './peers/index.js';
+import { createHash } from 'node:crypto';
+import { atomFeed, startFeedServer, stopChild, type FeedServer } from './peers/index.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = join(ROOT, 'core', 'cli', 'bin.js');
@@ -45,6 +46,15 @@ export async function startUi(home: string): Promise<UiProcess> {
     child.once('exit', (code) => reject(new Error(`posture-stage ui exited with ${code}: ${err}`)));
   });
   return { url, home, child, stderr: () => err };
+}
+
+/** A local HTTPS update feed (e2e/peers) publishing `bundle` as posture-offline.zip in its Atom feed, with its SHA-256. */
+export async function startBundleFeed(bundle: Uint8Array): Promise<FeedServer> {
+  const sha256 = createHash('sha256').update(bundle).digest('hex');
+  const feed = await startFeedServer();
+  feed.setFile('/posture-offline.zip', { body: bundle, type: 'application/zip' });
+  feed.setFile('/posture-update.xml', { body: atomFeed({ enclosure: `${feed.origin}/posture-offline.zip`, sha256, length: bundle.length }), type: 'application/atom+xml' });
+  return feed;
 }
 
 /** Saves a screenshot of the current screen for the README (e2e/screenshots/NAME.png). */

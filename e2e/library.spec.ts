@@ -2,21 +2,17 @@
  * Library: fetch from a local HTTPS update feed (private CA added in Settings, Atom feed → zip) with
  * progress; an older bundle then shows as stale; a hostile zip is refused with its code and reason.
  */
-import { test, expect, go, shot } from './fixtures.js';
-import { startFeedServer, atomFeed, type FeedServer } from './peers/index.js';
+import { test, expect, go, shot, startBundleFeed } from './fixtures.js';
+import type { FeedServer } from './peers/index.js';
 import { writeBundle } from '../core/bundle/index.js';
 import { parentPath } from '../core/bundle/fixtures/container.js';
-import { createHash } from 'node:crypto';
 
 let feed: FeedServer;
 let bundle: Uint8Array;
 
 test.beforeEach(async () => {
   bundle = await writeBundle({ seed: 3, scale: 4 });
-  const sha256 = createHash('sha256').update(bundle).digest('hex');
-  feed = await startFeedServer();
-  feed.setFile('/posture-offline.zip', { body: bundle, type: 'application/zip' });
-  feed.setFile('/posture-update.xml', { body: atomFeed({ enclosure: `${feed.origin}/posture-offline.zip`, sha256, length: bundle.length }), type: 'application/atom+xml' });
+  feed = await startBundleFeed(bundle);
 });
 
 test.afterEach(async () => {

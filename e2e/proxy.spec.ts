@@ -3,11 +3,10 @@
  * front of a local HTTPS update feed. The download must go through the proxy's CONNECT — proven
  * from tinyproxy's own log — and the proxy password is kept sealed, never in the settings file.
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect, go, shot } from './fixtures.js';
-import { startFeedServer, startTinyproxy, atomFeed, type FeedServer, type Tinyproxy } from './peers/index.js';
+import { test, expect, go, shot, startBundleFeed } from './fixtures.js';
+import { startTinyproxy, type FeedServer, type Tinyproxy } from './peers/index.js';
 import { writeBundle } from '../core/bundle/index.js';
 
 const PROXY_PASSWORD = 'pr0xy-s3cret';
@@ -17,10 +16,7 @@ let bundle: Uint8Array;
 
 test.beforeEach(async () => {
   bundle = await writeBundle({ seed: 13, scale: 2 });
-  const sha256 = createHash('sha256').update(bundle).digest('hex');
-  feed = await startFeedServer();
-  feed.setFile('/posture-offline.zip', { body: bundle, type: 'application/zip' });
-  feed.setFile('/posture-update.xml', { body: atomFeed({ enclosure: `${feed.origin}/posture-offline.zip`, sha256, length: bundle.length }), type: 'application/atom+xml' });
+  feed = await startBundleFeed(bundle);
   proxy = await startTinyproxy({ basicAuth: { user: 'isefeed', password: PROXY_PASSWORD } });
 });
 

@@ -10,7 +10,8 @@ import { CoreError, toCoreError, type ErrorJSON } from '../../core/errors.js';
 /** Turns anything thrown into the `{code, message, details}` that crosses the boundary. */
 export function errorToJSON(e: unknown): ErrorJSON {
   if (e instanceof ZodError) {
-    const issues = e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    // every method takes one argument object: name the field ("port"), not its place in the argument list ("0.port")
+    const issues = e.issues.map((i) => ({ path: (i.path[0] === 0 ? i.path.slice(1) : i.path).join('.'), message: i.message }));
     const first = issues[0];
     return new CoreError('USAGE', `The request was refused: ${first ? `${first.path || 'argument'}: ${first.message}` : 'bad arguments'}. Correct the field and try again.`, { issues }).toJSON();
   }

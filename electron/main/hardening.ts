@@ -91,12 +91,13 @@ export function isSafeExternal(url: string): boolean {
   }
 }
 
-/** App-wide: #16 use a current Electron (package.json), one instance, no remote module (#17, gone since v14). */
-export function hardenApp(app: App): void {
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  });
+/**
+ * App-wide: every web contents ever created (the window's, and any other) gets the navigation, window
+ * and webview limits of hardenContents (checklist #13/#14 advise doing it here). #16 use a current
+ * Electron (package.json); no remote module (#17, gone since v14).
+ */
+export function hardenApp(app: Pick<App, 'on'>, openExternal: (url: string) => Promise<void>): void {
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, openExternal));
 }
 
 /**

@@ -5,7 +5,7 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { METHODS } from '../contract.js';
-import { APP_ORIGIN, createMainWindow, hardenApp, hardenContents, hardenSession, isSafeExternal } from './hardening.js';
+import { APP_ORIGIN, createMainWindow, hardenApp, hardenSession, isSafeExternal } from './hardening.js';
 import { registerIpc } from './ipc.js';
 import { registerSchemePrivileges, serveRenderer } from './protocol.js';
 import { createHandlers } from './handlers/index.js';
@@ -21,8 +21,7 @@ const RENDERER_DIR = here('../../../renderer-dist');
 const PRELOAD = here('../preload/index.js');
 
 registerSchemePrivileges(protocol);
-hardenApp(app);
-if (!app.requestSingleInstanceLock()) app.quit();
+hardenApp(app, openExternal);
 
 async function openExternal(url: string): Promise<void> {
   if (isSafeExternal(url)) await shell.openExternal(url);
@@ -50,13 +49,23 @@ async function main(): Promise<void> {
     schedule.stop();
     void ctx.dispose().finally(() => app.quit());
   });
+  // its web contents is hardened on creation (hardenApp: 'web-contents-created')
   const win = createMainWindow(BrowserWindow, PRELOAD, METHODS);
-  hardenContents(win.webContents, openExternal);
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
   win.once('ready-to-show', () => win.show());
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  app.exit(1);
-});
+// One instance: a second one must not start its own handlers, lab node and schedule over the same
+// data folder; it hands over to the running window and quits (app.quit alone would still run main).
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  main().catch((e: unknown) => {
+    console.error(e);
+    app.exit(1);
+  });
+}

@@ -50,6 +50,8 @@ describe('registerIpc', () => {
     const r = await call(event('app://renderer/'), 'inspectBundle', [{ sha256: '../../etc/passwd' }]);
     expect(!r.ok && r.error.code).toBe('USAGE');
     expect(!r.ok && r.error.message).toContain('sha256');
+    // named as the form field, not as "0.sha256" (every method takes one argument object)
+    expect(!r.ok && r.error.message).toMatch(/refused: sha256: /);
     const unknown = await call(event('app://renderer/'), 'constructor', []);
     expect(!unknown.ok && unknown.error.code).toBe('USAGE');
   });

@@ -76,6 +76,30 @@ describe('ui host', () => {
     expect((await api({ 'content-type': 'text/plain' })).status).toBe(415);
   });
 
+  it('works as opened through localhost (an SSH tunnel), and still refuses a cross-origin call there', async () => {
+    const local = `localhost:${host.port}`;
+    expect((await api({ host: local, origin: `http://${local}` })).status).toBe(200);
+    expect((await api({ host: local, origin })).status).toBe(403);
+    expect((await api({ origin: `http://${local}` })).status).toBe(403);
+  });
+
+  it('answers a body it cannot take as an error envelope saying what to do', async () => {
+    const small = await startUiHost({ handlers: { listTargets: async () => [] } as unknown as HandlerTable, staticDir: join(dir, 'dist'), bodyLimit: 64 });
+    try {
+      const signIn = await fetch(small.url, { redirect: 'manual' });
+      const jar = String(signIn.headers.get('set-cookie')).split(';')[0] ?? '';
+      const post = (body: string) => fetch(new URL('/api/importBundle', small.url), { method: 'POST', headers: { 'content-type': 'application/json', cookie: jar }, body });
+      const big = await post(JSON.stringify({ args: [{ name: 'b.zip', dataBase64: 'A'.repeat(200) }] }));
+      expect(big.status).toBe(413);
+      expect(await big.json()).toMatchObject({ ok: false, error: { code: 'TOO_LARGE', message: expect.stringMatching(/too large.*posture-stage/i) } });
+      const broken = await post('{"args": [');
+      expect(broken.status).toBe(400);
+      expect(await broken.json()).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('never serves files outside the renderer build', async () => {
     for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%00']) {
       const r = await http('GET', p, { ...H(), cookie });

@@ -12,7 +12,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { HandlerTable } from '../contract.js';
-import { CoreError } from '../../core/errors.js';
+import { CoreError, toCoreError } from '../../core/errors.js';
 import { dispatch } from './dispatch.js';
 import { RENDERER_CSP } from './csp.js';
 import { readRendererFile } from './static-files.js';
@@ -64,7 +64,8 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
   let token: string | null = randomBytes(24).toString('base64url');
   const firstToken = token;
   const session = randomBytes(32).toString('base64url');
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1536 * 1024 * 1024 });
+  const bodyLimit = opts.bodyLimit ?? 1536 * 1024 * 1024;
+  const app = Fastify({ logger: false, bodyLimit });
   let origin = '';
 
   const cookieOk = (req: FastifyRequest): boolean => {
@@ -79,6 +80,19 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
   const deny = (reply: FastifyReply, status: number, code: 'UNAUTHORIZED' | 'USAGE', message: string) =>
     reply.code(status).headers(SECURITY_HEADERS).type('application/json').send({ ok: false, error: { code, message } });
 
+  // Fastify's own refusals (body over the limit, unreadable JSON) also cross as our envelope, so the
+  // page shows what failed and what to do instead of failing to read the answer (STYLE.md model 3).
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _req, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      return reply.code(413).headers(SECURITY_HEADERS).type('application/json').send({ ok: false, error: new CoreError('TOO_LARGE', `The request is too large for the UI host (limit ${bodyLimit >= 1024 ** 2 ? `${Math.round(bodyLimit / 1024 ** 2)} MB` : `${bodyLimit} bytes`}, base64 included). Add a bundle this large from the command line: posture-stage library add FILE.`, { limit: bodyLimit }).toJSON() });
+    }
+    if (status >= 400 && status < 500) {
+      return reply.code(status).headers(SECURITY_HEADERS).type('application/json').send({ ok: false, error: new CoreError('USAGE', `The UI host could not read the request (${error.message}). Reload the page and try again.`).toJSON() });
+    }
+    return reply.code(500).headers(SECURITY_HEADERS).type('application/json').send({ ok: false, error: toCoreError(error).toJSON() });
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     if (!hostOk(req)) return deny(reply, 421, 'UNAUTHORIZED', 'Wrong Host header: open the UI through 127.0.0.1 as printed by posture-stage ui.');
   });
@@ -86,7 +100,9 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
   app.post<{ Params: { method: string }; Body: unknown }>('/api/:method', async (req, reply) => {
     if (!cookieOk(req)) return deny(reply, 401, 'UNAUTHORIZED', 'This page is not signed in. Open the URL printed by `posture-stage ui` (it carries a one-time token).');
     const o = req.headers.origin;
-    if (o !== undefined && o !== origin) return deny(reply, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
+    // same origin as the page: the loopback Host this request reached (checked in onRequest), so a UI
+    // opened as localhost:PORT through an SSH tunnel works and every other origin stays refused
+    if (o !== undefined && o !== `http://${req.headers.host ?? ''}`) return deny(reply, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return deny(reply, 415, 'USAGE', 'The API takes application/json.');
     const args = (req.body as { args?: unknown } | null)?.args ?? [];
     const envelope = await dispatch(opts.handlers, req.params.method, args);

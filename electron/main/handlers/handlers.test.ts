@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContext, type HandlerContext } from './context.js';
 import { createHandlers } from './index.js';
-import { dispatch } from '../dispatch.js';
+import { handlerClient } from './testing.js';
 import { fileSecretBox } from '../secrets.js';
-import type { Envelope, HandlerTable, Job, PushTargetResult, Results } from '../../contract.js';
+import type { HandlerTable, PushTargetResult } from '../../contract.js';
 import { writeBundle } from '../../../core/bundle/index.js';
 import { parentPath } from '../../../core/bundle/fixtures/container.js';
 
@@ -18,25 +18,7 @@ let home: string;
 let ctx: HandlerContext;
 let handlers: HandlerTable;
 
-async function call<M extends keyof Results>(method: M, ...args: unknown[]): Promise<Results[M]> {
-  const r: Envelope = await dispatch(handlers, method, args);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-  return r.result as Results[M];
-}
-
-async function refusal(method: keyof Results, ...args: unknown[]) {
-  const r = await dispatch(handlers, method, args);
-  if (r.ok) throw new Error(`${method} unexpectedly succeeded`);
-  return r.error;
-}
-
-async function finished(jobId: string): Promise<Job> {
-  for (;;) {
-    const job = await call('getJob', { jobId });
-    if (job.state !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { call, refusal, finished } = handlerClient(() => handlers);
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 

@@ -11,9 +11,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext, type HandlerContext } from './context.js';
 import { createHandlers } from './index.js';
-import { dispatch } from '../dispatch.js';
+import { handlerClient } from './testing.js';
 import { safeStorageBox, type SafeStorageLike } from '../secrets.js';
-import type { Envelope, HandlerTable, Job, PushTargetResult, Results } from '../../contract.js';
+import type { HandlerTable, PushTargetResult } from '../../contract.js';
 import { writeBundle } from '../../../core/bundle/index.js';
 import { initStore, readStatus } from '../../../core/agent/index.js';
 import { startSshd, type Sshd } from '../../../e2e/peers/index.js';
@@ -34,19 +34,7 @@ let sshd: Sshd;
 let ctx: HandlerContext;
 let handlers: HandlerTable;
 
-async function call<M extends keyof Results>(method: M, ...args: unknown[]): Promise<Results[M]> {
-  const r: Envelope = await dispatch(handlers, method, args);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-  return r.result as Results[M];
-}
-
-async function finished(jobId: string): Promise<Job> {
-  for (;;) {
-    const job = await call('getJob', { jobId });
-    if (job.state !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { call, finished } = handlerClient(() => handlers);
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'ps-sftp-handlers-'));

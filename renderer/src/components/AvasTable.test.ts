@@ -46,4 +46,12 @@ describe('AvasTable', () => {
     expect(rows()).toHaveLength(1);
     expect(rows()[0]?.textContent).toContain('Windows Firewall');
   });
+
+  it('shows a product listed under two categories twice (same vendor and product id), without failing', () => {
+    // real charts list one product under each category it covers; a keyed each on the ids would throw each_key_duplicate
+    const twice = [product('Sophos Limited', 'Sophos Endpoint', 'antivirus', '2025.3.1'), product('Sophos Limited', 'Sophos Endpoint', 'antispyware', '2025.3.1')];
+    render(AvasTable, { items: twice, os: 'windows' });
+    expect(rows()).toHaveLength(2);
+    expect(screen.getByTestId('avas-count').textContent).toBe('2 of 2 products');
+  });
 });

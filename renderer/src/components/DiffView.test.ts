@@ -63,4 +63,29 @@ describe('DiffView', () => {
     render(DiffView, { diff: same });
     expect(screen.getByTestId('stale-warning').textContent).toContain('nothing would be applied');
   });
+
+  it('says how many more lines a long list holds beyond the first 30', () => {
+    const many = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}_${i}`);
+    const d = base();
+    d.content.conditions = { added: many(35, 'cond'), removed: [] };
+    d.content.products.added = many(33, 'Product').map((product) => ({ os: 'windows', vendor: 'Vendor', product, to: '1.0' }));
+    render(DiffView, { diff: d });
+    const text = screen.getByTestId('diff').textContent ?? '';
+    expect(text).toContain('+35 / −0');
+    expect(text).toContain('… and 5 more');
+    expect(text).toContain('… and 3 more');
+    expect(text).not.toContain('cond_30');
+  });
+
+  it('lists products whose names only differ in where vendor ends and product begins', () => {
+    const d = base();
+    d.content.products = {
+      added: [{ os: 'windows', vendor: 'AB', product: 'C', to: '1' }, { os: 'windows', vendor: 'A', product: 'BC', to: '2' }],
+      removed: [],
+      signatureChanged: [],
+    };
+    render(DiffView, { diff: d });
+    expect(screen.getByTestId('diff').textContent).toContain('+2 added');
+    expect(screen.getByText(/\[windows\] A BC/)).toBeTruthy();
+  });
 });
