@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { CoreError, type ErrorJSON } from '../core/errors.js';
-import type { BundleDiff, Inspection, Versions } from '../core/bundle/types.js';
+import type { BundleDiff, ConditionsIndex, Inspection, Versions } from '../core/bundle/types.js';
 import type { ApplyResult, HistoryEntry, NodeStatus } from '../core/agent/types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex');
@@ -196,6 +196,9 @@ export interface Settings {
   libraryDir: string;
 }
 
+/** Inspect's answer: the inspection, plus every condition/requirement/policy name for the searchable lists. */
+export type InspectView = Inspection & { conditionsIndex: ConditionsIndex | null };
+
 /** What each method resolves to. */
 export interface Results {
   appInfo: AppInfo;
@@ -204,7 +207,7 @@ export interface Results {
   exportBundle: { dir: string; files: string[]; signer: string };
   importFromMedia: LibraryRow;
   chooseDirectory: string | null;
-  inspectBundle: Inspection;
+  inspectBundle: InspectView;
   startFetch: { jobId: string };
   getJob: Job;
   cancelJob: Job;

@@ -139,6 +139,18 @@ export interface Inspection {
   opened?: Array<{ name: string; kind: 'xml' | 'tar.gz' | 'other'; root?: string; members?: string[] }>;
 }
 
+/** Every name in posture-conditions.xml per kind, and the default ones (created once, at the first update). */
+export interface ConditionsIndex {
+  checks: string[];
+  conditions: string[];
+  remediations: string[];
+  requirements: string[];
+  policies: string[];
+  defaultPolicies: string[];
+  defaultRequirements: string[];
+  defaultRemediations: string[];
+}
+
 /**
  * Content of one installed or bundled component, as needed for a content diff.
  * The node agent stores this next to each installed payload.
@@ -148,7 +160,7 @@ export interface ComponentContent {
   version: string;
   sha256: string;
   /** conditions: names per kind; avas: products; os: "Group/Sub/OS" paths */
-  conditions?: { checks: string[]; conditions: string[]; remediations: string[]; requirements: string[]; policies: string[]; defaultPolicies: string[]; defaultRequirements: string[]; defaultRemediations: string[] };
+  conditions?: ConditionsIndex;
   products?: AvasProduct[];
   os?: string[];
 }

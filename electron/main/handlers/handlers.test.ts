@@ -54,6 +54,10 @@ describe('library handlers', () => {
     const inspection = await call('inspectBundle', { sha256: next.sha256 });
     expect(inspection.versions?.conditions).toBe('300418.0.0.0');
     expect(inspection.checks.every((c) => c.status !== 'failed')).toBe(true);
+    // the searchable Conditions & policies lists get every name, defaults included
+    expect(inspection.conditionsIndex?.policies).toContain('Default_AntiMalware_Policy_Win');
+    const cond = inspection.components.find((c) => c.id === 'conditions')?.summary;
+    expect(cond?.kind === 'conditions' && cond.counts.checks).toBe(inspection.conditionsIndex?.checks.length);
   });
 });
 

@@ -90,7 +90,8 @@ export function libraryHandlers(ctx: HandlerContext) {
 
     inspectBundle: async ({ sha256 }) => {
       const entry = await ctx.library.get(sha256);
-      return (await ctx.inspections.get(entry.sha256, entry.path, entry.name)).inspection;
+      const checked = await ctx.inspections.get(entry.sha256, entry.path, entry.name);
+      return { ...checked.inspection, conditionsIndex: checked.contents.get('conditions')?.conditions ?? null };
     },
   } satisfies Partial<HandlerTable>;
 }
