@@ -53,7 +53,7 @@ describe('apply lock', () => {
 
   it('a breaker that judged an older lock stale never removes the live lock taken since', async () => {
     const release = await acquireApplyLock(dir, 'live');
-    await breakStaleLock(storePaths(dir).lock, { pid: 2 ** 22 + 1, host: hostname(), since: '2020-01-01T00:00:00Z', purpose: 'dead', nonce: 'judged-stale' });
+    await breakStaleLock(storePaths(dir).lock, { info: { pid: 2 ** 22 + 1, host: hostname(), since: '2020-01-01T00:00:00Z', purpose: 'dead', nonce: 'judged-stale' }, ageMs: 0, ino: 0, mtimeMs: 0 });
     expect(await isApplyRunning(dir)).toBe(true);
     await expect(acquireApplyLock(dir, 'other')).rejects.toMatchObject({ code: 'APPLY_BUSY' });
     await release();
@@ -63,7 +63,7 @@ describe('apply lock', () => {
   it('of many concurrent breakers of a stale lock exactly one wins', async () => {
     const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
     await new Promise((r) => child.on('exit', r));
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 10; round++) {
       await writeFile(storePaths(dir).lock, JSON.stringify({ pid: child.pid, host: hostname(), since: '2020-01-01T00:00:00Z', purpose: 'dead', nonce: `z${round}` }));
       const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => acquireApplyLock(dir, `t${i}`)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

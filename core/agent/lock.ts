@@ -3,11 +3,11 @@
  * APPLY_BUSY). An O_EXCL lock file holding the owner's pid: a lock whose process is gone (kill -9,
  * power loss) is stale and is broken by the next caller, so a crashed apply never blocks the node.
  */
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CoreError } from '../errors.js';
-import { storePaths, newId } from './paths.js';
+import { storePaths } from './paths.js';
 
 export interface LockInfo {
   pid: number;
@@ -29,7 +29,15 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function readLock(file: string): Promise<{ info: LockInfo | null; ageMs: number } | null> {
+export interface ReadLock {
+  info: LockInfo | null;
+  ageMs: number;
+  /** identifies this lock file instance (with mtime), for locks whose content cannot be read */
+  ino: number;
+  mtimeMs: number;
+}
+
+async function readLock(file: string): Promise<ReadLock | null> {
   try {
     const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
     let info: LockInfo | null = null;
@@ -39,7 +47,7 @@ async function readLock(file: string): Promise<{ info: LockInfo | null; ageMs: n
     } catch {
       info = null;
     }
-    return { info, ageMs: Date.now() - st.mtimeMs };
+    return { info, ageMs: Date.now() - st.mtimeMs, ino: st.ino, mtimeMs: st.mtimeMs };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
@@ -56,23 +64,36 @@ export async function isApplyRunning(store: string): Promise<boolean> {
 
 export type ReleaseLock = () => Promise<void>;
 
+/** A breaker's guard older than this belongs to a breaker that died (breaking takes microseconds). */
+const GUARD_STALE_MS = 10_000;
+
+function sameLock(a: ReadLock, b: ReadLock): boolean {
+  return a.info || b.info ? a.info?.nonce === b.info?.nonce : a.ino === b.ino && a.mtimeMs === b.mtimeMs;
+}
+
 /**
- * Removes the lock file judged stale (`judged`: what was read then). It is moved aside first, so only one
- * breaker gets it; if what was moved is not the lock judged stale — another breaker already replaced it
- * with a live one — it is put back (link: never over a newer one), so a live apply never loses its lock.
+ * Removes the lock judged stale (`judged`: what was read then). Breakers take turns under a guard file
+ * (O_EXCL), and the guard holder removes the lock only if it is still the one judged stale: a stale lock
+ * can only go away through a breaker, so between that re-read and the removal nobody can replace it, and
+ * a live lock taken meanwhile is never removed. Returns without breaking when another breaker is at work.
  */
-export async function breakStaleLock(file: string, judged: LockInfo | null): Promise<void> {
-  const aside = `${file}.stale-${newId()}`;
+export async function breakStaleLock(file: string, judged: ReadLock): Promise<void> {
+  const guard = `${file}.break`;
   try {
-    await rename(file, aside);
+    const fh = await open(guard, 'wx', 0o644);
+    await fh.close();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const st = await stat(guard).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await rm(guard, { force: true });
+    return;
   }
-  const moved = await readLock(aside);
-  const same = judged ? moved?.info?.nonce === judged.nonce : !moved?.info;
-  if (!same) await link(aside, file).catch(() => undefined);
-  await rm(aside, { force: true });
+  try {
+    const now = await readLock(file);
+    if (now && sameLock(now, judged)) await rm(file, { force: true });
+  } finally {
+    await rm(guard, { force: true });
+  }
 }
 
 /** Takes the store's apply lock or throws APPLY_BUSY; breaks a stale lock left by a dead process. */
@@ -104,7 +125,8 @@ export async function acquireApplyLock(store: string, purpose: string): Promise<
         running: held.info?.purpose ?? null,
       });
     }
-    await breakStaleLock(file, held.info);
+    await breakStaleLock(file, held);
+    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
   }
   throw new CoreError('APPLY_BUSY', 'Could not take the apply lock of this node store after several attempts. Try again.', { lock: file });
 }

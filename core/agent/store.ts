@@ -201,7 +201,7 @@ export async function cleanLeftovers(store: string, opts: { inbox?: boolean } = 
     }
   }
   for (const name of await readdir(store)) {
-    if (name.startsWith('.CURRENT.tmp-') || name.startsWith('apply.lock.stale-')) {
+    if (name.startsWith('.CURRENT.tmp-')) {
       await rm(join(store, name), { force: true });
       removed.push(name);
     }
