@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, stopChild } from './net.js';
+import { createSystemUser, type SystemUser } from './system-user.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +31,11 @@ export interface Sshd {
   log(): string;
   /** PIDs of the per-connection sshd processes (children of the listener) */
   sessionPids(): number[];
+  /**
+   * with `passwordUser: true`: a throwaway system user that may log in with this password only
+   * (root keeps keys only); removed by `stop()`
+   */
+  passwordUser?: Pick<SystemUser, 'name' | 'password' | 'uid' | 'gid'>;
   /** kills every open SSH session by PID, to simulate a cut connection */
   killSessions(): void;
   stop(): Promise<void>;
@@ -55,8 +61,26 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-/** Starts sshd on 127.0.0.1 with a free port; `stop()` kills it by PID and removes its dir. */
-export async function startSshd(): Promise<Sshd> {
+export interface SshdOptions {
+  /**
+   * also create a throwaway system user (needs root and useradd: check `systemUserUnavailable()`
+   * first) allowed to log in by password only; sshd checks it against /etc/shadow itself (UsePAM no)
+   */
+  passwordUser?: boolean;
+}
+
+/** Starts sshd on 127.0.0.1 with a free port; `stop()` kills it by PID, removes its dir and any password user. */
+export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
+  const pwUser = opts.passwordUser ? await createSystemUser() : undefined;
+  try {
+    return await launch(pwUser);
+  } catch (e) {
+    await pwUser?.remove();
+    throw e;
+  }
+}
+
+async function launch(pwUser: SystemUser | undefined): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), 'ps-sshd-'));
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation directory
   const hostKey = join(dir, 'ssh_host_ed25519_key');
@@ -87,6 +111,8 @@ export async function startSshd(): Promise<Sshd> {
       'UsePAM no',
       'LogLevel VERBOSE',
       'Subsystem sftp internal-sftp',
+      // Match blocks come last: only the throwaway user, and only by password, so a passing test proves password auth
+      ...(pwUser ? [`Match User ${pwUser.name}`, '  PasswordAuthentication yes', '  PubkeyAuthentication no', '  AuthenticationMethods password'] : []),
     ].join('\n');
     writeFileSync(join(dir, 'sshd_config'), config + '\n');
     return ['/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')]];
@@ -103,6 +129,7 @@ export async function startSshd(): Promise<Sshd> {
     identity: userKey,
     identityWithPassphrase: userKey2,
     passphrase,
+    ...(pwUser ? { passwordUser: { name: pwUser.name, password: pwUser.password, uid: pwUser.uid, gid: pwUser.gid } } : {}),
     hostKeyFingerprint,
     knownHosts,
     log: output,
@@ -118,6 +145,7 @@ export async function startSshd(): Promise<Sshd> {
       }
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
+      await pwUser?.remove();
     },
   };
 }
