@@ -6,6 +6,7 @@ import { open, readFile } from 'node:fs/promises';
 import type { HistoryEntry } from './types.js';
 import { storePaths } from './paths.js';
 import { iseTime } from './log.js';
+import { parseJsonLines } from '../jsonl.js';
 
 /** Appends one entry and fsyncs it, so an answered request is on disk. */
 export async function appendHistory(store: string, entry: HistoryEntry): Promise<void> {
@@ -28,16 +29,7 @@ export async function readHistory(store: string): Promise<HistoryEntry[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const out: HistoryEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as HistoryEntry);
-    } catch {
-      // torn by a crash mid-append: the attempt it recorded never answered
-    }
-  }
-  return out.reverse();
+  return parseJsonLines<HistoryEntry>(text).reverse();
 }
 
 /** ISE's "Last update status since ISE was started" text for one attempt. */

@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { ActivityEntry } from '../contract.js';
+import { parseJsonLines } from '../../core/jsonl.js';
 
 /** Who acts on this workstation: the OS account, as ISE's audit would name the admin. */
 export function currentUser(): string {
@@ -38,16 +39,7 @@ export class ActivityLog {
     } catch {
       return [];
     }
-    const out: ActivityEntry[] = [];
-    for (const line of raw.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as ActivityEntry);
-      } catch {
-        /* torn line */
-      }
-    }
-    return out.reverse();
+    return parseJsonLines<ActivityEntry>(raw).reverse();
   }
 }
 
