@@ -4,14 +4,13 @@
  * before it (for rollback), and is only ever replaced by an atomic rename.
  */
 import { mkdir, readFile, readdir, rm, stat, chmod } from 'node:fs/promises';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { pipeline } from 'node:stream/promises';
 import type { ComponentContent, ComponentId, NodeContentState, Versions, VersionKey } from '../bundle/types.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
+import { hashFile, opensshFingerprint } from '../hash.js';
 import { STORE_FORMAT, storePaths, writeFileAtomic, writeFileSynced, fsyncDir } from './paths.js';
 import { generateTls } from './tls.js';
 
@@ -129,15 +128,13 @@ export async function readState(store: string, id: string): Promise<StoreState> 
 
 /** sha256 of a file, streamed. */
 export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
+  return (await hashFile(file)).sha256;
 }
 
 /** Base64 SHA-256 of the certificate's DER, as `SHA256:<base64>` (interfaces.md `agent init`). */
 export function certFingerprint(certPem: string): string {
   const der = new X509Certificate(certPem).raw;
-  return 'SHA256:' + createHash('sha256').update(der).digest('base64').replace(/=+$/, '');
+  return opensshFingerprint(der);
 }
 
 /** Creates a node store: layout, empty initial state, TLS key/cert and API token (0600). Idempotent on a complete store. */

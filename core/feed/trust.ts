@@ -4,10 +4,11 @@
  * handshake here (`probeCertificate`) only reads the peer's certificate to *report* it, and sends nothing.
  */
 import { readFile } from 'node:fs/promises';
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { Client } from 'undici';
 import { CoreError } from '../errors.js';
+import { opensshFingerprint } from '../hash.js';
 import { CISCO_ROOT_CA } from './settings.js';
 
 /** The system store (Node's bundled roots plus the OS store where Node can read it) and the admin's PEMs. */
@@ -32,7 +33,7 @@ export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
 
 /** OpenSSH-style "SHA256:<base64, no padding>" of a certificate's DER (what `agent init` prints). */
 export function certFingerprint(der: Uint8Array): string {
-  return 'SHA256:' + createHash('sha256').update(der).digest('base64').replace(/=+$/, '');
+  return opensshFingerprint(der);
 }
 
 /** Compares two fingerprints ignoring base64 padding and the "SHA256:" prefix's case. */

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../errors.js';
+import { opensshFingerprint } from '../hash.js';
 
 export const SIG_NAMESPACE = 'posture-stage';
 const MAGIC = Buffer.from('SSHSIG');
@@ -63,7 +64,7 @@ export function loadPublicKeys(text: string): ParsedKey[] {
 
 /** "SHA256:…" of an SSH public key blob, as `ssh-keygen -l` prints it. */
 export function keyFingerprint(publicSSH: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(publicSSH).digest('base64').replace(/=+$/, '');
+  return opensshFingerprint(publicSSH);
 }
 
 /** Signs `message`; returns the armored SSHSIG text. */

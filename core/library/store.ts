@@ -4,13 +4,13 @@
  * `bundles/<sha256>.json` beside it. Writes are atomic (temp file in the same folder, then rename), and
  * nothing enters the library before the bundle core's full check passed.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import envPaths from 'env-paths';
 import { checkBundle, type Inspection } from '../bundle/index.js';
 import { CoreError } from '../errors.js';
+import { hashFile } from '../hash.js';
 
 /** Where a bundle came from (interfaces.md: source URL, TLS fingerprint seen at download). */
 export interface BundleSource {
@@ -45,17 +45,6 @@ export interface LibraryEntry {
 /** `$POSTURE_STAGE_HOME`, else the per-user data folder (the desktop app uses the same one). */
 export function defaultHome(): string {
   return process.env.POSTURE_STAGE_HOME || envPaths('posture-stage', { suffix: '' }).data;
-}
-
-/** Streams a file's SHA-256 and size. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 /** Writes a file atomically: temp name in the same folder, then rename. */

@@ -9,7 +9,8 @@ import { copyFile, mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { hashFile, writeFileAtomic, type Library, type LibraryEntry } from './store.js';
+import { writeFileAtomic, type Library, type LibraryEntry } from './store.js';
+import { hashFile } from '../hash.js';
 import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from './sshsig.js';
 
 export const MANIFEST_SUFFIX = '.transfer.json';

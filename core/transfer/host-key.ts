@@ -3,17 +3,18 @@
  * entry (plain, `[host]:port`, or hashed `|1|salt|hmac`); an unknown key → HOST_KEY_UNKNOWN, a
  * different key → HOST_KEY_MISMATCH, and in both cases nothing is sent.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { CoreError } from '../errors.js';
+import { opensshFingerprint } from '../hash.js';
 import { classifySshError } from './ssh-errors.js';
 
 /** OpenSSH's "SHA256:<base64 no padding>" of a key blob. */
 export function sshFingerprint(keyBlob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '');
+  return opensshFingerprint(keyBlob);
 }
 
 function keyTypeOf(blob: Buffer): string {
