@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ComponentContent, ComponentId } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
-import { fsyncDir, storePaths, writeFileAtomic, writeFileSynced } from './paths.js';
+import { storePaths } from './paths.js';
+import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { readState, type CurrentPointer, type StoreState } from './store.js';
 
 /** Where a component of the new state comes from: new bytes, or an existing state's files. */

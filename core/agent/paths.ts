@@ -1,6 +1,6 @@
 /**
- * The node store's layout on disk (`agent init --store DIR`) and the durable-write helpers the
- * atomic apply relies on (interfaces.md "Apply semantics": a crash leaves the old or the new state).
+ * The node store's layout on disk (`agent init --store DIR`); the durable writes the atomic apply
+ * relies on are in ../durable.ts (interfaces.md "Apply semantics": a crash leaves the old or the new state).
  *
  * DIR/
  *   agent.json            node name, creation time, store format
@@ -13,8 +13,8 @@
  *   tls/key.pem (0600) · tls/cert.pem · token (0600)
  *   apply.lock            held while an apply, rollback or policy change runs
  */
-import { open, rename, writeFile, rm } from 'node:fs/promises';
-import { join, dirname, basename } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export const STORE_FORMAT = 1;
@@ -43,40 +43,6 @@ export type StorePaths = ReturnType<typeof storePaths>;
 /** A short unique id, sortable by time (used for state dirs and temp names). */
 export function newId(): string {
   return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
-}
-
-/** fsync a directory so a rename inside it survives power loss. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Writes a file and fsyncs it (not yet visible under a final name). */
-export async function writeFileSynced(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const fh = await open(file, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Replaces `file` atomically: temp file, fsync, rename, fsync the directory. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${newId()}`);
-  try {
-    await writeFileSynced(tmp, data, mode);
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fsyncDir(dirname(file));
 }
 
 /** Plain write for files created once at init. */

@@ -11,7 +11,8 @@ import type { ComponentContent, ComponentId, NodeContentState, Versions, Version
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { hashFile, opensshFingerprint } from '../hash.js';
-import { STORE_FORMAT, storePaths, writeFileAtomic, writeFileSynced, fsyncDir } from './paths.js';
+import { STORE_FORMAT, storePaths } from './paths.js';
+import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { generateTls } from './tls.js';
 
 /** One installed payload of a state. */

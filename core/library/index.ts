@@ -13,7 +13,7 @@
 import { Library, defaultHome, type LibraryEntry, type BundleSource } from './store.js';
 import { exportEntry, importExport, type ExportResult, type TransferManifest } from './transfer-manifest.js';
 
-export { Library, defaultHome, writeFileAtomic, type LibraryEntry, type BundleSource } from './store.js';
+export { Library, defaultHome, type LibraryEntry, type BundleSource } from './store.js';
 export { hashFile } from '../hash.js';
 export { MANIFEST_SUFFIX, type ExportResult, type TransferManifest } from './transfer-manifest.js';
 export { signSshsig, verifySshsig, loadPrivateKey, loadPublicKeys, keyFingerprint, SIG_NAMESPACE } from './sshsig.js';

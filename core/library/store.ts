@@ -5,12 +5,13 @@
  * nothing enters the library before the bundle core's full check passed.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import envPaths from 'env-paths';
 import { checkBundle, type Inspection } from '../bundle/index.js';
 import { CoreError } from '../errors.js';
 import { hashFile } from '../hash.js';
+import { writeFileAtomic } from '../durable.js';
 
 /** Where a bundle came from (interfaces.md: source URL, TLS fingerprint seen at download). */
 export interface BundleSource {
@@ -45,13 +46,6 @@ export interface LibraryEntry {
 /** `$POSTURE_STAGE_HOME`, else the per-user data folder (the desktop app uses the same one). */
 export function defaultHome(): string {
   return process.env.POSTURE_STAGE_HOME || envPaths('posture-stage', { suffix: '' }).data;
-}
-
-/** Writes a file atomically: temp name in the same folder, then rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }
 
 export class Library {

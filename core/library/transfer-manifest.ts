@@ -9,7 +9,8 @@ import { copyFile, mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { writeFileAtomic, type Library, type LibraryEntry } from './store.js';
+import type { Library, LibraryEntry } from './store.js';
+import { writeFileAtomic } from '../durable.js';
 import { hashFile } from '../hash.js';
 import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from './sshsig.js';
 

@@ -92,7 +92,7 @@ describe('posture-stage sample / inspect / diff', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'USAGE', file: out, reason: 'ENOENT' } });
     expect(existsSync(join(dir, 'missing'))).toBe(false);
-    expect(readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.includes('x.zip'))).toEqual([]);
   });
 
   it('inspect of an unknown layout succeeds with layout "unknown", no versions and UNKNOWN_LAYOUT', async () => {

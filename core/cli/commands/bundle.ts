@@ -3,11 +3,12 @@
  * print (core/cli/format/*). Refusals are coded errors printed by runCommand, never stack traces.
  */
 import { createHash } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect, runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
 import { CoreError } from '../../errors.js';
+import { writeFileAtomic } from '../../durable.js';
 import { checkBundle, diffAgainstState, diffBundles, writeBundle, type CheckedBundle, type Progress, type Versions } from '../../bundle/index.js';
 import { formatInspection } from '../format/inspect.js';
 import { formatDiff } from '../format/diff.js';
@@ -62,12 +63,9 @@ async function check(file: string, requireReference = false): Promise<CheckedBun
 
 /** Writes under a temporary name, then renames: never a half-written bundle under the final name. */
 async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.partial`;
   try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
+    await writeFileAtomic(file, bytes);
   } catch (e) {
-    await rm(tmp, { force: true });
     const reason = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new CoreError('USAGE', `Cannot write ${file} (${e instanceof Error ? e.message : reason}). Check that its folder exists and is writable, or choose another --out.`, { file, reason });
   }
