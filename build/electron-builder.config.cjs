@@ -20,7 +20,8 @@ const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'; // @electron/fuses' marker 
 function stubElectronDist() {
   const dir = path.join(__dirname, 'electron-stub');
   fs.mkdirSync(path.join(dir, 'resources'), { recursive: true });
-  const script = '#!/bin/sh\necho "This Posture Stage build was packaged with a stub Electron (no Electron binary was available). Rebuild with a real one, or run: posture-stage ui" >&2\nexit 1\n';
+  const script =
+    '#!/bin/sh\necho "This Posture Stage build was packaged with a stub Electron (no Electron binary was available). Rebuild with a real one, or run: posture-stage ui" >&2\nexit 1\n';
   const wire = Buffer.concat([Buffer.from(`# ${SENTINEL}`), Buffer.from([1, 8]), Buffer.from('01000101'), Buffer.from('\n')]);
   fs.writeFileSync(path.join(dir, 'electron'), Buffer.concat([Buffer.from(script), wire]), { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'version'), require('electron/package.json').version);

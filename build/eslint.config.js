@@ -8,7 +8,17 @@ import globals from 'globals';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'tls', 'http', 'https', 'crypto', 'zlib', 'stream'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'build/dist/**', 'build/renderer-dist/**', 'build/unpacked/**', 'test-results/**', 'playwright-report/**', '**/*.svelte'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'build/dist/**',
+      'build/renderer-dist/**',
+      'build/unpacked/**',
+      'test-results/**',
+      'playwright-report/**',
+      '**/*.svelte',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,7 +20,9 @@ function electronBinary(): string | null {
 
 const binary = electronBinary();
 if (!binary) {
-  process.stderr.write('The Electron binary is not installed (node_modules/electron has no dist); run the same UI in a browser instead: npx posture-stage ui\n');
+  process.stderr.write(
+    'The Electron binary is not installed (node_modules/electron has no dist); run the same UI in a browser instead: npx posture-stage ui\n',
+  );
   process.exitCode = 1;
 } else {
   const child = spawn(binary, [main, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -122,5 +122,10 @@ export function exitCodeFor(code: ErrorCode): 1 | 2 | 3 {
 export function toCoreError(e: unknown): CoreError {
   if (e instanceof CoreError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return new CoreError('INTERNAL', `Internal error: ${message}. This is a bug in Posture Stage; please report it with the command you ran.`, {}, { cause: e });
+  return new CoreError(
+    'INTERNAL',
+    `Internal error: ${message}. This is a bug in Posture Stage; please report it with the command you ran.`,
+    {},
+    { cause: e },
+  );
 }

@@ -22,8 +22,15 @@ describe('hash', () => {
     try {
       const key = join(dir, 'k');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-      const blob = Buffer.from(execFileSync('cat', [`${key}.pub`]).toString().split(' ')[1] ?? '', 'base64');
-      const expected = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key}.pub`]).toString().split(' ')[1];
+      const blob = Buffer.from(
+        execFileSync('cat', [`${key}.pub`])
+          .toString()
+          .split(' ')[1] ?? '',
+        'base64',
+      );
+      const expected = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key}.pub`])
+        .toString()
+        .split(' ')[1];
       expect(opensshFingerprint(blob)).toBe(expected);
     } finally {
       rmSync(dir, { recursive: true, force: true });

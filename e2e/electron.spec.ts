@@ -42,7 +42,9 @@ test('the Electron app opens hardened and walks first run over IPC', async () =>
     await page.getByTestId('try-locally').click();
     await expect(page.getByTestId('update-info').locator('[data-version="conditions"]')).toHaveText('300418.0.0.0');
     // navigation away from app:// is denied
-    await page.evaluate(() => { (globalThis as unknown as { location: { href: string } }).location.href = 'https://127.0.0.1:9/'; });
+    await page.evaluate(() => {
+      (globalThis as unknown as { location: { href: string } }).location.href = 'https://127.0.0.1:9/';
+    });
     await page.waitForTimeout(500);
     expect(page.url()).toMatch(/^app:\/\/renderer\//);
   } finally {

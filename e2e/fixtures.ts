@@ -53,7 +53,10 @@ export async function startBundleFeed(bundle: Uint8Array): Promise<FeedServer> {
   const sha256 = createHash('sha256').update(bundle).digest('hex');
   const feed = await startFeedServer();
   feed.setFile('/posture-offline.zip', { body: bundle, type: 'application/zip' });
-  feed.setFile('/posture-update.xml', { body: atomFeed({ enclosure: `${feed.origin}/posture-offline.zip`, sha256, length: bundle.length }), type: 'application/atom+xml' });
+  feed.setFile('/posture-update.xml', {
+    body: atomFeed({ enclosure: `${feed.origin}/posture-offline.zip`, sha256, length: bundle.length }),
+    type: 'application/atom+xml',
+  });
   return feed;
 }
 

@@ -50,7 +50,8 @@ test('walks the whole flow on the local lab node over HTTPS', async ({ app: page
   await page.getByTestId('push').click();
   const result = page.getByTestId('push-target');
   await expect(result.getByTestId('push-result')).toHaveText('applied', { timeout: 60_000 });
-  for (const step of ['check', 'upload', 'verify', 'apply']) await expect(result.locator(`[data-step="${step}"]`)).toHaveAttribute('data-state', 'done');
+  for (const step of ['check', 'upload', 'verify', 'apply'])
+    await expect(result.locator(`[data-step="${step}"]`)).toHaveAttribute('data-state', 'done');
   await expect(result.getByTestId('node-after').locator('[data-version="conditions"]')).toHaveText('300418.0.0.0');
   await expect(result.getByTestId('node-after')).toContainText('was successful');
   await result.scrollIntoViewIfNeeded();

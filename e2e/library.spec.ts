@@ -22,8 +22,19 @@ test.afterEach(async () => {
 test('fetches from the update feed with progress, marks the older bundle stale', async ({ app: page }) => {
   // an older bundle is already in the library
   await go(page, 'Library');
-  const older = await writeBundle({ seed: 3, versions: { conditions: '280052.0.0.0', avasWindows: '263.0.0.0', avasMac: '181.0.0.0', avasLinux: '33.0.0.0', supportedOs: '84.6.2.0' } });
-  await page.getByTestId('import-file').setInputFiles({ name: 'posture-offline-old.zip', mimeType: 'application/zip', buffer: Buffer.from(older) });
+  const older = await writeBundle({
+    seed: 3,
+    versions: {
+      conditions: '280052.0.0.0',
+      avasWindows: '263.0.0.0',
+      avasMac: '181.0.0.0',
+      avasLinux: '33.0.0.0',
+      supportedOs: '84.6.2.0',
+    },
+  });
+  await page
+    .getByTestId('import-file')
+    .setInputFiles({ name: 'posture-offline-old.zip', mimeType: 'application/zip', buffer: Buffer.from(older) });
   await expect(page.getByTestId('library')).toContainText('280052.0.0.0');
 
   // Settings: our feed and its private CA
@@ -52,7 +63,9 @@ test('fetches from the update feed with progress, marks the older bundle stale',
 
 test('refuses a hostile bundle with its code and a plain-language reason', async ({ app: page, home }) => {
   await go(page, 'Library');
-  await page.getByTestId('import-file').setInputFiles({ name: 'posture-offline.zip', mimeType: 'application/zip', buffer: Buffer.from(parentPath()) });
+  await page
+    .getByTestId('import-file')
+    .setInputFiles({ name: 'posture-offline.zip', mimeType: 'application/zip', buffer: Buffer.from(parentPath()) });
   const error = page.getByTestId('error');
   await expect(error.getByTestId('error-code')).toHaveText('ZIP_UNSAFE_PATH');
   await expect(error.getByTestId('error-message')).toContainText('..');

@@ -29,16 +29,22 @@ test.beforeEach(() => {
 test.afterEach(async ({}, testInfo) => {
   if (other) {
     await stopChild(other.child);
-    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('other-ui-stderr', { body: other.stderr(), contentType: 'text/plain' });
+    if (testInfo.status !== testInfo.expectedStatus)
+      await testInfo.attach('other-ui-stderr', { body: other.stderr(), contentType: 'text/plain' });
   }
   other = undefined;
   for (const d of [keys, media, otherHome]) rmSync(d, { recursive: true, force: true });
 });
 
-test('exports with a signed transfer manifest, refuses a tampered one on the other side, imports the genuine', async ({ app: page, context }) => {
+test('exports with a signed transfer manifest, refuses a tampered one on the other side, imports the genuine', async ({
+  app: page,
+  context,
+}) => {
   // the connected side: a bundle in the library, exported to the "USB stick"
   await go(page, 'Library');
-  await page.getByTestId('import-file').setInputFiles({ name: 'posture-offline.zip', mimeType: 'application/zip', buffer: Buffer.from(await writeBundle({ seed: 11 })) });
+  await page
+    .getByTestId('import-file')
+    .setInputFiles({ name: 'posture-offline.zip', mimeType: 'application/zip', buffer: Buffer.from(await writeBundle({ seed: 11 })) });
   await expect(page.getByTestId('library')).toContainText('posture-offline.zip');
   const usb = join(media, 'posture');
   await page.getByTestId('media-dir').fill(usb);

@@ -25,7 +25,7 @@ test.afterEach(async () => {
   await feed.stop();
 });
 
-test('fetches through the proxy set in Settings (CONNECT in tinyproxy\'s log), password kept sealed', async ({ app: page, home }) => {
+test("fetches through the proxy set in Settings (CONNECT in tinyproxy's log), password kept sealed", async ({ app: page, home }) => {
   await go(page, 'Settings');
   await page.getByLabel('Feed URL').fill(`${feed.origin}/posture-update.xml`);
   await page.getByLabel('Extra trusted CA certificates (PEM)').fill(feed.caCert);
@@ -49,6 +49,7 @@ test('fetches through the proxy set in Settings (CONNECT in tinyproxy\'s log), p
   expect(feed.requests.map((r) => r.path)).toEqual(expect.arrayContaining(['/posture-update.xml', '/posture-offline.zip']));
   // the proxy password is sealed at rest: in no file of the data folder in clear
   for (const f of readdirSync(home, { recursive: true, withFileTypes: true })) {
-    if (f.isFile()) expect(readFileSync(join(f.parentPath, f.name)).includes(PROXY_PASSWORD), `${f.name} holds the proxy password`).toBe(false);
+    if (f.isFile())
+      expect(readFileSync(join(f.parentPath, f.name)).includes(PROXY_PASSWORD), `${f.name} holds the proxy password`).toBe(false);
   }
 });

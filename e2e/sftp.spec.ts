@@ -33,7 +33,9 @@ test.afterEach(async () => {
 test('adds an SFTP target with its host key confirmed, applies, and a changed host key stops the push', async ({ app: page, home }) => {
   // a bundle in the library (import by file, as an admin would)
   await go(page, 'Library');
-  await page.getByTestId('import-file').setInputFiles({ name: 'posture-offline.zip', mimeType: 'application/zip', buffer: Buffer.from(await writeBundle({ seed: 7 })) });
+  await page
+    .getByTestId('import-file')
+    .setInputFiles({ name: 'posture-offline.zip', mimeType: 'application/zip', buffer: Buffer.from(await writeBundle({ seed: 7 })) });
   await expect(page.getByTestId('library')).toContainText('posture-offline.zip');
 
   // add the target: first contact shows the host key, it must be confirmed before saving

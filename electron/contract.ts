@@ -11,7 +11,11 @@ import type { BundleDiff, ConditionsIndex, Inspection, Versions } from '../core/
 import type { ApplyResult, HistoryEntry, NodeStatus } from '../core/agent/types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex');
-const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
+const id = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/);
 const text = (max = 4096) => z.string().max(max);
 const none = z.tuple([]);
 const one = <T extends z.ZodType>(schema: T) => z.tuple([schema]);
@@ -54,27 +58,48 @@ export const schemas = {
   getJob: one(z.object({ jobId: id })),
   cancelJob: one(z.object({ jobId: id })),
   listTargets: none,
-  probeTarget: one(z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('https'), url: z.url({ protocol: /^https$/ }) }),
-    z.object({ kind: z.literal('sftp'), host: text(255).min(1), port: z.number().int().min(1).max(65535) }),
-  ])),
+  probeTarget: one(
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('https'), url: z.url({ protocol: /^https$/ }) }),
+      z.object({ kind: z.literal('sftp'), host: text(255).min(1), port: z.number().int().min(1).max(65535) }),
+    ]),
+  ),
   saveTarget: one(z.discriminatedUnion('kind', [httpsTarget, sftpTarget])),
   removeTarget: one(z.object({ id })),
   testTarget: one(z.object({ id })),
   nodeStatus: one(z.object({ id })),
   previewApply: one(z.object({ sha256, targetIds: z.array(id).min(1).max(50) })),
-  startPush: one(z.object({ sha256, targetIds: z.array(id).min(1).max(50), dryRun: z.boolean().default(false), allowDowngrade: z.boolean().default(false) })),
+  startPush: one(
+    z.object({
+      sha256,
+      targetIds: z.array(id).min(1).max(50),
+      dryRun: z.boolean().default(false),
+      allowDowngrade: z.boolean().default(false),
+    }),
+  ),
   listActivity: none,
   activityReport: one(z.object({ format: z.enum(['csv', 'html']) })),
   startLab: none,
   getSettings: none,
-  saveSettings: one(z.object({
-    feedUrl: z.url({ protocol: /^https?$/ }),
-    proxy: z.object({ host: text(255), port: z.number().int().min(0).max(65535), username: text(255), password: text(1000).optional(), bypass: text() }),
-    extraCaPem: text(200_000),
-    schedule: z.object({ enabled: z.boolean(), initialDelayMinutes: z.number().int().min(0).max(10_080), everyHours: z.number().int().min(1).max(720) }),
-    libraryDir: text(),
-  })),
+  saveSettings: one(
+    z.object({
+      feedUrl: z.url({ protocol: /^https?$/ }),
+      proxy: z.object({
+        host: text(255),
+        port: z.number().int().min(0).max(65535),
+        username: text(255),
+        password: text(1000).optional(),
+        bypass: text(),
+      }),
+      extraCaPem: text(200_000),
+      schedule: z.object({
+        enabled: z.boolean(),
+        initialDelayMinutes: z.number().int().min(0).max(10_080),
+        everyHours: z.number().int().min(1).max(720),
+      }),
+      libraryDir: text(),
+    }),
+  ),
 } as const;
 
 export type Method = keyof typeof schemas;
@@ -243,7 +268,11 @@ export type RawApi = { [M in Method]: (...args: unknown[]) => Promise<Envelope<R
 
 /** Parses a method name and its arguments from an untrusted caller; throws zod's error on bad input. */
 export function parseCall(method: unknown, args: unknown): { method: Method; args: unknown[] } {
-  if (typeof method !== 'string' || !Object.hasOwn(schemas, method)) throw new CoreError('USAGE', `Unknown method ${JSON.stringify(String(method)).slice(0, 80)}; the UI and the app are from different versions, reload the window.`);
+  if (typeof method !== 'string' || !Object.hasOwn(schemas, method))
+    throw new CoreError(
+      'USAGE',
+      `Unknown method ${JSON.stringify(String(method)).slice(0, 80)}; the UI and the app are from different versions, reload the window.`,
+    );
   const m = method as Method;
   return { method: m, args: schemas[m].parse(args) as unknown[] };
 }

@@ -40,7 +40,11 @@ export interface CommandRun {
 }
 
 /** Runs a command to completion (stdout kept up to `keep` bytes), optionally under /usr/bin/time -v for peak RSS. */
-export function runCommand(cmd: string, args: string[], opts: { rss?: boolean; keep?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandRun> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { rss?: boolean; keep?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CommandRun> {
   const keep = opts.keep ?? 1 << 20;
   const [file, argv] = opts.rss ? ['/usr/bin/time', ['-v', cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
@@ -60,7 +64,14 @@ export function runCommand(cmd: string, args: string[], opts: { rss?: boolean; k
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
       const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
-      resolve({ ms, code: code ?? -1, stdout, stderr, ...(m ? { rss: Number(m[1]) * 1024 } : {}), ...(user && sys ? { cpu: Number(user[1]) + Number(sys[1]) } : {}) });
+      resolve({
+        ms,
+        code: code ?? -1,
+        stdout,
+        stderr,
+        ...(m ? { rss: Number(m[1]) * 1024 } : {}),
+        ...(user && sys ? { cpu: Number(user[1]) + Number(sys[1]) } : {}),
+      });
     });
   });
 }

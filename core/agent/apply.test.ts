@@ -2,7 +2,20 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, rm, stat, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initStore, applyBundle, readStatus, rollback, readHistory, listPolicies, deletePolicy, readNodeContent, verifyStore, verifyInboxFile, readLogTail, formatUpdateInformation } from './index.js';
+import {
+  initStore,
+  applyBundle,
+  readStatus,
+  rollback,
+  readHistory,
+  listPolicies,
+  deletePolicy,
+  readNodeContent,
+  verifyStore,
+  verifyInboxFile,
+  readLogTail,
+  formatUpdateInformation,
+} from './index.js';
 import { hashTree, sampleFile, OLD_VERSIONS, NEW_VERSIONS, sha256 } from './testing.js';
 import { storePaths } from './paths.js';
 import { writeFile } from 'node:fs/promises';
@@ -20,7 +33,9 @@ beforeAll(async () => {
   // only the windows chart moves: the per-component incremental case
   mixedFile = await sampleFile(dir, 'mixed.zip', { versions: { ...NEW_VERSIONS, avasWindows: '298.0.0.0' } });
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function freshStore(name: string) {
   return (await initStore(join(dir, name), { name })).store;
@@ -33,7 +48,14 @@ describe('initStore', () => {
     expect((await stat(r.tokenFile)).mode & 0o777).toBe(0o600);
     expect((await stat(storePaths(r.store).key)).mode & 0o777).toBe(0o600);
     const status = await readStatus(r.store);
-    expect(status).toMatchObject({ versions: { conditions: '0.0.0.0', supportedOs: '0.0.0.0' }, lastSuccessfulUpdate: null, updateMode: 'Offline', defaultPoliciesCreated: false, updating: false, name: 'ise-lab-1' });
+    expect(status).toMatchObject({
+      versions: { conditions: '0.0.0.0', supportedOs: '0.0.0.0' },
+      lastSuccessfulUpdate: null,
+      updateMode: 'Offline',
+      defaultPoliciesCreated: false,
+      updating: false,
+      name: 'ise-lab-1',
+    });
     expect(formatUpdateInformation(status)).toContain('Last successful update on: No Update since Installation');
     // idempotent: same identity the second time
     expect((await initStore(r.store)).fingerprint).toBe(r.fingerprint);
@@ -57,7 +79,11 @@ describe('applyBundle', () => {
 
     const second = await applyBundle(store, newFile, { who: 'tester' });
     expect(second.status.versions).toEqual(NEW_VERSIONS);
-    expect(second.applied.find((a) => a.component === 'conditions')).toEqual({ component: 'conditions', from: '280052.0.0.0', to: '300418.0.0.0' });
+    expect(second.applied.find((a) => a.component === 'conditions')).toEqual({
+      component: 'conditions',
+      from: '280052.0.0.0',
+      to: '300418.0.0.0',
+    });
     expect(second.createdDefaults).toEqual([]);
 
     const mixed = await applyBundle(store, mixedFile, { who: 'tester' });
@@ -82,7 +108,9 @@ describe('applyBundle', () => {
     expect(hist[1]!.sha256).toBe(sha256(await readFile(mixedFile)));
 
     const log = await readLogTail(store, 200);
-    expect(log).toMatch(/ INFO {2}\[agent-cli\]\[\[\]\] cisco\.cpm\.posture\.download\.DownloadManager -::tester::- Starting opswat download/);
+    expect(log).toMatch(
+      / INFO {2}\[agent-cli\]\[\[\]\] cisco\.cpm\.posture\.download\.DownloadManager -::tester::- Starting opswat download/,
+    );
     expect(log).toMatch(/Offline download file URI :.*\/osgroupsV2\.tar\.gz/);
     expect(log).toMatch(/Offline download file URI :.*\/osgroups\.tar\.gz/);
     expect(log).toMatch(/Completed opswat download/);

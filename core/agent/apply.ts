@@ -13,7 +13,15 @@ import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.
 import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
 import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
 import { newId, storePaths, STORE_FORMAT } from './paths.js';
-import { cleanLeftovers, readCurrent, sha256File, VERSION_KEY, type InstalledComponent, type InstalledPolicy, type StoreState } from './store.js';
+import {
+  cleanLeftovers,
+  readCurrent,
+  sha256File,
+  VERSION_KEY,
+  type InstalledComponent,
+  type InstalledPolicy,
+  type StoreState,
+} from './store.js';
 import { commitState, pruneStates, type ComponentSource } from './commit.js';
 import { withApplyLock } from './lock.js';
 import { appendHistory } from './history.js';
@@ -48,7 +56,10 @@ const INBOX_NAME = /^(?!\.\.?$)[^/\\\0]{1,255}$/;
 
 /** A path, or a bare name looked up in the store's inbox/ (the SFTP arrival folder). */
 export async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
-  const candidates = isAbsolute(fileOrName) || fileOrName.includes('/') ? [resolve(fileOrName)] : [join(storePaths(store).inbox, fileOrName), resolve(fileOrName)];
+  const candidates =
+    isAbsolute(fileOrName) || fileOrName.includes('/')
+      ? [resolve(fileOrName)]
+      : [join(storePaths(store).inbox, fileOrName), resolve(fileOrName)];
   if (!isAbsolute(fileOrName) && !fileOrName.includes('/') && !INBOX_NAME.test(fileOrName)) {
     throw new CoreError('USAGE', `"${fileOrName}" is not a valid file name in the inbox.`, { file: fileOrName });
   }
@@ -56,7 +67,11 @@ export async function resolveBundleFile(store: string, fileOrName: string): Prom
     const st = await stat(c).catch(() => null);
     if (st?.isFile()) return c;
   }
-  throw new CoreError('NOT_FOUND', `Bundle ${fileOrName} was not found (looked in ${candidates.join(' and ')}). Upload it to the store's inbox/ or give its full path.`, { file: fileOrName });
+  throw new CoreError(
+    'NOT_FOUND',
+    `Bundle ${fileOrName} was not found (looked in ${candidates.join(' and ')}). Upload it to the store's inbox/ or give its full path.`,
+    { file: fileOrName },
+  );
 }
 
 interface Plan {
@@ -70,7 +85,11 @@ interface Plan {
 
 async function plan(store: string, file: string, opts: ApplyOptions): Promise<Plan> {
   // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only
-  const checked = await checkBundle(file, { requireReference: true, fileName: basename(file), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const checked = await checkBundle(file, {
+    requireReference: true,
+    fileName: basename(file),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
   requireReferenceLayout(checked);
   const { state, pointer } = await readCurrent(store);
   const applied: AppliedComponent[] = [];
@@ -90,7 +109,11 @@ async function plan(store: string, file: string, opts: ApplyOptions): Promise<Pl
   }
   if (downgrades.length > 0 && !opts.allowDowngrade) {
     const list = downgrades.map((d) => `${d.component} ${d.installed} → ${d.bundle}`).join(', ');
-    throw new CoreError('DOWNGRADE_REFUSED', `The bundle is older than what the node holds (${list}); nothing was applied. Use a newer bundle, or pass --allow-downgrade if you really mean to go back.`, { components: downgrades });
+    throw new CoreError(
+      'DOWNGRADE_REFUSED',
+      `The bundle is older than what the node holds (${list}); nothing was applied. Use a newer bundle, or pass --allow-downgrade if you really mean to go back.`,
+      { components: downgrades },
+    );
   }
   const createdDefaults: InstalledPolicy[] = [];
   const conditions = checked.contents.get('conditions')?.conditions;
@@ -105,7 +128,9 @@ async function plan(store: string, file: string, opts: ApplyOptions): Promise<Pl
 
 function payloadName(id: ComponentId, file: string): string {
   const name = basename(file);
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name) && name !== 'state.json' && !name.endsWith('.content.json') ? name : `${id}.payload`;
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name) && name !== 'state.json' && !name.endsWith('.content.json')
+    ? name
+    : `${id}.payload`;
 }
 
 /**
@@ -136,7 +161,13 @@ async function removeApplied(store: string, file: string, checked: { dev: number
   if (now?.dev === checked.dev && now.ino === checked.ino) await rm(file, { force: true }).catch(() => undefined);
 }
 
-async function commit(store: string, p: Plan, at: Date, repair: ComponentId[], onFile: (id: ComponentId, path: string) => void): Promise<StoreState> {
+async function commit(
+  store: string,
+  p: Plan,
+  at: Date,
+  repair: ComponentId[],
+  onFile: (id: ComponentId, path: string) => void,
+): Promise<StoreState> {
   const { checked, state } = p;
   const components: Partial<Record<ComponentId, InstalledComponent>> = {};
   const sources = new Map<ComponentId, ComponentSource>();
@@ -191,39 +222,95 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
     const { info } = await readCurrent(store);
     const p = await plan(store, file, opts);
     const createdDefaults = p.createdDefaults.map((d) => d.name);
-    return { sha256: p.checked.bundle.sha256, applied: p.applied, skipped: p.skipped, status: await statusFor(store, p.state, info.name), dryRun: true, createdDefaults };
+    return {
+      sha256: p.checked.bundle.sha256,
+      applied: p.applied,
+      skipped: p.skipped,
+      status: await statusFor(store, p.state, info.name),
+      dryRun: true,
+      createdDefaults,
+    };
   }
   const line = (level: LogLine['level'], message: string, logger = DOWNLOAD_MANAGER): LogLine => ({ level, thread, who, message, logger });
   return withApplyLock(store, `apply ${basename(file)}`, async () => {
     await cleanLeftovers(store);
     const at = new Date();
-    await writeLog(store, [line('INFO', 'Starting opswat download'), line('INFO', `Offline posture update from file ${basename(file)}`, UPDATE_MANAGER)]);
+    await writeLog(store, [
+      line('INFO', 'Starting opswat download'),
+      line('INFO', `Offline posture update from file ${basename(file)}`, UPDATE_MANAGER),
+    ]);
     let p: Plan | null = null;
     try {
       const arrived = await stat(file);
       p = await plan(store, file, opts);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
-      const next = p.applied.length > 0 || repair.length > 0 ? await commit(store, p, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`))) : p.state;
+      const next =
+        p.applied.length > 0 || repair.length > 0
+          ? await commit(store, p, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
+          : p.state;
       const info = [
-        ...repair.map((id) => line('WARN', `Installed ${id} payload did not match its recorded SHA-256; re-installed it from the verified bundle`, UPDATE_MANAGER)),
+        ...repair.map((id) =>
+          line(
+            'WARN',
+            `Installed ${id} payload did not match its recorded SHA-256; re-installed it from the verified bundle`,
+            UPDATE_MANAGER,
+          ),
+        ),
         ...uris,
         ...p.applied.map((a) => line('INFO', `Updated ${a.component} from version ${a.from} to ${a.to}`, UPDATE_MANAGER)),
         ...p.skipped.map((s) => line('INFO', `Skipped ${s.component}: version ${s.version} is already installed`, UPDATE_MANAGER)),
-        ...(p.createdDefaults.length > 0 ? [line('INFO', `Created default posture policies, requirements and remediations: ${p.createdDefaults.map((d) => d.name).join(', ')}`, UPDATE_MANAGER)] : []),
+        ...(p.createdDefaults.length > 0
+          ? [
+              line(
+                'INFO',
+                `Created default posture policies, requirements and remediations: ${p.createdDefaults.map((d) => d.name).join(', ')}`,
+                UPDATE_MANAGER,
+              ),
+            ]
+          : []),
         line('INFO', 'Completed opswat download'),
       ];
       await writeLog(store, info);
       const createdDefaults = p.createdDefaults.map((d) => d.name);
-      await appendHistory(store, { at: at.toISOString(), sha256: p.checked.bundle.sha256, mode: 'apply', applied: p.applied, skipped: p.skipped, result: 'success', who, file: basename(file), createdDefaults });
+      await appendHistory(store, {
+        at: at.toISOString(),
+        sha256: p.checked.bundle.sha256,
+        mode: 'apply',
+        applied: p.applied,
+        skipped: p.skipped,
+        result: 'success',
+        who,
+        file: basename(file),
+        createdDefaults,
+      });
       await removeApplied(store, file, arrived);
       const { info: agent } = await readCurrent(store);
-      return { sha256: p.checked.bundle.sha256, applied: p.applied, skipped: p.skipped, status: await statusFor(store, next, agent.name, { updating: false }), createdDefaults };
+      return {
+        sha256: p.checked.bundle.sha256,
+        applied: p.applied,
+        skipped: p.skipped,
+        status: await statusFor(store, next, agent.name, { updating: false }),
+        createdDefaults,
+      };
     } catch (e) {
       const err = toCoreError(e);
       const sha256 = p?.checked.bundle.sha256 ?? (await sha256File(file).catch(() => ''));
-      await writeLog(store, [line('ERROR', `Offline posture update failed: ${err.code}: ${err.message}`), line('ERROR', 'Posture update was not applied; the installed posture content is unchanged')]).catch(() => undefined);
-      await appendHistory(store, { at: at.toISOString(), sha256, mode: 'apply', applied: [], skipped: [], result: isRefusal(err.code) ? 'refused' : 'failed', error: { code: err.code, message: err.message }, who, file: basename(file) }).catch(() => undefined);
+      await writeLog(store, [
+        line('ERROR', `Offline posture update failed: ${err.code}: ${err.message}`),
+        line('ERROR', 'Posture update was not applied; the installed posture content is unchanged'),
+      ]).catch(() => undefined);
+      await appendHistory(store, {
+        at: at.toISOString(),
+        sha256,
+        mode: 'apply',
+        applied: [],
+        skipped: [],
+        result: isRefusal(err.code) ? 'refused' : 'failed',
+        error: { code: err.code, message: err.message },
+        who,
+        file: basename(file),
+      }).catch(() => undefined);
       throw err;
     }
   });

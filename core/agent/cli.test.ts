@@ -35,7 +35,9 @@ beforeAll(async () => {
   oldFile = await sampleFile(dir, 'old.zip', { versions: OLD_VERSIONS });
   newFile = await sampleFile(dir, 'new.zip', { versions: NEW_VERSIONS });
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('posture-stage agent', () => {
   it('init → apply → status → refusal → policies → verify, with --json and exit codes', async () => {
@@ -51,19 +53,34 @@ describe('posture-stage agent', () => {
 
     const apply = await cli(['agent', 'apply', '--store', store, oldFile, '--json', '--who', 'netops']);
     expect(apply.code).toBe(0);
-    expect(JSON.parse(apply.stdout)).toMatchObject({ ok: true, sha256: sha256(await readFile(oldFile)), status: { versions: OLD_VERSIONS } });
+    expect(JSON.parse(apply.stdout)).toMatchObject({
+      ok: true,
+      sha256: sha256(await readFile(oldFile)),
+      status: { versions: OLD_VERSIONS },
+    });
 
     // over SSH the SFTP pusher's user is recorded
     await copyFile(newFile, join(store, 'inbox', 'posture-offline.zip'));
     const verify = await cli(['agent', 'verify', '--store', store, 'posture-offline.zip', '--json']);
-    expect(JSON.parse(verify.stdout)).toEqual({ ok: true, file: 'posture-offline.zip', size: (await stat(newFile)).size, sha256: sha256(await readFile(newFile)) });
-    const viaSsh = await cli(['agent', 'apply', '--store', store, 'posture-offline.zip', '--json'], { SSH_CONNECTION: '127.0.0.1 5555 127.0.0.1 22', USER: 'isepush', LOGNAME: 'isepush' });
+    expect(JSON.parse(verify.stdout)).toEqual({
+      ok: true,
+      file: 'posture-offline.zip',
+      size: (await stat(newFile)).size,
+      sha256: sha256(await readFile(newFile)),
+    });
+    const viaSsh = await cli(['agent', 'apply', '--store', store, 'posture-offline.zip', '--json'], {
+      SSH_CONNECTION: '127.0.0.1 5555 127.0.0.1 22',
+      USER: 'isepush',
+      LOGNAME: 'isepush',
+    });
     expect(viaSsh.code).toBe(0);
     expect((await readHistory(store))[0]!.who).toBe('isepush');
     expect((await readHistory(store))[1]!.who).toBe('netops');
 
     const human = await cli(['agent', 'status', '--store', store]);
-    expect(human.stdout).toMatch(/^Update Information \(ise-node-1\)\nLast successful update on: \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\nLast update status since ISE was started: Last update attempt at .* was successful\nCisco conditions version: 300418\.0\.0\.0\nCisco AV\/AS support chart version for windows: 297\.0\.0\.0\nCisco AV\/AS support chart version for Mac OSX: 214\.0\.0\.0\nCisco AV\/AS support chart version for Linux: 66\.0\.0\.0\nCisco supported OS version: 101\.6\.3\.0\n/);
+    expect(human.stdout).toMatch(
+      /^Update Information \(ise-node-1\)\nLast successful update on: \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\nLast update status since ISE was started: Last update attempt at .* was successful\nCisco conditions version: 300418\.0\.0\.0\nCisco AV\/AS support chart version for windows: 297\.0\.0\.0\nCisco AV\/AS support chart version for Mac OSX: 214\.0\.0\.0\nCisco AV\/AS support chart version for Linux: 66\.0\.0\.0\nCisco supported OS version: 101\.6\.3\.0\n/,
+    );
     const content = JSON.parse((await cli(['agent', 'status', '--store', store, '--content', '--json'])).stdout);
     expect(content.content.versions).toEqual(NEW_VERSIONS);
     expect(Object.keys(content.content.components)).toHaveLength(6);
@@ -95,7 +112,10 @@ describe('posture-stage agent', () => {
   it('two concurrent applies from two processes: one APPLY_BUSY or both serialized', async () => {
     const store = join(dir, 'node2');
     await cli(['agent', 'init', '--store', store, '--json']);
-    const [a, b] = await Promise.all([cli(['agent', 'apply', '--store', store, oldFile, '--json']), cli(['agent', 'apply', '--store', store, newFile, '--json'])]);
+    const [a, b] = await Promise.all([
+      cli(['agent', 'apply', '--store', store, oldFile, '--json']),
+      cli(['agent', 'apply', '--store', store, newFile, '--json']),
+    ]);
     const docs = [a, b].map((r) => JSON.parse(r.stdout));
     for (const [i, r] of [a, b].entries()) {
       if (r.code !== 0) expect([r.code, docs[i].error.code]).toEqual([2, expect.stringMatching(/^(APPLY_BUSY|DOWNGRADE_REFUSED)$/)]);
@@ -109,8 +129,16 @@ describe('posture-stage agent', () => {
   it('serve prints its URL and fingerprint, answers over TLS, stops on SIGTERM', async () => {
     const store = join(dir, 'node3');
     const init = JSON.parse((await cli(['agent', 'init', '--store', store, '--json'])).stdout);
-    const child = spawn(process.execPath, [bin, 'agent', 'serve', '--store', store, '--listen', '127.0.0.1:0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const first = await new Promise<string>((resolve) => { let out = ''; child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('\n')) resolve(out); }); });
+    const child = spawn(process.execPath, [bin, 'agent', 'serve', '--store', store, '--listen', '127.0.0.1:0', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const first = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out);
+      });
+    });
     const doc = JSON.parse(first);
     expect(doc).toMatchObject({ ok: true, url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), fingerprint: init.fingerprint });
     const dispatcher = new Agent({ connect: { ca: await readFile(join(store, 'tls', 'cert.pem'), 'utf8') } });

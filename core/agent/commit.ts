@@ -14,9 +14,7 @@ import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { readState, type CurrentPointer, type StoreState } from './store.js';
 
 /** Where a component of the new state comes from: new bytes, or an existing state's files. */
-export type ComponentSource =
-  | { kind: 'bytes'; bytes: Uint8Array; content: ComponentContent }
-  | { kind: 'state'; stateId: string };
+export type ComponentSource = { kind: 'bytes'; bytes: Uint8Array; content: ComponentContent } | { kind: 'state'; stateId: string };
 
 async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
@@ -34,7 +32,13 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
 }
 
 /** Writes `next` (whose components must all have a source) and makes it current with `previous` for rollback. */
-export async function commitState(store: string, next: StoreState, sources: Map<ComponentId, ComponentSource>, previous: string | null, onFile?: (id: ComponentId, path: string) => void): Promise<string> {
+export async function commitState(
+  store: string,
+  next: StoreState,
+  sources: Map<ComponentId, ComponentSource>,
+  previous: string | null,
+  onFile?: (id: ComponentId, path: string) => void,
+): Promise<string> {
   const p = storePaths(store);
   const tmp = join(p.states, `.tmp-${next.id}`);
   await mkdir(tmp);
@@ -46,7 +50,11 @@ export async function commitState(store: string, next: StoreState, sources: Map<
       if (source.kind === 'bytes') {
         const sha = createHash('sha256').update(source.bytes).digest('hex');
         if (sha !== installed.sha256 || source.bytes.byteLength !== installed.size) {
-          throw new CoreError('CHECKSUM_MISMATCH', `The payload of ${id} read back from the bundle does not match its manifest checksum; nothing was changed. Download the bundle again.`, { component: id });
+          throw new CoreError(
+            'CHECKSUM_MISMATCH',
+            `The payload of ${id} read back from the bundle does not match its manifest checksum; nothing was changed. Download the bundle again.`,
+            { component: id },
+          );
         }
         await writeFileSynced(join(tmp, installed.file), source.bytes);
         await writeFileSynced(join(tmp, `${id}.content.json`), JSON.stringify(source.content));
@@ -80,6 +88,7 @@ export async function pruneStates(store: string, keep: Array<string | null>): Pr
   const p = storePaths(store);
   const keepSet = new Set(keep.filter((x): x is string => Boolean(x)));
   for (const name of await readdir(p.states)) {
-    if (!keepSet.has(name) && !name.startsWith('.tmp-')) await rm(join(p.states, name), { recursive: true, force: true }).catch(() => undefined);
+    if (!keepSet.has(name) && !name.startsWith('.tmp-'))
+      await rm(join(p.states, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -21,14 +21,17 @@ let store: string;
 let newFile: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'build', 'dist', 'core', 'cli', 'main.js'))) throw new Error('crash test needs the CLI: run `npm run build:core` first');
+  if (!existsSync(join(root, 'build', 'dist', 'core', 'cli', 'main.js')))
+    throw new Error('crash test needs the CLI: run `npm run build:core` first');
   dir = await mkdtemp(join(tmpdir(), 'agent-crash-'));
   const oldFile = await sampleFile(dir, 'old.zip', { versions: OLD_VERSIONS, scale: 1 });
   newFile = await sampleFile(dir, 'new.zip', { versions: NEW_VERSIONS, scale: 22, seed: 2 });
   store = (await initStore(join(dir, 'store'))).store;
   await applyBundle(store, oldFile);
 }, 120_000);
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 type Kill = { after: 'start'; ms: number } | { after: 'state-dir' | 'pointer'; ms: number } | null;
 
@@ -39,14 +42,19 @@ type Kill = { after: 'start'; ms: number } | { after: 'state-dir' | 'pointer'; m
 function applyAndKill(kill: Kill): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [bin, 'agent', 'apply', '--store', store, newFile, '--json'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = spawn(process.execPath, [bin, 'agent', 'apply', '--store', store, newFile, '--json'], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
     let timer: NodeJS.Timeout | null = null;
-    const arm = () => { timer ??= setTimeout(() => child.kill('SIGKILL'), kill!.ms); };
-    const watcher = kill && kill.after !== 'start'
-      ? watch(kill.after === 'state-dir' ? storePaths(store).states : store, (_e, name) => {
-        if (name && (kill.after === 'state-dir' ? name.startsWith('.tmp-') : name.startsWith('.CURRENT.tmp-'))) arm();
-      })
-      : null;
+    const arm = () => {
+      timer ??= setTimeout(() => child.kill('SIGKILL'), kill!.ms);
+    };
+    const watcher =
+      kill && kill.after !== 'start'
+        ? watch(kill.after === 'state-dir' ? storePaths(store).states : store, (_e, name) => {
+            if (name && (kill.after === 'state-dir' ? name.startsWith('.tmp-') : name.startsWith('.CURRENT.tmp-'))) arm();
+          })
+        : null;
     if (kill?.after === 'start') arm();
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -80,7 +88,7 @@ describe('crash safety of agent apply', () => {
 
     const seen = { old: 0, new: 0, killed: 0, killedWriting: 0 };
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const plan: Kill[] = [
       ...Array.from({ length: 8 }, () => ({ after: 'start' as const, ms: Math.floor(random() * full.ms * 1.05) })),
       ...Array.from({ length: 9 }, () => ({ after: 'state-dir' as const, ms: Math.floor(random() * 150) })),
@@ -108,6 +116,8 @@ describe('crash safety of agent apply', () => {
     expect(states.length).toBeLessThanOrEqual(2);
     expect((await readdir(store)).filter((n) => n.startsWith('apply.lock') || n.includes('.tmp-'))).toEqual([]);
     expect((await stat(storePaths(store).history)).size).toBeGreaterThan(0);
-    console.log(`crash test: full apply ${full.ms} ms; ${seen.killed} of 20 runs killed (${seen.killedWriting} while writing the new state); afterwards ${seen.old} old, ${seen.new} new`);
+    console.log(
+      `crash test: full apply ${full.ms} ms; ${seen.killed} of 20 runs killed (${seen.killedWriting} while writing the new state); afterwards ${seen.old} old, ${seen.new} new`,
+    );
   }, 240_000);
 });

@@ -21,7 +21,8 @@ export const DEFAULT_MAX_UPLOAD = 2 * 1024 ** 3;
 
 /** The path of `name` inside inbox/, refusing anything that is not a plain file name. */
 export function inboxPath(store: string, name: string): string {
-  if (!NAME.test(name)) throw new CoreError('USAGE', `"${name}" is not a plain file name in the store's inbox (no slashes, no "..").`, { file: name });
+  if (!NAME.test(name))
+    throw new CoreError('USAGE', `"${name}" is not a plain file name in the store's inbox (no slashes, no "..").`, { file: name });
   return join(storePaths(resolve(store)).inbox, name);
 }
 
@@ -52,7 +53,13 @@ export async function receiveUpload(store: string, body: Readable, opts: Receive
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
       if (size > max) {
-        cb(new CoreError('TOO_LARGE', `The upload is larger than this node accepts (${max} bytes). Check that you are sending posture-offline.zip.`, { maxBytes: max }));
+        cb(
+          new CoreError(
+            'TOO_LARGE',
+            `The upload is larger than this node accepts (${max} bytes). Check that you are sending posture-offline.zip.`,
+            { maxBytes: max },
+          ),
+        );
         return;
       }
       hash.update(chunk);
@@ -63,7 +70,11 @@ export async function receiveUpload(store: string, body: Readable, opts: Receive
     await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
     const sha256 = hash.digest('hex');
     if (sha256 !== opts.expectedSha256.toLowerCase()) {
-      throw new CoreError('REMOTE_CHECKSUM_MISMATCH', 'The bundle received by the node does not match the SHA-256 the sender announced (X-Content-SHA256); it was discarded. Send it again; if this repeats, check the network path for a proxy that alters uploads.', { expected: opts.expectedSha256.toLowerCase(), received: sha256, size });
+      throw new CoreError(
+        'REMOTE_CHECKSUM_MISMATCH',
+        'The bundle received by the node does not match the SHA-256 the sender announced (X-Content-SHA256); it was discarded. Send it again; if this repeats, check the network path for a proxy that alters uploads.',
+        { expected: opts.expectedSha256.toLowerCase(), received: sha256, size },
+      );
     }
     const name = opts.name ?? `${sha256}.zip`;
     const path = inboxPath(store, name);
@@ -72,6 +83,10 @@ export async function receiveUpload(store: string, body: Readable, opts: Receive
   } catch (e) {
     await rm(tmp, { force: true });
     if (e instanceof CoreError) throw e;
-    throw new CoreError('TRANSFER_INTERRUPTED', `The upload stopped before it was complete (${(e as Error).message}); nothing was kept. Send it again.`, { received: size });
+    throw new CoreError(
+      'TRANSFER_INTERRUPTED',
+      `The upload stopped before it was complete (${(e as Error).message}); nothing was kept. Send it again.`,
+      { received: size },
+    );
   }
 }

@@ -99,7 +99,13 @@ export async function breakStaleLock(file: string, judged: ReadLock): Promise<vo
 /** Takes the store's apply lock or throws APPLY_BUSY; breaks a stale lock left by a dead process. */
 export async function acquireApplyLock(store: string, purpose: string): Promise<ReleaseLock> {
   const file = storePaths(store).lock;
-  const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose, nonce: randomBytes(8).toString('hex') };
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    purpose,
+    nonce: randomBytes(8).toString('hex'),
+  };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fh = await open(file, 'wx', 0o644);
@@ -119,11 +125,15 @@ export async function acquireApplyLock(store: string, purpose: string): Promise<
     if (!held) continue;
     const live = held.info ? held.info.host !== hostname() || pidAlive(held.info.pid) : held.ageMs < FRESH_MS;
     if (live) {
-      throw new CoreError('APPLY_BUSY', 'Another apply, rollback or policy change is running on this node. Wait for it to finish (see `agent status`), then try again.', {
-        pid: held.info?.pid ?? null,
-        since: held.info?.since ?? null,
-        running: held.info?.purpose ?? null,
-      });
+      throw new CoreError(
+        'APPLY_BUSY',
+        'Another apply, rollback or policy change is running on this node. Wait for it to finish (see `agent status`), then try again.',
+        {
+          pid: held.info?.pid ?? null,
+          since: held.info?.since ?? null,
+          running: held.info?.purpose ?? null,
+        },
+      );
     }
     await breakStaleLock(file, held);
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));

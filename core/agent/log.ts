@@ -60,7 +60,10 @@ export async function writeLog(store: string, lines: LogLine[], opts: LogOptions
   const p = storePaths(store);
   const text = lines.map((l) => formatLogLine(l)).join('\n') + '\n';
   await mkdir(p.logs, { recursive: true });
-  const size = await stat(p.log).then((s) => s.size, () => 0);
+  const size = await stat(p.log).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (size > 0 && size + Buffer.byteLength(text) > (opts.maxBytes ?? 10 * 1024 * 1024)) await rotate(p.log, opts.keep ?? 5);
   await appendFile(p.log, text);
 }

@@ -25,7 +25,11 @@ export async function listPolicies(store: string): Promise<NodePolicy[]> {
  * Deletes an installed default by name — every kind with that name (ISE's requirement and remediation may share
  * one), or only `opts.kind`. A new state; rollback keeps it deleted.
  */
-export async function deletePolicy(storeDir: string, name: string, opts: { who?: string; thread?: string; kind?: NodePolicy['kind'] } = {}): Promise<{ deleted: NodePolicy[]; policies: NodePolicy[] }> {
+export async function deletePolicy(
+  storeDir: string,
+  name: string,
+  opts: { who?: string; thread?: string; kind?: NodePolicy['kind'] } = {},
+): Promise<{ deleted: NodePolicy[]; policies: NodePolicy[] }> {
   const store = resolve(storeDir);
   const who = opts.who ?? defaultWho();
   return withApplyLock(store, `delete policy ${name}`, async () => {
@@ -34,17 +38,43 @@ export async function deletePolicy(storeDir: string, name: string, opts: { who?:
     const match = (p: NodePolicy) => p.name === name && (!opts.kind || p.kind === opts.kind);
     const found = state.defaultPolicies.filter(match);
     if (found.length === 0) {
-      throw new CoreError('NOT_FOUND', `No installed default policy, requirement or remediation is named "${name}". List them with \`posture-stage agent policies list\`.`, { name, installed: state.defaultPolicies.map((p) => p.name) });
+      throw new CoreError(
+        'NOT_FOUND',
+        `No installed default policy, requirement or remediation is named "${name}". List them with \`posture-stage agent policies list\`.`,
+        { name, installed: state.defaultPolicies.map((p) => p.name) },
+      );
     }
     const sources = new Map<ComponentId, ComponentSource>();
     for (const id of Object.keys(state.components) as ComponentId[]) sources.set(id, { kind: 'state', stateId: state.id });
     const at = new Date();
-    const next: StoreState = { ...state, id: newId(), createdAt: at.toISOString(), origin: 'policy-delete', defaultPolicies: state.defaultPolicies.filter((p) => !match(p)) };
+    const next: StoreState = {
+      ...state,
+      id: newId(),
+      createdAt: at.toISOString(),
+      origin: 'policy-delete',
+      defaultPolicies: state.defaultPolicies.filter((p) => !match(p)),
+    };
     // keep the rollback target: deleting a policy is not an apply
     await commitState(store, next, sources, pointer.previous);
     await pruneStates(store, [next.id, pointer.previous]);
-    await writeLog(store, [{ level: 'INFO', thread: opts.thread ?? 'agent-cli', who, logger: UPDATE_MANAGER, message: `Deleted default posture ${found.map((f) => f.kind).join(' and ')} ${name}` }]);
-    await appendHistory(store, { at: at.toISOString(), sha256: '', mode: 'policy-delete', applied: [], result: 'success', who, policy: name });
+    await writeLog(store, [
+      {
+        level: 'INFO',
+        thread: opts.thread ?? 'agent-cli',
+        who,
+        logger: UPDATE_MANAGER,
+        message: `Deleted default posture ${found.map((f) => f.kind).join(' and ')} ${name}`,
+      },
+    ]);
+    await appendHistory(store, {
+      at: at.toISOString(),
+      sha256: '',
+      mode: 'policy-delete',
+      applied: [],
+      result: 'success',
+      who,
+      policy: name,
+    });
     return { deleted: found.map((f) => ({ ...f })), policies: next.defaultPolicies.map((p) => ({ ...p })) };
   });
 }

@@ -24,7 +24,11 @@ export async function rollback(storeDir: string, opts: { who?: string; thread?: 
     await cleanLeftovers(store);
     const { pointer, state, info } = await readCurrent(store);
     if (!pointer.previous) {
-      throw new CoreError('NOTHING_TO_ROLL_BACK', 'There is no state before the last apply to go back to (nothing was applied since the store was created or since the last rollback).', { store });
+      throw new CoreError(
+        'NOTHING_TO_ROLL_BACK',
+        'There is no state before the last apply to go back to (nothing was applied since the store was created or since the last rollback).',
+        { store },
+      );
     }
     const prev = await readState(store, pointer.previous);
     const sources = new Map<ComponentId, ComponentSource>();
@@ -40,13 +44,25 @@ export async function rollback(storeDir: string, opts: { who?: string; thread?: 
     };
     await commitState(store, next, sources, null);
     await pruneStates(store, [next.id]);
-    const restored = Object.entries(state.versions).map(([k, v]) => `${k} ${v} → ${prev.versions[k as keyof typeof prev.versions]}`).join(', ');
-    await writeLog(store, [{ level: 'INFO', thread: opts.thread ?? 'agent-cli', who, logger: UPDATE_MANAGER, message: `Rolled back posture content to the state before the last update: ${restored}` }]);
+    const restored = Object.entries(state.versions)
+      .map(([k, v]) => `${k} ${v} → ${prev.versions[k as keyof typeof prev.versions]}`)
+      .join(', ');
+    await writeLog(store, [
+      {
+        level: 'INFO',
+        thread: opts.thread ?? 'agent-cli',
+        who,
+        logger: UPDATE_MANAGER,
+        message: `Rolled back posture content to the state before the last update: ${restored}`,
+      },
+    ]);
     await appendHistory(store, {
       at: at.toISOString(),
       sha256: prev.bundleSha256 ?? '',
       mode: 'rollback',
-      applied: COMPONENT_IDS.filter((id) => id !== 'supported-os-legacy' && state.versions[VERSION_KEY[id]] !== prev.versions[VERSION_KEY[id]]).map((id) => ({ component: id, from: state.versions[VERSION_KEY[id]], to: prev.versions[VERSION_KEY[id]] })),
+      applied: COMPONENT_IDS.filter(
+        (id) => id !== 'supported-os-legacy' && state.versions[VERSION_KEY[id]] !== prev.versions[VERSION_KEY[id]],
+      ).map((id) => ({ component: id, from: state.versions[VERSION_KEY[id]], to: prev.versions[VERSION_KEY[id]] })),
       result: 'success',
       who,
     });

@@ -16,7 +16,9 @@ beforeAll(async () => {
   newZip = await readFile(await sampleFile(dir, 'new.zip', { versions: NEW_VERSIONS }));
   mixedZip = await readFile(await sampleFile(dir, 'mixed.zip', { versions: { ...NEW_VERSIONS, avasWindows: '298.0.0.0' } }));
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A fresh store, its agent on 127.0.0.1:0 and a client trusting only the store's cert. */
 async function node(name: string, opts: { maxUploadBytes?: number } = {}) {
@@ -25,8 +27,15 @@ async function node(name: string, opts: { maxUploadBytes?: number } = {}) {
   const server: AgentServer = await startAgentServer({ store, port: 0, log: (l) => access.push(l), ...opts });
   const client = await storeClient(store, server.url);
   const put = (bytes: Uint8Array, query = '', sha = sha256(bytes)) =>
-    client.call(`/api/v1/bundle${query}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/zip', 'x-content-sha256': sha } });
-  const close = async () => { await client.close(); await server.close(); };
+    client.call(`/api/v1/bundle${query}`, {
+      method: 'PUT',
+      body: bytes,
+      headers: { 'content-type': 'application/zip', 'x-content-sha256': sha },
+    });
+  const close = async () => {
+    await client.close();
+    await server.close();
+  };
   return { store, server, client, put, access, fingerprint, close };
 }
 
@@ -46,10 +55,19 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       expect(wrong.status).toBe(401);
       const ok = await n.client.call('/api/v1/status');
       expect(ok.status).toBe(200);
-      expect(ok.json).toMatchObject({ ok: true, versions: { conditions: '0.0.0.0' }, lastSuccessfulUpdate: null, updateMode: 'Offline', defaultPoliciesCreated: false, updating: false });
+      expect(ok.json).toMatchObject({
+        ok: true,
+        versions: { conditions: '0.0.0.0' },
+        lastSuccessfulUpdate: null,
+        updateMode: 'Offline',
+        defaultPoliciesCreated: false,
+        updating: false,
+      });
       expect(n.access.length).toBeGreaterThanOrEqual(4);
       expect(n.access.join('\n')).not.toContain(n.client.token);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('versions move old → new; same version skipped; downgrade refused 422; history and log follow', async () => {
@@ -78,7 +96,9 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       expect(hist.json.updates[0]).toMatchObject({ mode: 'apply', sha256: sha256(oldZip), who: 'admin' });
       const log = await n.client.call('/api/v1/log?lines=500');
       expect(log.status).toBe(200);
-      expect(log.text).toMatch(/INFO {2}\[admin-http-pool\d+\]\[\[\]\] cisco\.cpm\.posture\.download\.DownloadManager -::admin::- Starting opswat download/);
+      expect(log.text).toMatch(
+        /INFO {2}\[admin-http-pool\d+\]\[\[\]\] cisco\.cpm\.posture\.download\.DownloadManager -::admin::- Starting opswat download/,
+      );
       expect(log.text).toMatch(/Offline download file URI :\S+osgroupsV2\.tar\.gz/);
       expect(log.text).toMatch(/ERROR .*DOWNGRADE_REFUSED/);
       expect((await n.client.call('/api/v1/log?lines=1')).text.trim().split('\n')).toHaveLength(1);
@@ -86,7 +106,9 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       expect(content.json).toMatchObject({ ok: true, status: { versions: OLD_VERSIONS }, state: { versions: OLD_VERSIONS } });
       expect(Object.keys(content.json.state.components).sort()).toHaveLength(6);
       expect(await readdir(storePaths(n.store).inbox)).toEqual([]);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('dry run answers what would change and leaves the whole store tree unchanged', async () => {
@@ -99,7 +121,9 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       expect(r.json).toMatchObject({ ok: true, dryRun: true, status: { versions: OLD_VERSIONS } });
       expect(r.json.applied).toHaveLength(6);
       expect(await hashTree(n.store)).toBe(before);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('every hostile bundle → 422 with its code, store unchanged', async () => {
@@ -114,14 +138,20 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       }
       expect((await n.client.call('/api/v1/status')).json.versions).toEqual(OLD_VERSIONS);
       expect((await verifyStore(n.store)).ok).toBe(true);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it("the bundle core's named hostile fixtures → 422 with their code over HTTPS, store unchanged", async () => {
     const { PAYLOAD_FIXTURES } = await import('../bundle/fixtures/payload.js');
     const container = await import('../bundle/fixtures/container.js');
     const cases: Array<{ name: string; code: string; build: () => Promise<Uint8Array> | Uint8Array }> = [
-      ...PAYLOAD_FIXTURES.filter((f) => !f.limits && (f.code !== null || f.warning === 'UNKNOWN_LAYOUT')).map((f) => ({ name: f.name, code: f.code ?? 'MANIFEST_MISSING', build: f.build })),
+      ...PAYLOAD_FIXTURES.filter((f) => !f.limits && (f.code !== null || f.warning === 'UNKNOWN_LAYOUT')).map((f) => ({
+        name: f.name,
+        code: f.code ?? 'MANIFEST_MISSING',
+        build: f.build,
+      })),
       { name: 'zip slip', code: 'ZIP_UNSAFE_PATH', build: container.parentPath },
       { name: 'symlink entry', code: 'ZIP_UNSAFE_PATH', build: container.symlinkEntry },
       { name: 'encrypted', code: 'ZIP_UNSUPPORTED', build: container.encrypted },
@@ -141,7 +171,9 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       expect(got).toEqual(cases.map((c) => `${c.name}: 422 ${c.code}`));
       expect(await stateOnly(n.store)).toBe(before);
       expect(await readdir(storePaths(n.store).inbox)).toEqual([]);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('wrong or missing X-Content-SHA256 → 400 and nothing kept; over the cap → 413', async () => {
@@ -151,7 +183,11 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       const bad = await n.put(newZip, '', 'f'.repeat(64));
       expect(bad.status).toBe(400);
       expect(bad.json.error).toMatchObject({ code: 'REMOTE_CHECKSUM_MISMATCH', received: sha256(newZip) });
-      const missing = await n.client.call('/api/v1/bundle', { method: 'PUT', body: newZip, headers: { 'content-type': 'application/zip' } });
+      const missing = await n.client.call('/api/v1/bundle', {
+        method: 'PUT',
+        body: newZip,
+        headers: { 'content-type': 'application/zip' },
+      });
       expect(missing.status).toBe(400);
       expect(await hashTree(n.store, ['logs'])).toBe(before);
       const big = new Uint8Array(5 * 1024 * 1024);
@@ -160,11 +196,24 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       expect(tooBig.json.error.code).toBe('TOO_LARGE');
       // no Content-Length (chunked): the cap is enforced while streaming, still answered with 413
       const chunks = [big.subarray(0, 3 * 1024 * 1024), big.subarray(3 * 1024 * 1024)];
-      const stream = new ReadableStream<Uint8Array>({ pull(c) { const next = chunks.shift(); if (next) c.enqueue(next); else c.close(); } });
-      const chunked = await n.client.call('/api/v1/bundle', { method: 'PUT', body: stream, duplex: 'half', headers: { 'content-type': 'application/zip', 'x-content-sha256': sha256(big) } });
+      const stream = new ReadableStream<Uint8Array>({
+        pull(c) {
+          const next = chunks.shift();
+          if (next) c.enqueue(next);
+          else c.close();
+        },
+      });
+      const chunked = await n.client.call('/api/v1/bundle', {
+        method: 'PUT',
+        body: stream,
+        duplex: 'half',
+        headers: { 'content-type': 'application/zip', 'x-content-sha256': sha256(big) },
+      });
       expect(chunked.status).toBe(413);
       expect(await readdir(storePaths(n.store).inbox)).toEqual([]);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('an upload cut off by the client leaves nothing in the inbox and the agent serving', async () => {
@@ -180,7 +229,12 @@ describe('agent HTTPS API (real TLS, real client)', () => {
           else await cutNow.then(() => c.error(new Error('cable pulled')));
         },
       });
-      const call = n.client.call('/api/v1/bundle', { method: 'PUT', body: stream, duplex: 'half', headers: { 'content-type': 'application/zip', 'x-content-sha256': sha256(newZip) } });
+      const call = n.client.call('/api/v1/bundle', {
+        method: 'PUT',
+        body: stream,
+        duplex: 'half',
+        headers: { 'content-type': 'application/zip', 'x-content-sha256': sha256(newZip) },
+      });
       call.catch(() => undefined);
       for (let i = 0; i < 100 && (await readdir(storePaths(n.store).inbox)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect((await readdir(storePaths(n.store).inbox)).length).toBe(1);
@@ -189,7 +243,9 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       for (let i = 0; i < 50 && (await readdir(storePaths(n.store).inbox)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await readdir(storePaths(n.store).inbox)).toEqual([]);
       expect((await n.put(newZip)).status).toBe(200);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('two concurrent uploads: one APPLY_BUSY or both serialized, never a mixed state', async () => {
@@ -198,7 +254,10 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       await n.put(oldZip);
       const [a, b] = await Promise.all([n.put(newZip), n.put(mixedZip)]);
       const statuses = [a.status, b.status].sort();
-      expect([[200, 200], [200, 409]]).toContainEqual(statuses);
+      expect([
+        [200, 200],
+        [200, 409],
+      ]).toContainEqual(statuses);
       for (const r of [a, b]) if (r.status === 409) expect(r.json.error.code).toBe('APPLY_BUSY');
       const s = (await n.client.call('/api/v1/status')).json;
       expect(s.updating).toBe(false);
@@ -206,7 +265,9 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       const mixedVersions = { ...NEW_VERSIONS, avasWindows: '298.0.0.0' };
       expect([NEW_VERSIONS, mixedVersions]).toContainEqual(s.versions);
       expect((await verifyStore(n.store)).ok).toBe(true);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('rollback restores versions; 409 when nothing to roll back', async () => {
@@ -221,7 +282,9 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       expect(r.status).toBe(200);
       expect(r.json.status.versions).toEqual(OLD_VERSIONS);
       expect((await n.client.call('/api/v1/status')).json.versions).toEqual(OLD_VERSIONS);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('a deleted default policy stays deleted after the next apply', async () => {
@@ -237,19 +300,35 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       const after = await n.client.call('/api/v1/policies');
       expect(after.json.policies.map((p: { name: string }) => p.name)).not.toContain('Default_AntiMalware_Policy_Mac');
       expect(after.json.policies.length).toBe(list.json.policies.length - 1);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 
   it('upload to the inbox, then POST /api/v1/apply by name', async () => {
     const n = await node('inbox');
     try {
-      const up = await n.client.call('/api/v1/inbox/posture-offline.zip', { method: 'PUT', body: newZip, headers: { 'content-type': 'application/zip', 'x-content-sha256': sha256(newZip) } });
+      const up = await n.client.call('/api/v1/inbox/posture-offline.zip', {
+        method: 'PUT',
+        body: newZip,
+        headers: { 'content-type': 'application/zip', 'x-content-sha256': sha256(newZip) },
+      });
       expect(up.json).toEqual({ ok: true, file: 'posture-offline.zip', size: newZip.length, sha256: sha256(newZip) });
-      const bad = await n.client.call('/api/v1/apply', { method: 'POST', body: JSON.stringify({ file: '../token' }), headers: { 'content-type': 'application/json' } });
+      const bad = await n.client.call('/api/v1/apply', {
+        method: 'POST',
+        body: JSON.stringify({ file: '../token' }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(bad.status).toBe(400);
-      const r = await n.client.call('/api/v1/apply', { method: 'POST', body: JSON.stringify({ file: 'posture-offline.zip' }), headers: { 'content-type': 'application/json' } });
+      const r = await n.client.call('/api/v1/apply', {
+        method: 'POST',
+        body: JSON.stringify({ file: 'posture-offline.zip' }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(r.status).toBe(200);
       expect(r.json.status.versions).toEqual(NEW_VERSIONS);
-    } finally { await n.close(); }
+    } finally {
+      await n.close();
+    }
   });
 });

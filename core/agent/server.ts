@@ -48,21 +48,30 @@ const TOKEN_NAME = 'admin';
 export function httpStatusFor(code: ErrorCode): number {
   if ((BUNDLE_CODES as readonly string[]).includes(code) || code === 'DOWNGRADE_REFUSED') return 422;
   switch (code) {
-    case 'UNAUTHORIZED': return 401;
+    case 'UNAUTHORIZED':
+      return 401;
     case 'USAGE':
     case 'REMOTE_CHECKSUM_MISMATCH':
-    case 'TRANSFER_INTERRUPTED': return 400;
+    case 'TRANSFER_INTERRUPTED':
+      return 400;
     case 'APPLY_BUSY':
-    case 'NOTHING_TO_ROLL_BACK': return 409;
-    case 'TOO_LARGE': return 413;
-    case 'NOT_FOUND': return 404;
-    default: return 500;
+    case 'NOTHING_TO_ROLL_BACK':
+      return 409;
+    case 'TOO_LARGE':
+      return 413;
+    case 'NOT_FOUND':
+      return 404;
+    default:
+      return 500;
   }
 }
 
 function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   const err = toCoreError(e);
-  return reply.code(httpStatusFor(err.code)).type('application/json').send({ ok: false, error: { code: err.code, message: err.message, ...err.details } });
+  return reply
+    .code(httpStatusFor(err.code))
+    .type('application/json')
+    .send({ ok: false, error: { code: err.code, message: err.message, ...err.details } });
 }
 
 const flag = (v: unknown) => v === '1' || v === 'true' || v === true;
@@ -79,7 +88,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   // leftovers of a killed apply are cleaned at start unless an apply is running right now
   try {
     const release = await acquireApplyLock(store, 'agent start');
-    try { await cleanLeftovers(store, { inbox: true }); } finally { await release(); }
+    try {
+      await cleanLeftovers(store, { inbox: true });
+    } finally {
+      await release();
+    }
   } catch (e) {
     if (!CoreError.is(e, 'APPLY_BUSY')) throw e;
   }
@@ -104,31 +117,48 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     if (!req.url.startsWith('/api/')) return;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const given = createHash('sha256').update(m?.[1] ?? '').digest();
+    const given = createHash('sha256')
+      .update(m?.[1] ?? '')
+      .digest();
     if (!m || !timingSafeEqual(given, tokenDigest)) {
-      return sendError(reply, new CoreError('UNAUTHORIZED', 'A valid API token is required: send `Authorization: Bearer <token>` with the token from the node store\'s token file.'));
+      return sendError(
+        reply,
+        new CoreError(
+          'UNAUTHORIZED',
+          "A valid API token is required: send `Authorization: Bearer <token>` with the token from the node store's token file.",
+        ),
+      );
     }
   });
   app.addHook('onResponse', async (req, reply) => {
     // the URL carries no secret (the token travels only in the Authorization header, never logged)
-    log(`${new Date().toISOString()} ${ipOf.get(req) ?? '-'} ${threadOf.get(req) ?? '-'} ${req.method} ${req.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`);
+    log(
+      `${new Date().toISOString()} ${ipOf.get(req) ?? '-'} ${threadOf.get(req) ?? '-'} ${req.method} ${req.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`,
+    );
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
     if (error instanceof CoreError) return sendError(reply, error);
     if (error.statusCode && error.statusCode < 500) {
       const code: ErrorCode = error.statusCode === 413 ? 'TOO_LARGE' : 'USAGE';
-      return reply.code(error.statusCode === 413 ? 413 : 400).send({ ok: false, error: { code, message: `Bad request: ${error.message}` } });
+      return reply
+        .code(error.statusCode === 413 ? 413 : 400)
+        .send({ ok: false, error: { code, message: `Bad request: ${error.message}` } });
     }
     return sendError(reply, error);
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new CoreError('NOT_FOUND', `No such endpoint: ${req.method} ${req.url.split('?')[0]}.`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new CoreError('NOT_FOUND', `No such endpoint: ${req.method} ${req.url.split('?')[0]}.`)),
+  );
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/api/v1/status', async () => ({ ok: true, ...(await readStatus(store)) }));
   app.get('/api/v1/content', async () => ({ ok: true, status: await readStatus(store), state: await readNodeContent(store) }));
   app.get('/api/v1/history', async () => ({ ok: true, updates: await readHistory(store) }));
   app.get('/api/v1/policies', async () => ({ ok: true, policies: await listPolicies(store) }));
-  app.delete<{ Params: { name: string } }>('/api/v1/policies/:name', async (req) => ({ ok: true, ...(await deletePolicy(store, req.params.name, { who: TOKEN_NAME, thread: threadOf.get(req) })) }));
+  app.delete<{ Params: { name: string } }>('/api/v1/policies/:name', async (req) => ({
+    ok: true,
+    ...(await deletePolicy(store, req.params.name, { who: TOKEN_NAME, thread: threadOf.get(req) })),
+  }));
   app.post('/api/v1/rollback', async (req) => ({ ok: true, ...(await rollback(store, { who: TOKEN_NAME, thread: threadOf.get(req) })) }));
   app.get<{ Querystring: { lines?: string } }>('/api/v1/log', async (req, reply) => {
     const n = req.query.lines === undefined ? 100 : Number(req.query.lines);
@@ -139,20 +169,35 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     const body = req.body ?? {};
     if (typeof body.file !== 'string') throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
     const path = inboxPath(store, body.file);
-    return { ok: true, ...(await applyBundle(store, path, { dryRun: flag(body.dryRun), allowDowngrade: flag(body.allowDowngrade), who: TOKEN_NAME, thread: threadOf.get(req) })) };
+    return {
+      ok: true,
+      ...(await applyBundle(store, path, {
+        dryRun: flag(body.dryRun),
+        allowDowngrade: flag(body.allowDowngrade),
+        who: TOKEN_NAME,
+        thread: threadOf.get(req),
+      })),
+    };
   });
 
   /** Streams the body to inbox/ (size cap, SHA-256 on the fly); answers 413/400 without keeping anything. */
   async function upload(req: FastifyRequest, reply: FastifyReply, name?: string) {
     if (name) inboxPath(store, name);
     const expected = String(req.headers['x-content-sha256'] ?? '').toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(expected)) throw new CoreError('USAGE', 'The X-Content-SHA256 header (64 hex digits of the bundle\'s SHA-256) is required.');
+    if (!/^[0-9a-f]{64}$/.test(expected))
+      throw new CoreError('USAGE', "The X-Content-SHA256 header (64 hex digits of the bundle's SHA-256) is required.");
     const length = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(length) && length > maxUpload) throw new CoreError('TOO_LARGE', `The upload (${length} bytes) is larger than this node accepts (${maxUpload} bytes).`, { maxBytes: maxUpload, size: length });
+    if (Number.isFinite(length) && length > maxUpload)
+      throw new CoreError('TOO_LARGE', `The upload (${length} bytes) is larger than this node accepts (${maxUpload} bytes).`, {
+        maxBytes: maxUpload,
+        size: length,
+      });
     // a PassThrough so a refusal mid-stream does not destroy the socket before the answer is sent
     const body = new PassThrough();
     // pipe() does not pass on a client that went away; without this the upload would wait forever
-    const onClose = () => { if (!req.raw.complete) body.destroy(new Error('the client closed the connection mid-upload')); };
+    const onClose = () => {
+      if (!req.raw.complete) body.destroy(new Error('the client closed the connection mid-upload'));
+    };
     req.raw.on('close', onClose);
     req.raw.on('error', onClose);
     req.raw.pipe(body);
@@ -166,10 +211,19 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   }
 
   app.put<{ Querystring: { dryRun?: string; allowDowngrade?: string } }>('/api/v1/bundle', async (req, reply) => {
-    if (await isApplyRunning(store)) throw new CoreError('APPLY_BUSY', 'Another apply is running on this node. Wait for it to finish, then try again.');
+    if (await isApplyRunning(store))
+      throw new CoreError('APPLY_BUSY', 'Another apply is running on this node. Wait for it to finish, then try again.');
     const got = await upload(req, reply, `.agent-upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.zip`);
     try {
-      return { ok: true, ...(await applyBundle(store, got.path, { dryRun: flag(req.query.dryRun), allowDowngrade: flag(req.query.allowDowngrade), who: TOKEN_NAME, thread: threadOf.get(req) })) };
+      return {
+        ok: true,
+        ...(await applyBundle(store, got.path, {
+          dryRun: flag(req.query.dryRun),
+          allowDowngrade: flag(req.query.allowDowngrade),
+          who: TOKEN_NAME,
+          thread: threadOf.get(req),
+        })),
+      };
     } finally {
       await rm(got.path, { force: true });
     }

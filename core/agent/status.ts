@@ -45,6 +45,8 @@ export function formatUpdateInformation(status: NodeStatus): string {
   ];
   for (const key of Object.keys(VERSION_LABELS) as VersionKey[]) lines.push(`${VERSION_LABELS[key]}: ${status.versions[key]}`);
   lines.push(`Update mode: ${status.updateMode}`);
-  lines.push(`Default posture policies created: ${status.defaultPoliciesCreated ? `yes (${status.defaultPolicies?.length ?? 0} installed)` : 'no'}`);
+  lines.push(
+    `Default posture policies created: ${status.defaultPoliciesCreated ? `yes (${status.defaultPolicies?.length ?? 0} installed)` : 'no'}`,
+  );
   return lines.join('\n');
 }

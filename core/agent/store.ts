@@ -73,10 +73,21 @@ export const VERSION_KEY: Record<ComponentId, VersionKey> = {
   'supported-os-legacy': 'supportedOs',
 };
 
-export const ZERO_VERSIONS: Versions = { conditions: ZERO_VERSION, avasWindows: ZERO_VERSION, avasMac: ZERO_VERSION, avasLinux: ZERO_VERSION, supportedOs: ZERO_VERSION };
+export const ZERO_VERSIONS: Versions = {
+  conditions: ZERO_VERSION,
+  avasWindows: ZERO_VERSION,
+  avasMac: ZERO_VERSION,
+  avasLinux: ZERO_VERSION,
+  supportedOs: ZERO_VERSION,
+};
 
 function corrupt(store: string, what: string, cause?: unknown): CoreError {
-  return new CoreError('STORE_CORRUPT', `The node store ${store} cannot be read (${what}). Restore the store directory from a backup, or create a new one with \`posture-stage agent init --store DIR\` and apply the bundle again.`, { store, problem: what }, { cause });
+  return new CoreError(
+    'STORE_CORRUPT',
+    `The node store ${store} cannot be read (${what}). Restore the store directory from a backup, or create a new one with \`posture-stage agent init --store DIR\` and apply the bundle again.`,
+    { store, problem: what },
+    { cause },
+  );
 }
 
 async function readJson<T>(file: string): Promise<T> {
@@ -91,7 +102,11 @@ export async function readAgentInfo(store: string): Promise<AgentInfo> {
     text = await readFile(p.agentFile, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CoreError('NOT_FOUND', `${store} is not a node store (no agent.json). Create one with \`posture-stage agent init --store ${store}\`.`, { store });
+      throw new CoreError(
+        'NOT_FOUND',
+        `${store} is not a node store (no agent.json). Create one with \`posture-stage agent init --store ${store}\`.`,
+        { store },
+      );
     }
     throw corrupt(store, 'agent.json unreadable', e);
   }
@@ -139,10 +154,16 @@ export function certFingerprint(certPem: string): string {
 }
 
 /** Creates a node store: layout, empty initial state, TLS key/cert and API token (0600). Idempotent on a complete store. */
-export async function initStore(dir: string, opts: { name?: string } = {}): Promise<{ store: string; fingerprint: string; tokenFile: string; created: boolean }> {
+export async function initStore(
+  dir: string,
+  opts: { name?: string } = {},
+): Promise<{ store: string; fingerprint: string; tokenFile: string; created: boolean }> {
   const store = resolve(dir);
   const p = storePaths(store);
-  const existing = await stat(p.agentFile).then(() => true, () => false);
+  const existing = await stat(p.agentFile).then(
+    () => true,
+    () => false,
+  );
   if (existing) {
     await readCurrent(store);
     return { store, fingerprint: certFingerprint(await readFile(p.cert, 'utf8')), tokenFile: p.token, created: false };
@@ -150,7 +171,11 @@ export async function initStore(dir: string, opts: { name?: string } = {}): Prom
   await mkdir(store, { recursive: true });
   const leftovers = (await readdir(store)).filter((n) => !n.startsWith('.'));
   if (leftovers.length > 0) {
-    throw new CoreError('USAGE', `${store} is not empty and is not a node store. Choose an empty or new directory for \`agent init --store\`.`, { store, entries: leftovers.slice(0, 10) });
+    throw new CoreError(
+      'USAGE',
+      `${store} is not empty and is not a node store. Choose an empty or new directory for \`agent init --store\`.`,
+      { store, entries: leftovers.slice(0, 10) },
+    );
   }
   const name = opts.name ?? hostname();
   for (const d of [p.states, p.inbox, p.logs, p.tls]) await mkdir(d, { recursive: true });
@@ -164,8 +189,18 @@ export async function initStore(dir: string, opts: { name?: string } = {}): Prom
   const createdAt = new Date().toISOString();
   const id = '0-initial';
   const initial: StoreState = {
-    format: STORE_FORMAT, id, createdAt, lastSuccessfulUpdate: null, lastUpdateStatus: null, updateMode: 'Offline',
-    versions: { ...ZERO_VERSIONS }, components: {}, defaultPoliciesCreated: false, defaultPolicies: [], bundleSha256: null, origin: 'init',
+    format: STORE_FORMAT,
+    id,
+    createdAt,
+    lastSuccessfulUpdate: null,
+    lastUpdateStatus: null,
+    updateMode: 'Offline',
+    versions: { ...ZERO_VERSIONS },
+    components: {},
+    defaultPoliciesCreated: false,
+    defaultPolicies: [],
+    bundleSha256: null,
+    origin: 'init',
   };
   await mkdir(p.state(id));
   await writeFileSynced(join(p.state(id), 'state.json'), JSON.stringify(initial, null, 2));

@@ -44,7 +44,11 @@ export async function storeClient(store: string, baseUrl: string) {
     // answers are asserted field by field in the tests; a loose type keeps those assertions readable
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let json: any = null;
-    try { json = JSON.parse(text); } catch { /* text/plain answers */ }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* text/plain answers */
+    }
     return { status: res.status, text, json };
   };
   return { call, token, close: () => dispatcher.close() };
@@ -56,9 +60,21 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /** Versions of the seed's "before" screenshot (bundle-format.md "What is public"). */
-export const OLD_VERSIONS = { conditions: '280052.0.0.0', avasWindows: '263.0.0.0', avasMac: '181.0.0.0', avasLinux: '33.0.0.0', supportedOs: '84.6.2.0' };
+export const OLD_VERSIONS = {
+  conditions: '280052.0.0.0',
+  avasWindows: '263.0.0.0',
+  avasMac: '181.0.0.0',
+  avasLinux: '33.0.0.0',
+  supportedOs: '84.6.2.0',
+};
 /** Versions of the seed's "after" screenshot. */
-export const NEW_VERSIONS = { conditions: '300418.0.0.0', avasWindows: '297.0.0.0', avasMac: '214.0.0.0', avasLinux: '66.0.0.0', supportedOs: '101.6.3.0' };
+export const NEW_VERSIONS = {
+  conditions: '300418.0.0.0',
+  avasWindows: '297.0.0.0',
+  avasMac: '214.0.0.0',
+  avasLinux: '66.0.0.0',
+  supportedOs: '101.6.3.0',
+};
 
 /** Writes a sample bundle (bundle core's writer) to `dir/name`. */
 export async function sampleFile(dir: string, name: string, opts: import('../bundle/types.js').SampleOptions = {}): Promise<string> {
@@ -87,30 +103,51 @@ export async function hostileBundles(good: Uint8Array): Promise<HostileBundle[]>
   const fixManifest = async (zip: InstanceType<typeof JSZip>, file: string, bytes: Uint8Array) => {
     const manifest = await zip.file('posture-update.xml')!.async('string');
     const fixed = manifest.replace(new RegExp(`(<entry>(?:(?!</entry>)[\\s\\S])*?</entry>)`, 'g'), (entry) =>
-      entry.includes(`href="${file}"`) ? entry.replace(/<update:sha256>[0-9a-f]+<\/update:sha256>/, `<update:sha256>${sha256(bytes)}</update:sha256>`).replace(/length="\d+"/, `length="${bytes.length}"`) : entry,
+      entry.includes(`href="${file}"`)
+        ? entry
+            .replace(/<update:sha256>[0-9a-f]+<\/update:sha256>/, `<update:sha256>${sha256(bytes)}</update:sha256>`)
+            .replace(/length="\d+"/, `length="${bytes.length}"`)
+        : entry,
     );
     zip.file('posture-update.xml', fixed);
   };
   return [
     {
-      name: 'checksum mismatch', code: 'CHECKSUM_MISMATCH',
+      name: 'checksum mismatch',
+      code: 'CHECKSUM_MISMATCH',
       bytes: await edit(async (zip) => {
         const text = await zip.file('posture-conditions.xml')!.async('string');
         zip.file('posture-conditions.xml', text.replace('name="', 'name="X').replace(/name="X(.)/, 'name="X'));
       }),
     },
     {
-      name: 'DTD in a payload', code: 'PAYLOAD_INVALID',
+      name: 'DTD in a payload',
+      code: 'PAYLOAD_INVALID',
       bytes: await edit(async (zip) => {
         const text = await zip.file('avas-support-chart-mac.xml')!.async('string');
-        const evil = text.replace(/^(<\?xml[^>]*\?>)?/, (decl) => `${decl}<!DOCTYPE avasSupportChart [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>`);
+        const evil = text.replace(
+          /^(<\?xml[^>]*\?>)?/,
+          (decl) => `${decl}<!DOCTYPE avasSupportChart [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>`,
+        );
         const bytes = new Uint8Array(Buffer.from(evil, 'utf8'));
         zip.file('avas-support-chart-mac.xml', bytes);
         await fixManifest(zip, 'avas-support-chart-mac.xml', bytes);
       }),
     },
-    { name: 'unknown layout', code: 'MANIFEST_MISSING', bytes: await edit(async (zip) => { zip.remove('posture-update.xml'); }) },
-    { name: 'unsafe path', code: 'ZIP_UNSAFE_PATH', bytes: await edit(async (zip) => { zip.file('../../etc/evil.txt', 'x'); }) },
+    {
+      name: 'unknown layout',
+      code: 'MANIFEST_MISSING',
+      bytes: await edit(async (zip) => {
+        zip.remove('posture-update.xml');
+      }),
+    },
+    {
+      name: 'unsafe path',
+      code: 'ZIP_UNSAFE_PATH',
+      bytes: await edit(async (zip) => {
+        zip.file('../../etc/evil.txt', 'x');
+      }),
+    },
     { name: 'not a zip', code: 'NOT_A_ZIP', bytes: new Uint8Array(Buffer.from('\x1f\x8b\x08\x00 this is a gzip, not a zip')) },
     { name: 'truncated zip', code: 'ZIP_CORRUPT', bytes: good.slice(0, Math.floor(good.length / 2)) },
   ];

@@ -10,7 +10,10 @@ describe('checkBundle: payload fixtures', () => {
       const zip = await f.build();
       const run = checkBundle(zip, { limits: f.limits });
       if (f.code) {
-        const err = await run.then(() => null, (e: unknown) => e);
+        const err = await run.then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err, 'expected a refusal').toBeInstanceOf(CoreError);
         const e = err as CoreError;
         expect({ code: e.code, message: e.message }).toMatchObject({ code: f.code });
@@ -32,9 +35,22 @@ describe('checkBundle: inspection of the reference sample', () => {
   it('reads the five versions, every component and passes every check', async () => {
     const { inspection, contents } = await checkBundle(await writeBundle({ seed: 3, scale: 0.2 }));
     expect(inspection.layout).toBe('reference');
-    expect(inspection.versions).toEqual({ conditions: '300418.0.0.0', avasWindows: '297.0.0.0', avasMac: '214.0.0.0', avasLinux: '66.0.0.0', supportedOs: '101.6.3.0' });
+    expect(inspection.versions).toEqual({
+      conditions: '300418.0.0.0',
+      avasWindows: '297.0.0.0',
+      avasMac: '214.0.0.0',
+      avasLinux: '66.0.0.0',
+      supportedOs: '101.6.3.0',
+    });
     expect(inspection.updated).toBe('2025-03-13T05:00:00Z');
-    expect(inspection.components.map((c) => c.id)).toEqual(['conditions', 'avas-windows', 'avas-mac', 'avas-linux', 'supported-os', 'supported-os-legacy']);
+    expect(inspection.components.map((c) => c.id)).toEqual([
+      'conditions',
+      'avas-windows',
+      'avas-mac',
+      'avas-linux',
+      'supported-os',
+      'supported-os-legacy',
+    ]);
     expect(inspection.checks.length).toBeGreaterThan(30);
     expect(inspection.checks.every((c) => c.status === 'passed')).toBe(true);
     const cond = inspection.components[0]?.summary;
@@ -65,7 +81,11 @@ describe('checkBundle: inspection of the reference sample', () => {
     expect(inspection.updated).toBeNull();
     expect(inspection.components).toEqual([]);
     expect(contents.size).toBe(0);
-    expect(inspection.opened).toContainEqual({ name: 'content/posture-conditions.xml', kind: 'xml', root: '{urn:posture-stage:conditions:1}postureConditions' });
+    expect(inspection.opened).toContainEqual({
+      name: 'content/posture-conditions.xml',
+      kind: 'xml',
+      root: '{urn:posture-stage:conditions:1}postureConditions',
+    });
     expect(inspection.opened).toContainEqual({ name: 'content/osgroupsV2.tar.gz', kind: 'tar.gz', members: ['os-groups.xml'] });
     await expect(checkBundle(zip, { requireReference: true })).rejects.toMatchObject({ code: 'MANIFEST_MISSING' });
   });
@@ -120,7 +140,10 @@ describe('checkBundle: cancellation', () => {
         return bytes;
       },
     };
-    const err = await checkBundle(wrapped, { signal: controller.signal }).then(() => null, (e: unknown) => e);
+    const err = await checkBundle(wrapped, { signal: controller.signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CoreError);
     expect(err).toMatchObject({ code: 'CANCELLED', details: { file: 'bundle.zip' } });
   });
@@ -130,7 +153,10 @@ describe('checkBundle: limits', () => {
   it('takes the limits as readBundle does when given an opened bundle: undefined keeps the default, a negative one is USAGE', async () => {
     const { readBundle } = await import('./read.js');
     const opened = await readBundle(await writeBundle({ seed: 5, scale: 0.1 }));
-    await expect(checkBundle(opened, { limits: { maxTarMembers: -1 } })).rejects.toMatchObject({ code: 'USAGE', details: { limit: 'maxTarMembers' } });
+    await expect(checkBundle(opened, { limits: { maxTarMembers: -1 } })).rejects.toMatchObject({
+      code: 'USAGE',
+      details: { limit: 'maxTarMembers' },
+    });
     await expect(checkBundle(opened, { limits: { maxTarMembers: undefined, maxTarSize: undefined } })).resolves.toBeDefined();
   });
 });

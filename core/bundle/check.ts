@@ -62,31 +62,66 @@ function parsePayload(id: ComponentId, bytes: Uint8Array, entry: string, member?
 
 /** MANIFEST_MISSING: the unknown layout, refused where a bundle must be applicable (bundle-format.md: push, agent apply). */
 export function manifestMissing(file: string, details: Record<string, unknown> = {}): CoreError {
-  return new CoreError('MANIFEST_MISSING', `This zip has no ${MANIFEST_NAME} at its root, so it is not a posture update bundle that can be applied. Download posture-offline.zip again from Cisco or use a bundle made by \`posture-stage sample\`.`, { file, ...details });
+  return new CoreError(
+    'MANIFEST_MISSING',
+    `This zip has no ${MANIFEST_NAME} at its root, so it is not a posture update bundle that can be applied. Download posture-offline.zip again from Cisco or use a bundle made by \`posture-stage sample\`.`,
+    { file, ...details },
+  );
 }
 
 /** Checks one listed payload: present, length, SHA-256, (nested tar), XML shape, version. */
-async function checkComponent(m: ManifestEntry, bundle: OpenedBundle, rootFiles: ReadonlySet<string>, limits: Limits, checks: Checks): Promise<{ info: ComponentInfo; content: ComponentContent }> {
+async function checkComponent(
+  m: ManifestEntry,
+  bundle: OpenedBundle,
+  rootFiles: ReadonlySet<string>,
+  limits: Limits,
+  checks: Checks,
+): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
     if (!rootFiles.has(m.href)) {
-      throw new CoreError('ENTRY_MISSING', `The manifest says component "${id}" is in ${m.href}, but the zip has no such file at its root. The bundle is incomplete; download it again.`, { component: id, entry: m.href });
+      throw new CoreError(
+        'ENTRY_MISSING',
+        `The manifest says component "${id}" is in ${m.href}, but the zip has no such file at its root. The bundle is incomplete; download it again.`,
+        { component: id, entry: m.href },
+      );
     }
   });
   const bytes = await bundle.read(m.href);
   const size = bytes.byteLength;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
-    if (size !== m.length) throw new CoreError('LENGTH_MISMATCH', `${m.href} is ${size} bytes but the manifest says ${m.length}. The bundle was altered or damaged; download it again.`, { component: id, entry: m.href, expected: m.length, actual: size });
+    if (size !== m.length)
+      throw new CoreError(
+        'LENGTH_MISMATCH',
+        `${m.href} is ${size} bytes but the manifest says ${m.length}. The bundle was altered or damaged; download it again.`,
+        { component: id, entry: m.href, expected: m.length, actual: size },
+      );
   });
   await checks.run(`sha256:${id}`, `${m.href} has the SHA-256 the manifest states`, () => {
-    if (sha256 !== m.sha256) throw new CoreError('CHECKSUM_MISMATCH', `${m.href} has SHA-256 ${sha256} but the manifest says ${m.sha256}. The bundle was altered or damaged; download it again.`, { component: id, entry: m.href, expected: m.sha256, actual: sha256 });
+    if (sha256 !== m.sha256)
+      throw new CoreError(
+        'CHECKSUM_MISMATCH',
+        `${m.href} has SHA-256 ${sha256} but the manifest says ${m.sha256}. The bundle was altered or damaged; download it again.`,
+        { component: id, entry: m.href, expected: m.sha256, actual: sha256 },
+      );
   });
   const member = LAYOUT_BY_ID.get(id)?.member;
-  const xml = member ? await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () => readTarGzMember(bytes, m.href, member, limits)) : bytes;
-  const parsed = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () => parsePayload(id, xml, m.href, member));
+  const xml = member
+    ? await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () =>
+        readTarGzMember(bytes, m.href, member, limits),
+      )
+    : bytes;
+  const parsed = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () =>
+    parsePayload(id, xml, m.href, member),
+  );
   await checks.run(`version:${id}`, `${m.href} states the manifest's version ${m.version}`, () => {
-    if (parsed.version !== m.version) throw new CoreError('VERSION_MISMATCH', `${member ?? m.href} says version ${parsed.version} but the manifest says ${m.version} for "${id}". The bundle is inconsistent; download it again.`, { component: id, entry: m.href, expected: m.version, actual: parsed.version });
+    if (parsed.version !== m.version)
+      throw new CoreError(
+        'VERSION_MISMATCH',
+        `${member ?? m.href} says version ${parsed.version} but the manifest says ${m.version} for "${id}". The bundle is inconsistent; download it again.`,
+        { component: id, entry: m.href, expected: m.version, actual: parsed.version },
+      );
   });
   return {
     info: { id, file: m.href, version: m.version, size, sha256, summary: parsed.summary },
@@ -109,7 +144,9 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     const inspection = await inspectUnknown(bundle, limits, checks.list, opts);
     return { bundle, inspection, contents: new Map() };
   }
-  const manifest = await checks.run('manifest', `${MANIFEST_NAME} is a valid manifest listing all seven components`, async () => readManifest(await bundle.read(MANIFEST_NAME)));
+  const manifest = await checks.run('manifest', `${MANIFEST_NAME} is a valid manifest listing all seven components`, async () =>
+    readManifest(await bundle.read(MANIFEST_NAME)),
+  );
   const components: ComponentInfo[] = [];
   const contents = new Map<ComponentId, ComponentContent>();
   const rootFiles = new Set(files.filter((e) => !e.name.includes('/')).map((e) => e.name));
@@ -133,12 +170,22 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     // inflated once all the same: CRC, size and limits are container checks, refusals in every layout (bundle-format.md)
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     await bundle.read(e.name);
-    const w: Warning = { code: 'UNLISTED_ENTRY', message: `${e.name} is not listed in the manifest; it is kept but never applied.`, details: { entry: e.name } };
+    const w: Warning = {
+      code: 'UNLISTED_ENTRY',
+      message: `${e.name} is not listed in the manifest; it is kept but never applied.`,
+      details: { entry: e.name },
+    };
     warnings.push(w);
     checks.warn(`unlisted:${e.name}`, `${e.name} is listed in the manifest`, w);
   }
   const v = (id: ComponentId) => (manifest.entries.get(id) as ManifestEntry).version;
-  const versions: Versions = { conditions: v('conditions'), avasWindows: v('avas-windows'), avasMac: v('avas-mac'), avasLinux: v('avas-linux'), supportedOs: v('supported-os') };
+  const versions: Versions = {
+    conditions: v('conditions'),
+    avasWindows: v('avas-windows'),
+    avasMac: v('avas-mac'),
+    avasLinux: v('avas-linux'),
+    supportedOs: v('supported-os'),
+  };
   const inspection: Inspection = {
     file: bundle.fileName,
     size: bundle.size,

@@ -20,7 +20,8 @@ const EXPECTED: Record<string, Record<string, string>> = {
   'yauzl-failure': {
     'End of central directory record signature not found Either not a zip file or file is truncated.zip': 'ZIP_CORRUPT',
     'End of central directory record signature not found Either not a zip file or file is truncated_1.zip': 'NOT_A_ZIP',
-    'Invalid comment length Expected 1 Found 0 Are there extra bytes at the end of the file Or is the end of central dir signature PK in the com.zip': 'ZIP_CORRUPT',
+    'Invalid comment length Expected 1 Found 0 Are there extra bytes at the end of the file Or is the end of central dir signature PK in the com.zip':
+      'ZIP_CORRUPT',
     'absolute path C xt.zip': 'ZIP_UNSAFE_PATH',
     'absolute path atxt.zip': 'ZIP_UNSAFE_PATH',
     'compressed uncompressed size mismatch for stored file 2147483647 5.zip': 'ZIP_CORRUPT',
@@ -123,7 +124,11 @@ const bin = join(repo, 'core', 'cli', 'bin.js');
 const built = existsSync(join(repo, 'build', 'dist', 'core', 'cli', 'main.js'));
 const help = built ? spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', timeout: 30_000 }) : undefined;
 const hasInspect = help !== undefined && /^\s+inspect\b/m.test(help.stdout);
-const cliSkipReason = !built ? 'CLI not built (run `npm run build:core`)' : !hasInspect ? '`posture-stage inspect` is not registered yet (--help lacks it)' : '';
+const cliSkipReason = !built
+  ? 'CLI not built (run `npm run build:core`)'
+  : !hasInspect
+    ? '`posture-stage inspect` is not registered yet (--help lacks it)'
+    : '';
 
 /** Runs the CLI with a hang guard; one at a time (the machine is shared). */
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -142,17 +147,20 @@ function runCli(args: string[]): Promise<{ status: number | null; stdout: string
   });
 }
 
-describe.skipIf(!existsSync(corpus) || cliSkipReason !== '')(`corpus through \`posture-stage inspect --json\`${cliSkipReason ? ` — skipped: ${cliSkipReason}` : ''}`, () => {
-  it.each(cases)('$dir/$file → $want', async ({ dir, file, want }) => {
-    const run = await runCli(['inspect', '--json', join(corpus, dir, file)]);
-    expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
-    const doc = JSON.parse(run.stdout) as { ok: boolean; layout?: string; error?: { code: string } };
-    if (want === OPENS) {
-      expect(doc).toMatchObject({ ok: true, layout: 'unknown' });
-      expect(run.status).toBe(0);
-    } else {
-      expect(doc).toMatchObject({ ok: false, error: { code: want } });
-      expect(run.status).toBe(2);
-    }
-  });
-});
+describe.skipIf(!existsSync(corpus) || cliSkipReason !== '')(
+  `corpus through \`posture-stage inspect --json\`${cliSkipReason ? ` — skipped: ${cliSkipReason}` : ''}`,
+  () => {
+    it.each(cases)('$dir/$file → $want', async ({ dir, file, want }) => {
+      const run = await runCli(['inspect', '--json', join(corpus, dir, file)]);
+      expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+      const doc = JSON.parse(run.stdout) as { ok: boolean; layout?: string; error?: { code: string } };
+      if (want === OPENS) {
+        expect(doc).toMatchObject({ ok: true, layout: 'unknown' });
+        expect(run.status).toBe(0);
+      } else {
+        expect(doc).toMatchObject({ ok: false, error: { code: want } });
+        expect(run.status).toBe(2);
+      }
+    });
+  },
+);

@@ -15,7 +15,9 @@ describe('compareVersions', () => {
 
 describe('diffBundles / diffAgainstState', () => {
   it('reports upgrade, same and downgrade per component and content changes', async () => {
-    const old = await checkBundle(await writeBundle({ seed: 1, scale: 0.1, versions: { conditions: '280052.0.0.0', avasWindows: '263.0.0.0', avasMac: '215.0.0.0' } }));
+    const old = await checkBundle(
+      await writeBundle({ seed: 1, scale: 0.1, versions: { conditions: '280052.0.0.0', avasWindows: '263.0.0.0', avasMac: '215.0.0.0' } }),
+    );
     const next = await checkBundle(await writeBundle({ seed: 2, scale: 1, versions: { supportedOs: '102.0.0.0' } }));
     const d = diffBundles(old, next);
     const by = Object.fromEntries(d.components.map((c) => [c.id, c]));
@@ -33,10 +35,15 @@ describe('diffBundles / diffAgainstState', () => {
     expect(d.content.os.removed).toEqual([]);
     expect(d.content.policies.added.length + d.content.policies.removed.length).toBeGreaterThan(0);
     // avas-linux keeps its version: a node skips it, so none of its (different) content is reported
-    expect([...d.content.products.added, ...d.content.products.removed, ...d.content.products.signatureChanged].some((p) => p.os === 'linux')).toBe(false);
+    expect(
+      [...d.content.products.added, ...d.content.products.removed, ...d.content.products.signatureChanged].some((p) => p.os === 'linux'),
+    ).toBe(false);
     // the downgrade is also a STALE_BUNDLE warning naming the component and the newer version
     expect(d.warnings).toHaveLength(1);
-    expect(d.warnings?.[0]).toMatchObject({ code: 'STALE_BUNDLE', details: { reason: 'downgrade', components: [{ id: 'avas-mac', version: '214.0.0.0', newer: '215.0.0.0' }] } });
+    expect(d.warnings?.[0]).toMatchObject({
+      code: 'STALE_BUNDLE',
+      details: { reason: 'downgrade', components: [{ id: 'avas-mac', version: '214.0.0.0', newer: '215.0.0.0' }] },
+    });
     expect(d.warnings?.[0]?.message).toContain('avas-mac 214.0.0.0 (the old bundle has 215.0.0.0)');
   });
 
@@ -55,7 +62,9 @@ describe('diffBundles / diffAgainstState', () => {
     expect(d.content.products).toEqual({ added: [], removed: [], signatureChanged: [] });
     expect(d.content.conditions).toEqual({ added: [], removed: [] });
     // nothing would be applied: STALE_BUNDLE says so
-    expect(d.warnings).toEqual([expect.objectContaining({ code: 'STALE_BUNDLE', details: expect.objectContaining({ reason: 'same-version' }) })]);
+    expect(d.warnings).toEqual([
+      expect.objectContaining({ code: 'STALE_BUNDLE', details: expect.objectContaining({ reason: 'same-version' }) }),
+    ]);
   });
 
   it('against a node state: 0.0.0.0 is new, recorded content is diffed, unrecorded content is not claimed', async () => {
@@ -77,7 +86,10 @@ describe('diffBundles / diffAgainstState', () => {
     // conditions never installed → everything is added
     expect(d.content.conditions.added).toContain('ANY_am_win_inst');
     expect(d.content.os).toEqual({ added: [], removed: [] });
-    expect(d.warnings?.[0]).toMatchObject({ code: 'STALE_BUNDLE', details: { reason: 'downgrade', components: [{ id: 'avas-mac', version: '214.0.0.0', newer: '300.0.0.0' }] } });
+    expect(d.warnings?.[0]).toMatchObject({
+      code: 'STALE_BUNDLE',
+      details: { reason: 'downgrade', components: [{ id: 'avas-mac', version: '214.0.0.0', newer: '300.0.0.0' }] },
+    });
     expect(d.warnings?.[0]?.message).toContain('the node has 300.0.0.0');
   });
 

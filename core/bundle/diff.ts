@@ -5,7 +5,17 @@
  * and a STALE_BUNDLE warning when a component would go down or nothing would change (./stale.ts).
  */
 import { requireReferenceLayout, type CheckedBundle } from './index.js';
-import { COMPONENT_IDS, ZERO_VERSION, type BundleDiff, type ChangeKind, type ComponentChange, type ComponentContent, type ComponentId, type NodeContentState, type ProductChange } from './types.js';
+import {
+  COMPONENT_IDS,
+  ZERO_VERSION,
+  type BundleDiff,
+  type ChangeKind,
+  type ComponentChange,
+  type ComponentContent,
+  type ComponentId,
+  type NodeContentState,
+  type ProductChange,
+} from './types.js';
 import { LAYOUT_BY_ID } from './layout.js';
 import { diffStaleWarnings } from './stale.js';
 
@@ -70,9 +80,17 @@ function diff(old: (id: ComponentId) => Old, next: CheckedBundle, oldLabel: stri
       for (const [k, p] of is) {
         const w = was.get(k);
         if (!w) out.content.products.added.push({ os, vendor: p.vendor, product: p.product, to: p.signatureVersion });
-        else if (w.signatureVersion !== p.signatureVersion) out.content.products.signatureChanged.push({ os, vendor: p.vendor, product: p.product, from: w.signatureVersion, to: p.signatureVersion });
+        else if (w.signatureVersion !== p.signatureVersion)
+          out.content.products.signatureChanged.push({
+            os,
+            vendor: p.vendor,
+            product: p.product,
+            from: w.signatureVersion,
+            to: p.signatureVersion,
+          });
       }
-      for (const [k, w] of was) if (!is.has(k)) out.content.products.removed.push({ os, vendor: w.vendor, product: w.product, from: w.signatureVersion });
+      for (const [k, w] of was)
+        if (!is.has(k)) out.content.products.removed.push({ os, vendor: w.vendor, product: w.product, from: w.signatureVersion });
     } else if (id === 'conditions') {
       const a = prev.conditions;
       const b = now.conditions;
@@ -91,18 +109,26 @@ function diff(old: (id: ComponentId) => Old, next: CheckedBundle, oldLabel: stri
 /** What applying `next` over `old` changes. */
 export function diffBundles(old: CheckedBundle, next: CheckedBundle): BundleDiff {
   requireReferenceLayout(old);
-  return diff((id) => {
-    const c = old.contents.get(id);
-    return { version: c?.version ?? null, content: c };
-  }, next, 'the old bundle');
+  return diff(
+    (id) => {
+      const c = old.contents.get(id);
+      return { version: c?.version ?? null, content: c };
+    },
+    next,
+    'the old bundle',
+  );
 }
 
 /** What applying `next` to a node holding `state` changes (0.0.0.0 = never installed). */
 export function diffAgainstState(state: NodeContentState, next: CheckedBundle): BundleDiff {
-  return diff((id) => {
-    const content = state.components[id];
-    const row = LAYOUT_BY_ID.get(id);
-    const v = content?.version ?? (row ? state.versions[row.versionKey] : undefined);
-    return { version: v && v !== ZERO_VERSION ? v : null, content };
-  }, next, 'the node');
+  return diff(
+    (id) => {
+      const content = state.components[id];
+      const row = LAYOUT_BY_ID.get(id);
+      const v = content?.version ?? (row ? state.versions[row.versionKey] : undefined);
+      return { version: v && v !== ZERO_VERSION ? v : null, content };
+    },
+    next,
+    'the node',
+  );
 }

@@ -3,7 +3,16 @@
  * Spec: ../shared/spec/bundle-format.md. Pure functions over bytes; no sockets, no electron, no DOM.
  * (Signatures fixed for the other modules; implementations live in the files beside this one.)
  */
-import type { ComponentContent, ComponentId, Inspection, Limits, NodeContentState, BundleDiff, SampleOptions, ZipEntryInfo } from './types.js';
+import type {
+  ComponentContent,
+  ComponentId,
+  Inspection,
+  Limits,
+  NodeContentState,
+  BundleDiff,
+  SampleOptions,
+  ZipEntryInfo,
+} from './types.js';
 import { manifestMissing } from './check.js';
 
 export * from './types.js';

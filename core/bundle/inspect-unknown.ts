@@ -29,7 +29,12 @@ export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, check
     if (lower.endsWith('.xml')) {
       const root = xmlRootName(await bundle.read(e.name), e.name);
       opened.push(root === null ? { name: e.name, kind: 'other' } : { name: e.name, kind: 'xml', root });
-      checks.push({ id: `open:${e.name}`, label: `${e.name} opens as XML`, status: root === null ? 'warned' : 'passed', ...(root === null ? { code: 'PAYLOAD_INVALID', message: `${e.name} is not well-formed XML without DTD` } : {}) });
+      checks.push({
+        id: `open:${e.name}`,
+        label: `${e.name} opens as XML`,
+        status: root === null ? 'warned' : 'passed',
+        ...(root === null ? { code: 'PAYLOAD_INVALID', message: `${e.name} is not well-formed XML without DTD` } : {}),
+      });
     } else if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) {
       const bytes = await bundle.read(e.name);
       try {
@@ -39,7 +44,13 @@ export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, check
       } catch (err) {
         if (err instanceof CoreError && err.code !== 'ZIP_LIMIT' && err.code !== 'PAYLOAD_INVALID') throw err;
         opened.push({ name: e.name, kind: 'other' });
-        checks.push({ id: `open:${e.name}`, label: `${e.name} opens as .tar.gz`, status: 'warned', code: 'PAYLOAD_INVALID', message: `${e.name} could not be opened as .tar.gz: ${(err as Error).message}` });
+        checks.push({
+          id: `open:${e.name}`,
+          label: `${e.name} opens as .tar.gz`,
+          status: 'warned',
+          code: 'PAYLOAD_INVALID',
+          message: `${e.name} could not be opened as .tar.gz: ${(err as Error).message}`,
+        });
       }
     } else {
       await bundle.read(e.name); // still inflated once, so CRC, size and limits are checked in every layout

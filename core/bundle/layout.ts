@@ -20,7 +20,13 @@ export const LAYOUT: readonly LayoutRow[] = [
   { id: 'avas-mac', file: 'avas-support-chart-mac.xml', title: 'AV/AS support chart for Mac OSX', versionKey: 'avasMac' },
   { id: 'avas-linux', file: 'avas-support-chart-linux.xml', title: 'AV/AS support chart for Linux', versionKey: 'avasLinux' },
   { id: 'supported-os', file: 'osgroupsV2.tar.gz', title: 'Cisco supported OS', versionKey: 'supportedOs', member: 'os-groups.xml' },
-  { id: 'supported-os-legacy', file: 'osgroups.tar.gz', title: 'Cisco supported OS (legacy)', versionKey: 'supportedOs', member: 'osgroups.xml' },
+  {
+    id: 'supported-os-legacy',
+    file: 'osgroups.tar.gz',
+    title: 'Cisco supported OS (legacy)',
+    versionKey: 'supportedOs',
+    member: 'osgroups.xml',
+  },
 ];
 
 export const LAYOUT_BY_ID = new Map(LAYOUT.map((r) => [r.id, r]));

@@ -40,66 +40,94 @@ export function readManifest(bytes: Uint8Array): Manifest {
   let draft: Draft | null = null;
   let field: string | null = null;
   let text = '';
-  parseXml(bytes, {
-    open(tag, depth) {
-      if (depth === 0) {
-        if (tag.local !== 'feed' || tag.uri !== ATOM_NS) throw shapeError(WHERE, `the root element must be an Atom <feed>, found <${tag.name}>${tag.uri ? ` in ${tag.uri}` : ''}`);
-        return;
-      }
-      text = '';
-      field = null;
-      if (depth === 1) {
-        if (tag.uri === ATOM_NS && tag.local === 'entry') drafts.push((draft = {}));
-        else if (tag.uri === ATOM_NS && tag.local === 'updated') field = 'feed-updated';
-        return;
-      }
-      if (depth === 2 && draft) {
-        if (tag.uri === UPDATE_NS && ['component', 'version', 'sha256'].includes(tag.local)) field = tag.local;
-        else if (tag.uri === ATOM_NS && tag.local === 'link' && (tag.attrs.rel ?? 'alternate') === 'enclosure') {
-          if (draft.href !== undefined) throw shapeError(WHERE, 'an entry has more than one enclosure link');
-          draft.href = tag.attrs.href;
-          draft.length = tag.attrs.length;
-          draft.rel = 'enclosure';
+  parseXml(
+    bytes,
+    {
+      open(tag, depth) {
+        if (depth === 0) {
+          if (tag.local !== 'feed' || tag.uri !== ATOM_NS)
+            throw shapeError(WHERE, `the root element must be an Atom <feed>, found <${tag.name}>${tag.uri ? ` in ${tag.uri}` : ''}`);
+          return;
         }
-      }
+        text = '';
+        field = null;
+        if (depth === 1) {
+          if (tag.uri === ATOM_NS && tag.local === 'entry') drafts.push((draft = {}));
+          else if (tag.uri === ATOM_NS && tag.local === 'updated') field = 'feed-updated';
+          return;
+        }
+        if (depth === 2 && draft) {
+          if (tag.uri === UPDATE_NS && ['component', 'version', 'sha256'].includes(tag.local)) field = tag.local;
+          else if (tag.uri === ATOM_NS && tag.local === 'link' && (tag.attrs.rel ?? 'alternate') === 'enclosure') {
+            if (draft.href !== undefined) throw shapeError(WHERE, 'an entry has more than one enclosure link');
+            draft.href = tag.attrs.href;
+            draft.length = tag.attrs.length;
+            draft.rel = 'enclosure';
+          }
+        }
+      },
+      text(s) {
+        if (field) text += s;
+      },
+      close(_local, depth) {
+        if (field === 'feed-updated' && depth === 1) updated = text.trim();
+        else if (field && draft && depth === 2) {
+          const key = field as 'component' | 'version' | 'sha256';
+          if (draft[key] !== undefined) throw shapeError(WHERE, `an entry has more than one update:${key}`);
+          draft[key] = text.trim();
+        }
+        if (depth === 1) draft = null;
+        field = null;
+      },
     },
-    text(s) {
-      if (field) text += s;
-    },
-    close(_local, depth) {
-      if (field === 'feed-updated' && depth === 1) updated = text.trim();
-      else if (field && draft && depth === 2) {
-        const key = field as 'component' | 'version' | 'sha256';
-        if (draft[key] !== undefined) throw shapeError(WHERE, `an entry has more than one update:${key}`);
-        draft[key] = text.trim();
-      }
-      if (depth === 1) draft = null;
-      field = null;
-    },
-  }, WHERE);
+    WHERE,
+  );
 
   const entries = new Map<ComponentId, ManifestEntry>();
   for (const d of drafts) {
     const c = d.component;
     if (c === undefined) throw shapeError(WHERE, 'an entry has no update:component');
-    if (!(COMPONENT_IDS as readonly string[]).includes(c)) throw shapeError(WHERE, `unknown component id "${c}"`, { component: c, known: COMPONENT_IDS });
+    if (!(COMPONENT_IDS as readonly string[]).includes(c))
+      throw shapeError(WHERE, `unknown component id "${c}"`, { component: c, known: COMPONENT_IDS });
     const id = c as ComponentId;
-    if (entries.has(id)) throw shapeError(WHERE, `component "${id}" is listed more than once`, { component: id, reason: 'duplicate-component' });
-    if (d.version === undefined || !VERSION_RE.test(d.version)) throw shapeError(WHERE, `component "${id}" has version "${d.version ?? ''}", which is not four dot-separated non-negative integers`, { component: id, version: d.version ?? null });
-    if (d.sha256 === undefined || !/^[0-9a-f]{64}$/.test(d.sha256)) throw shapeError(WHERE, `component "${id}" has no valid update:sha256 (64 lowercase hex digits)`, { component: id, sha256: d.sha256 ?? null });
-    if (d.href === undefined || d.href === '') throw shapeError(WHERE, `component "${id}" has no <link rel="enclosure" href="…">`, { component: id });
-    if (d.length === undefined || !/^\d{1,15}$/.test(d.length)) throw shapeError(WHERE, `component "${id}" has link length "${d.length ?? ''}", which is not a byte count`, { component: id, length: d.length ?? null });
+    if (entries.has(id))
+      throw shapeError(WHERE, `component "${id}" is listed more than once`, { component: id, reason: 'duplicate-component' });
+    if (d.version === undefined || !VERSION_RE.test(d.version))
+      throw shapeError(WHERE, `component "${id}" has version "${d.version ?? ''}", which is not four dot-separated non-negative integers`, {
+        component: id,
+        version: d.version ?? null,
+      });
+    if (d.sha256 === undefined || !/^[0-9a-f]{64}$/.test(d.sha256))
+      throw shapeError(WHERE, `component "${id}" has no valid update:sha256 (64 lowercase hex digits)`, {
+        component: id,
+        sha256: d.sha256 ?? null,
+      });
+    if (d.href === undefined || d.href === '')
+      throw shapeError(WHERE, `component "${id}" has no <link rel="enclosure" href="…">`, { component: id });
+    if (d.length === undefined || !/^\d{1,15}$/.test(d.length))
+      throw shapeError(WHERE, `component "${id}" has link length "${d.length ?? ''}", which is not a byte count`, {
+        component: id,
+        length: d.length ?? null,
+      });
     entries.set(id, { component: id, version: d.version, sha256: d.sha256, length: Number(d.length), href: d.href });
   }
   for (const id of COMPONENT_IDS) {
     if (!entries.has(id)) {
-      throw new CoreError('COMPONENT_MISSING', `The manifest lists no "${id}" component; a posture update bundle must carry all of ${COMPONENT_IDS.join(', ')}. The bundle is incomplete; download it again.`, { component: id, entry: MANIFEST_NAME });
+      throw new CoreError(
+        'COMPONENT_MISSING',
+        `The manifest lists no "${id}" component; a posture update bundle must carry all of ${COMPONENT_IDS.join(', ')}. The bundle is incomplete; download it again.`,
+        { component: id, entry: MANIFEST_NAME },
+      );
     }
   }
   const os = entries.get('supported-os') as ManifestEntry;
   const legacy = entries.get('supported-os-legacy') as ManifestEntry;
   if (os.version !== legacy.version) {
-    throw new CoreError('VERSION_MISMATCH', `supported-os is version ${os.version} but supported-os-legacy is ${legacy.version}; both must carry the same Cisco supported OS version. The bundle is inconsistent.`, { component: 'supported-os-legacy', expected: os.version, actual: legacy.version, entry: MANIFEST_NAME });
+    throw new CoreError(
+      'VERSION_MISMATCH',
+      `supported-os is version ${os.version} but supported-os-legacy is ${legacy.version}; both must carry the same Cisco supported OS version. The bundle is inconsistent.`,
+      { component: 'supported-os-legacy', expected: os.version, actual: legacy.version, entry: MANIFEST_NAME },
+    );
   }
   return { updated, entries };
 }

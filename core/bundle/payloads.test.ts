@@ -14,7 +14,11 @@ describe('parseOs', () => {
   });
 
   it('a foreign-namespace <group> does not close one of ours: each OS stays in its own group', () => {
-    const r = parseOs(osXml('<group name="A"><group name="B"><x:group xmlns:x="urn:other"/><os name="Z"/></group><os name="Y"/></group>'), where, false);
+    const r = parseOs(
+      osXml('<group name="A"><group name="B"><x:group xmlns:x="urn:other"/><os name="Z"/></group><os name="Y"/></group>'),
+      where,
+      false,
+    );
     expect(r.content.os).toEqual(['A/B/Z', 'A/Y']);
     expect(r.summary.tree[0]?.groups[0]).toEqual({ name: 'B', groups: [], os: ['Z'] });
   });

@@ -17,17 +17,32 @@ export interface ParsedPayload<S> {
 }
 
 function checkRoot(tag: XmlTag, where: XmlWhere, local: string, ns: string): string {
-  if (tag.local !== local || tag.uri !== ns) throw shapeError(where, `the root element must be <${local} xmlns="${ns}">, found <${tag.name}>${tag.uri ? ` in ${tag.uri}` : ' without a namespace'}`, { expectedRoot: local, root: tag.local, namespace: tag.uri });
+  if (tag.local !== local || tag.uri !== ns)
+    throw shapeError(
+      where,
+      `the root element must be <${local} xmlns="${ns}">, found <${tag.name}>${tag.uri ? ` in ${tag.uri}` : ' without a namespace'}`,
+      { expectedRoot: local, root: tag.local, namespace: tag.uri },
+    );
   const v = tag.attrs.version;
-  if (v === undefined || !VERSION_RE.test(v)) throw shapeError(where, `the root's version attribute "${v ?? ''}" is not four dot-separated non-negative integers`, { version: v ?? null });
+  if (v === undefined || !VERSION_RE.test(v))
+    throw shapeError(where, `the root's version attribute "${v ?? ''}" is not four dot-separated non-negative integers`, {
+      version: v ?? null,
+    });
   return v;
 }
 
 function need(tag: XmlTag, where: XmlWhere, ...names: string[]): void {
-  for (const n of names) if (!tag.attrs[n]) throw shapeError(where, `<${tag.local}> lacks the required attribute ${n}`, { element: tag.local, attribute: n });
+  for (const n of names)
+    if (!tag.attrs[n]) throw shapeError(where, `<${tag.local}> lacks the required attribute ${n}`, { element: tag.local, attribute: n });
 }
 
-const KINDS = { check: 'checks', condition: 'conditions', remediation: 'remediations', requirement: 'requirements', policy: 'policies' } as const;
+const KINDS = {
+  check: 'checks',
+  condition: 'conditions',
+  remediation: 'remediations',
+  requirement: 'requirements',
+  policy: 'policies',
+} as const;
 type Kind = (typeof KINDS)[keyof typeof KINDS];
 
 /** posture-conditions.xml → counts, default names, and the names per kind. */
@@ -35,24 +50,41 @@ export function parseConditions(bytes: Uint8Array, where: XmlWhere): ParsedPaylo
   let version = '';
   const names: Record<Kind, string[]> = { checks: [], conditions: [], remediations: [], requirements: [], policies: [] };
   const defaults = { requirements: [] as string[], remediations: [] as string[], policies: [] as string[] };
-  parseXml(bytes, {
-    open(tag, depth) {
-      if (depth === 0) return void (version = own(checkRoot(tag, where, 'postureConditions', NS.conditions)));
-      if (depth !== 2 || tag.uri !== NS.conditions) return;
-      const kind = KINDS[tag.local as keyof typeof KINDS];
-      if (!kind) return;
-      const key = tag.local === 'check' ? 'id' : 'name';
-      need(tag, where, key);
-      const name = own(tag.attrs[key] as string);
-      names[kind].push(name);
-      if (tag.attrs.default === 'true' && kind !== 'checks' && kind !== 'conditions') defaults[kind].push(name);
+  parseXml(
+    bytes,
+    {
+      open(tag, depth) {
+        if (depth === 0) return void (version = own(checkRoot(tag, where, 'postureConditions', NS.conditions)));
+        if (depth !== 2 || tag.uri !== NS.conditions) return;
+        const kind = KINDS[tag.local as keyof typeof KINDS];
+        if (!kind) return;
+        const key = tag.local === 'check' ? 'id' : 'name';
+        need(tag, where, key);
+        const name = own(tag.attrs[key] as string);
+        names[kind].push(name);
+        if (tag.attrs.default === 'true' && kind !== 'checks' && kind !== 'conditions') defaults[kind].push(name);
+      },
     },
-  }, where);
-  const counts = { checks: names.checks.length, conditions: names.conditions.length, remediations: names.remediations.length, requirements: names.requirements.length, policies: names.policies.length };
+    where,
+  );
+  const counts = {
+    checks: names.checks.length,
+    conditions: names.conditions.length,
+    remediations: names.remediations.length,
+    requirements: names.requirements.length,
+    policies: names.policies.length,
+  };
   return {
     version,
     summary: { kind: 'conditions', counts, defaults },
-    content: { conditions: { ...names, defaultPolicies: defaults.policies, defaultRequirements: defaults.requirements, defaultRemediations: defaults.remediations } },
+    content: {
+      conditions: {
+        ...names,
+        defaultPolicies: defaults.policies,
+        defaultRequirements: defaults.requirements,
+        defaultRemediations: defaults.remediations,
+      },
+    },
   };
 }
 
@@ -72,46 +104,69 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
   const intern = (v: string) => shared.get(v) ?? (shared.set(v, own(v)), shared.get(v) as string);
   const capLists = new Map<string, string[]>();
   let caps: string[] = [];
-  parseXml(bytes, {
-    open(tag, depth) {
-      if (depth === 0) {
-        version = own(checkRoot(tag, where, 'avasSupportChart', NS.avas));
-        if (tag.attrs.os !== os) throw shapeError(where, `the chart is for os="${tag.attrs.os ?? ''}" but this file must hold the ${os} chart`, { expectedOs: os, os: tag.attrs.os ?? null });
-        return;
-      }
-      if (tag.uri !== NS.avas) return;
-      if (depth === 1 && tag.local === 'vendor') {
-        need(tag, where, 'id', 'name');
-        vendors++;
-        vendor = { name: own(tag.attrs.name as string), id: own(tag.attrs.id as string) };
-      } else if (depth === 2 && tag.local === 'product') {
-        need(tag, where, 'id', 'name', 'category');
-        const category = tag.attrs.category as string;
-        if (!CATEGORIES.has(category)) throw shapeError(where, `product "${tag.attrs.name}" has unknown category "${category}"`, { product: tag.attrs.name, category });
-        caps = [];
-        product = { vendor: vendor.name, vendorId: vendor.id, product: own(tag.attrs.name as string), productId: own(tag.attrs.id as string), category: intern(category) as AvasProduct['category'], versions: intern(tag.attrs.versions ?? ''), capabilities: caps, signatureVersion: null, signatureDate: null };
-        items.push(product);
-      } else if (depth === 3 && product && tag.local === 'signature') {
-        if (product.signatureVersion !== null) throw shapeError(where, `product "${product.product}" has more than one signature`, { product: product.product });
-        need(tag, where, 'version');
-        product.signatureVersion = own(tag.attrs.version as string);
-        product.signatureDate = tag.attrs.date === undefined ? null : intern(tag.attrs.date);
-      } else if (depth === 3 && product && tag.local === 'capability') capability = '';
+  parseXml(
+    bytes,
+    {
+      open(tag, depth) {
+        if (depth === 0) {
+          version = own(checkRoot(tag, where, 'avasSupportChart', NS.avas));
+          if (tag.attrs.os !== os)
+            throw shapeError(where, `the chart is for os="${tag.attrs.os ?? ''}" but this file must hold the ${os} chart`, {
+              expectedOs: os,
+              os: tag.attrs.os ?? null,
+            });
+          return;
+        }
+        if (tag.uri !== NS.avas) return;
+        if (depth === 1 && tag.local === 'vendor') {
+          need(tag, where, 'id', 'name');
+          vendors++;
+          vendor = { name: own(tag.attrs.name as string), id: own(tag.attrs.id as string) };
+        } else if (depth === 2 && tag.local === 'product') {
+          need(tag, where, 'id', 'name', 'category');
+          const category = tag.attrs.category as string;
+          if (!CATEGORIES.has(category))
+            throw shapeError(where, `product "${tag.attrs.name}" has unknown category "${category}"`, {
+              product: tag.attrs.name,
+              category,
+            });
+          caps = [];
+          product = {
+            vendor: vendor.name,
+            vendorId: vendor.id,
+            product: own(tag.attrs.name as string),
+            productId: own(tag.attrs.id as string),
+            category: intern(category) as AvasProduct['category'],
+            versions: intern(tag.attrs.versions ?? ''),
+            capabilities: caps,
+            signatureVersion: null,
+            signatureDate: null,
+          };
+          items.push(product);
+        } else if (depth === 3 && product && tag.local === 'signature') {
+          if (product.signatureVersion !== null)
+            throw shapeError(where, `product "${product.product}" has more than one signature`, { product: product.product });
+          need(tag, where, 'version');
+          product.signatureVersion = own(tag.attrs.version as string);
+          product.signatureDate = tag.attrs.date === undefined ? null : intern(tag.attrs.date);
+        } else if (depth === 3 && product && tag.local === 'capability') capability = '';
+      },
+      text(s) {
+        if (capability !== null) capability += s;
+      },
+      close(local, depth) {
+        if (depth === 3 && capability !== null && product) {
+          caps.push(intern(capability.trim()));
+          capability = null;
+        } else if (depth === 2 && local === 'product' && product) {
+          const key = caps.join('\u0000');
+          product.capabilities = capLists.get(key) ?? (capLists.set(key, caps), caps);
+          product = null;
+        }
+      },
     },
-    text(s) {
-      if (capability !== null) capability += s;
-    },
-    close(local, depth) {
-      if (depth === 3 && capability !== null && product) {
-        caps.push(intern(capability.trim()));
-        capability = null;
-      } else if (depth === 2 && local === 'product' && product) {
-        const key = caps.join('\u0000');
-        product.capabilities = capLists.get(key) ?? (capLists.set(key, caps), caps);
-        product = null;
-      }
-    },
-  }, where);
+    where,
+  );
   return { version, summary: { kind: 'avas', os, vendors, products: items.length, items }, content: { products: items } };
 }
 
@@ -124,34 +179,43 @@ export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): Pa
   const paths: string[] = [];
   let osCount = 0;
   let groupCount = 0;
-  parseXml(bytes, {
-    open(tag, depth) {
-      if (depth === 0) {
-        version = own(checkRoot(tag, where, 'osGroups', NS.os));
-        if ((tag.attrs.legacy === 'true') !== legacy) throw shapeError(where, legacy ? 'the legacy OS list must have legacy="true"' : 'the OS-groups tree must not be marked legacy', { legacy: tag.attrs.legacy ?? null });
-        return;
-      }
-      if (tag.uri !== NS.os) return;
-      const parent = (stack[stack.length - 1] as { node: OsGroupNode }).node;
-      if (tag.local === 'group') {
-        if (legacy) throw shapeError(where, 'the legacy OS list must be flat (no <group>)');
-        need(tag, where, 'name');
-        const g: OsGroupNode = { name: own(tag.attrs.name as string), groups: [], os: [] };
-        parent.groups.push(g);
-        stack.push({ node: g, depth });
-        groupCount++;
-      } else if (tag.local === 'os') {
-        need(tag, where, 'name');
-        const name = own(tag.attrs.name as string);
-        parent.os.push(name);
-        paths.push([...stack.slice(1).map((g) => g.node.name), name].join('/'));
-        osCount++;
-      }
+  parseXml(
+    bytes,
+    {
+      open(tag, depth) {
+        if (depth === 0) {
+          version = own(checkRoot(tag, where, 'osGroups', NS.os));
+          if ((tag.attrs.legacy === 'true') !== legacy)
+            throw shapeError(
+              where,
+              legacy ? 'the legacy OS list must have legacy="true"' : 'the OS-groups tree must not be marked legacy',
+              { legacy: tag.attrs.legacy ?? null },
+            );
+          return;
+        }
+        if (tag.uri !== NS.os) return;
+        const parent = (stack[stack.length - 1] as { node: OsGroupNode }).node;
+        if (tag.local === 'group') {
+          if (legacy) throw shapeError(where, 'the legacy OS list must be flat (no <group>)');
+          need(tag, where, 'name');
+          const g: OsGroupNode = { name: own(tag.attrs.name as string), groups: [], os: [] };
+          parent.groups.push(g);
+          stack.push({ node: g, depth });
+          groupCount++;
+        } else if (tag.local === 'os') {
+          need(tag, where, 'name');
+          const name = own(tag.attrs.name as string);
+          parent.os.push(name);
+          paths.push([...stack.slice(1).map((g) => g.node.name), name].join('/'));
+          osCount++;
+        }
+      },
+      close(_local, depth) {
+        if (stack.length > 1 && stack[stack.length - 1]?.depth === depth) stack.pop();
+      },
     },
-    close(_local, depth) {
-      if (stack.length > 1 && stack[stack.length - 1]?.depth === depth) stack.pop();
-    },
-  }, where);
+    where,
+  );
   const tree = legacy ? [root] : root.groups;
   return { version, summary: { kind: 'os', legacy, osCount, groupCount, tree, member: where.member ?? '' }, content: { os: paths } };
 }

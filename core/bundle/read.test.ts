@@ -101,7 +101,10 @@ describe('readBundle: a good zip', () => {
 
   it('merges custom limits over the defaults and refuses nonsense limits', async () => {
     await expect(readBundle(fx.plainZip(), { limits: { maxEntries: undefined } })).resolves.toBeDefined();
-    await expect(readBundle(fx.plainZip(), { limits: { maxEntries: -1 } })).rejects.toMatchObject({ code: 'USAGE', details: { limit: 'maxEntries' } });
+    await expect(readBundle(fx.plainZip(), { limits: { maxEntries: -1 } })).rejects.toMatchObject({
+      code: 'USAGE',
+      details: { limit: 'maxEntries' },
+    });
   });
 });
 
@@ -113,7 +116,9 @@ describe('NOT_A_ZIP', () => {
     ['text', fx.textFile(), 'not a zip archive (no zip signature found)'],
   ])('%s', async (_label, bytes, detected) => {
     const e = await expectRefused(bytes, 'NOT_A_ZIP', { detected });
-    expect(e.message).toContain('Only a single .zip archive is accepted (archive files other than .zip, such as .tar and .gz, are not supported)');
+    expect(e.message).toContain(
+      'Only a single .zip archive is accepted (archive files other than .zip, such as .tar and .gz, are not supported)',
+    );
   });
 });
 
@@ -181,8 +186,16 @@ describe('ZIP_CORRUPT', () => {
   it.each([
     ['CRC of flipped data', fx.crcFlipped(), { reason: 'crc-mismatch', entry: 'b.txt' }],
     ['wrong CRC field', fx.crcWrong(), { reason: 'crc-mismatch', entry: 'a.txt', expected: '0x12345678' }],
-    ['central signature', fx.centralSignatureFlipped(), { reason: 'bad-signature', what: 'central header', index: 1, expected: '0x02014b50', actual: '0x01014b50' }],
-    ['local signature', fx.localSignatureFlipped(), { reason: 'bad-signature', what: 'local header', entry: 'a.txt', actual: '0x03034b50' }],
+    [
+      'central signature',
+      fx.centralSignatureFlipped(),
+      { reason: 'bad-signature', what: 'central header', index: 1, expected: '0x02014b50', actual: '0x01014b50' },
+    ],
+    [
+      'local signature',
+      fx.localSignatureFlipped(),
+      { reason: 'bad-signature', what: 'local header', entry: 'a.txt', actual: '0x03034b50' },
+    ],
     ['local name differs', fx.localNameMismatch(), { reason: 'local-mismatch', field: 'name', entry: 'a.txt', actual: '../a.txt' }],
     ['lying comment length', fx.lyingCommentLength(), { reason: 'comment-length', expected: 3, actual: 5 }],
     ['end record hidden in the comment', fx.eocdInComment(), { reason: 'eocd-ambiguous' }],
@@ -195,7 +208,11 @@ describe('ZIP_CORRUPT', () => {
     ['truncated deflate stream', fx.deflateTruncated(), { reason: 'bad-deflate', entry: 'a.txt' }],
     ['bytes after the deflate stream', fx.deflateTrailingBytes(), { reason: 'deflate-trailing-data', entry: 'a.txt' }],
     ['invalid deflate stream', fx.badDeflate(), { reason: 'bad-deflate', entry: 'a.txt' }],
-    ['lying header, within the limits', fx.lyingHeaderBomb(200_000, 100), { reason: 'size-mismatch', entry: 'zeros.bin', expected: 100, actual: 200_000 }],
+    [
+      'lying header, within the limits',
+      fx.lyingHeaderBomb(200_000, 100),
+      { reason: 'size-mismatch', entry: 'zeros.bin', expected: 100, actual: 200_000 },
+    ],
   ])('%s', async (_label, bytes, details) => {
     await expectRefused(bytes, 'ZIP_CORRUPT', details);
   });
@@ -208,15 +225,31 @@ describe('ZIP_LIMIT', () => {
   });
 
   it('declared entry size, total size and ratio, up front', async () => {
-    await expectRefused(fx.honestRatioBomb(2000), 'ZIP_LIMIT', { entry: 'zeros.bin', limit: 'maxEntrySize', max: 1000, declared: 2000 }, { limits: { maxEntrySize: 1000 } });
+    await expectRefused(
+      fx.honestRatioBomb(2000),
+      'ZIP_LIMIT',
+      { entry: 'zeros.bin', limit: 'maxEntrySize', max: 1000, declared: 2000 },
+      { limits: { maxEntrySize: 1000 } },
+    );
     await expectRefused(fx.manyEntries(20), 'ZIP_LIMIT', { limit: 'maxTotalSize', max: 25 }, { limits: { maxTotalSize: 25 } });
     // 2 MiB of zeros deflate to ~2 KB: far past 200:1 once past 1 MiB (default limits).
-    await expectRefused(fx.honestRatioBomb(2 * 1024 * 1024), 'ZIP_LIMIT', { entry: 'zeros.bin', limit: 'maxRatio', max: 200, threshold: 1024 * 1024, declared: 2 * 1024 * 1024 });
+    await expectRefused(fx.honestRatioBomb(2 * 1024 * 1024), 'ZIP_LIMIT', {
+      entry: 'zeros.bin',
+      limit: 'maxRatio',
+      max: 200,
+      threshold: 1024 * 1024,
+      declared: 2 * 1024 * 1024,
+    });
   });
 
   it('a lying header is measured while inflating (ratio and running total)', async () => {
     const limits = { ratioThreshold: 64 * 1024, maxRatio: 10 };
-    await expectRefused(fx.lyingHeaderBomb(4 * 1024 * 1024, 100), 'ZIP_LIMIT', { entry: 'zeros.bin', limit: 'maxRatio', declared: 100, measured: 'while inflating' }, { limits });
+    await expectRefused(
+      fx.lyingHeaderBomb(4 * 1024 * 1024, 100),
+      'ZIP_LIMIT',
+      { entry: 'zeros.bin', limit: 'maxRatio', declared: 100, measured: 'while inflating' },
+      { limits },
+    );
     const e = await refusal(fx.lyingHeaderBomb(4 * 1024 * 1024, 100), { limits: { maxTotalSize: 50_000 } });
     expect(e).toMatchObject({ code: 'ZIP_LIMIT', details: { limit: 'maxTotalSize', max: 50_000, alreadyInflated: 0 } });
   });

@@ -57,7 +57,15 @@ export async function readBundle(input: Uint8Array | string, opts: ReadOptions =
   return openedBundle(fileName, data, sha256, central, ranges, limits, opts);
 }
 
-function openedBundle(fileName: string, data: Uint8Array, sha256: string, central: CentralEntry[], ranges: DataRange[], limits: Limits, opts: ReadOptions): OpenedBundle {
+function openedBundle(
+  fileName: string,
+  data: Uint8Array,
+  sha256: string,
+  central: CentralEntry[],
+  ranges: DataRange[],
+  limits: Limits,
+  opts: ReadOptions,
+): OpenedBundle {
   const byName = new Map(central.map((e) => [e.name, e]));
   const entries: ZipEntryInfo[] = central.map((e) => ({ name: e.name, size: e.uncompressedSize, compressedSize: e.compressedSize }));
   const inflated = new Set<string>();
@@ -109,7 +117,8 @@ export function mergeLimits(custom: Partial<Limits> | undefined): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(custom ?? {}) as Array<[keyof Limits, number | undefined]>) {
     if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0) throw new CoreError('USAGE', `The limit ${key} must be a non-negative number (got ${value}).`, { limit: key, actual: value });
+    if (!Number.isFinite(value) || value < 0)
+      throw new CoreError('USAGE', `The limit ${key} must be a non-negative number (got ${value}).`, { limit: key, actual: value });
     limits[key] = value;
   }
   return limits;
@@ -161,5 +170,8 @@ function fileError(path: string, e: unknown): CoreError {
   if (code === 'ENOENT') return new CoreError('NOT_FOUND', `The file ${path} does not exist. Check the path and try again.`, { path });
   if (code === 'EISDIR') return notAZip('a directory', { path });
   const message = e instanceof Error ? e.message : String(e);
-  return new CoreError('NOT_FOUND', `The file ${path} could not be read (${message}). Check its permissions and try again.`, { path, cause: code ?? message });
+  return new CoreError('NOT_FOUND', `The file ${path} could not be read (${message}). Check its permissions and try again.`, {
+    path,
+    cause: code ?? message,
+  });
 }

@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { staleWarnings } from './index.js';
 import type { Versions } from './types.js';
 
-const NEW: Versions = { conditions: '300418.0.0.0', avasWindows: '297.0.0.0', avasMac: '214.0.0.0', avasLinux: '66.0.0.0', supportedOs: '101.6.3.0' };
-const OLD: Versions = { conditions: '280052.0.0.0', avasWindows: '263.0.0.0', avasMac: '181.0.0.0', avasLinux: '33.0.0.0', supportedOs: '84.6.2.0' };
+const NEW: Versions = {
+  conditions: '300418.0.0.0',
+  avasWindows: '297.0.0.0',
+  avasMac: '214.0.0.0',
+  avasLinux: '66.0.0.0',
+  supportedOs: '101.6.3.0',
+};
+const OLD: Versions = {
+  conditions: '280052.0.0.0',
+  avasWindows: '263.0.0.0',
+  avasMac: '181.0.0.0',
+  avasLinux: '33.0.0.0',
+  supportedOs: '84.6.2.0',
+};
 
 describe('staleWarnings (STALE_BUNDLE)', () => {
   it('warns when a node or another bundle already has newer content, naming each older component and the newer version', () => {

@@ -31,15 +31,18 @@ export function staleWarnings(bundle: Versions, known: Versions | Versions[]): W
       const v = k[key];
       if (typeof v === 'string' && (newest === null || compareVersions(v, newest) > 0)) newest = v;
     }
-    if (newest !== null && compareVersions(bundle[key], newest) < 0) stale.push({ key, label: VERSION_LABELS[key], version: bundle[key], newer: newest });
+    if (newest !== null && compareVersions(bundle[key], newest) < 0)
+      stale.push({ key, label: VERSION_LABELS[key], version: bundle[key], newer: newest });
   }
   if (stale.length === 0) return [];
   const list = stale.map((s) => `${s.label} ${s.version} (newer known: ${s.newer})`).join('; ');
-  return [{
-    code: 'STALE_BUNDLE',
-    message: `This bundle is older than content already known: ${list}. A node holding the newer content refuses it as a downgrade; use the newer bundle, or fetch a current posture-offline.zip.`,
-    details: { components: stale },
-  }];
+  return [
+    {
+      code: 'STALE_BUNDLE',
+      message: `This bundle is older than content already known: ${list}. A node holding the newer content refuses it as a downgrade; use the newer bundle, or fetch a current posture-offline.zip.`,
+      details: { components: stale },
+    },
+  ];
 }
 
 /**
@@ -50,18 +53,22 @@ export function diffStaleWarnings(components: readonly ComponentChange[], oldLab
   const down = components.filter((c) => c.change === 'downgrade');
   if (down.length > 0) {
     const list = down.map((c) => `${c.id} ${c.to} (${oldLabel} has ${c.from ?? 'none'})`).join('; ');
-    return [{
-      code: 'STALE_BUNDLE',
-      message: `This bundle is older than ${oldLabel} for ${list}. Applying it would be refused as a downgrade unless --allow-downgrade is given; use a newer bundle.`,
-      details: { reason: 'downgrade', components: down.map((c) => ({ id: c.id, version: c.to, newer: c.from })) },
-    }];
+    return [
+      {
+        code: 'STALE_BUNDLE',
+        message: `This bundle is older than ${oldLabel} for ${list}. Applying it would be refused as a downgrade unless --allow-downgrade is given; use a newer bundle.`,
+        details: { reason: 'downgrade', components: down.map((c) => ({ id: c.id, version: c.to, newer: c.from })) },
+      },
+    ];
   }
   if (components.length > 0 && components.every((c) => c.change === 'same')) {
-    return [{
-      code: 'STALE_BUNDLE',
-      message: `Every component of this bundle is the same version as ${oldLabel} has: applying it would skip them all and change nothing. Fetch a newer posture-offline.zip if you expected an update.`,
-      details: { reason: 'same-version', components: components.map((c) => ({ id: c.id, version: c.to })) },
-    }];
+    return [
+      {
+        code: 'STALE_BUNDLE',
+        message: `Every component of this bundle is the same version as ${oldLabel} has: applying it would skip them all and change nothing. Fetch a newer posture-offline.zip if you expected an update.`,
+        details: { reason: 'same-version', components: components.map((c) => ({ id: c.id, version: c.to })) },
+      },
+    ];
   }
   return [];
 }

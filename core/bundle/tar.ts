@@ -33,7 +33,18 @@ export async function writeTarGz(members: TarMember[], mtime: Date): Promise<Uin
   for (const m of members) {
     const data = m.data === undefined ? Buffer.alloc(0) : Buffer.from(m.data);
     const type = m.type ?? 'file';
-    const header = { name: m.name, type, size: type === 'file' ? data.length : 0, mtime, mode: type === 'directory' ? 0o755 : 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', ...(m.linkname ? { linkname: m.linkname } : {}) };
+    const header = {
+      name: m.name,
+      type,
+      size: type === 'file' ? data.length : 0,
+      mtime,
+      mode: type === 'directory' ? 0o755 : 0o644,
+      uid: 0,
+      gid: 0,
+      uname: 'root',
+      gname: 'root',
+      ...(m.linkname ? { linkname: m.linkname } : {}),
+    };
     if (type === 'file') pack.entry(header, data);
     else pack.entry(header, () => undefined);
   }
@@ -53,16 +64,29 @@ function unsafeName(name: string): string | null {
 }
 
 /** Opens a nested .tar.gz and returns the one expected regular file's bytes. */
-export async function readTarGzMember(bytes: Uint8Array, entry: string, expected: string, limits: Pick<Limits, 'maxTarMembers' | 'maxTarSize'>): Promise<Uint8Array> {
+export async function readTarGzMember(
+  bytes: Uint8Array,
+  entry: string,
+  expected: string,
+  limits: Pick<Limits, 'maxTarMembers' | 'maxTarSize'>,
+): Promise<Uint8Array> {
   let tarBytes: Buffer;
   try {
     tarBytes = gunzipSync(bytes, { maxOutputLength: limits.maxTarSize });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new CoreError('ZIP_LIMIT', `${entry} inflates to more than the nested tar limit of ${limits.maxTarSize} bytes; the bundle is refused. Download the bundle again from Cisco.`, { entry, limit: 'maxTarSize', max: limits.maxTarSize });
+      throw new CoreError(
+        'ZIP_LIMIT',
+        `${entry} inflates to more than the nested tar limit of ${limits.maxTarSize} bytes; the bundle is refused. Download the bundle again from Cisco.`,
+        { entry, limit: 'maxTarSize', max: limits.maxTarSize },
+      );
     }
-    throw new CoreError('PAYLOAD_INVALID', `${entry} is not a valid gzip file (${(e as Error).message}); the bundle is damaged or was not made for ISE. Download it again.`, { entry, reason: 'bad-gzip' });
+    throw new CoreError(
+      'PAYLOAD_INVALID',
+      `${entry} is not a valid gzip file (${(e as Error).message}); the bundle is damaged or was not made for ISE. Download it again.`,
+      { entry, reason: 'bad-gzip' },
+    );
   }
   const found = await new Promise<Uint8Array>((resolve, reject) => {
     const extract = tar.extract();
@@ -76,11 +100,42 @@ export async function readTarGzMember(bytes: Uint8Array, entry: string, expected
       count++;
       const name = header.name.replace(/^\.\//, '');
       const bad = unsafeName(header.name);
-      if (count > limits.maxTarMembers) return fail(new CoreError('ZIP_LIMIT', `${entry} holds more than ${limits.maxTarMembers} tar members; the bundle is refused.`, { entry, limit: 'maxTarMembers', max: limits.maxTarMembers }));
-      if (bad) return fail(new CoreError('PAYLOAD_INVALID', `${entry} has a tar member whose name ${bad} (${JSON.stringify(header.name)}); such members are refused. The bundle is not safe to apply.`, { entry, member: header.name, reason: 'unsafe-member-name' }));
-      if (header.type !== 'file' && header.type !== 'contiguous-file') return fail(new CoreError('PAYLOAD_INVALID', `${entry} has a tar member "${header.name}" of type ${header.type ?? 'unknown'}; only regular files are allowed. The bundle is not safe to apply.`, { entry, member: header.name, type: header.type, reason: 'non-regular-member' }));
-      if (name !== expected) return fail(new CoreError('PAYLOAD_INVALID', `${entry} holds "${header.name}" but only ${expected} is expected there. The bundle was not made in the reference layout.`, { entry, member: header.name, expected, reason: 'unexpected-member' }));
-      if (result) return fail(new CoreError('PAYLOAD_INVALID', `${entry} holds ${expected} twice.`, { entry, member: header.name, reason: 'duplicate-member' }));
+      if (count > limits.maxTarMembers)
+        return fail(
+          new CoreError('ZIP_LIMIT', `${entry} holds more than ${limits.maxTarMembers} tar members; the bundle is refused.`, {
+            entry,
+            limit: 'maxTarMembers',
+            max: limits.maxTarMembers,
+          }),
+        );
+      if (bad)
+        return fail(
+          new CoreError(
+            'PAYLOAD_INVALID',
+            `${entry} has a tar member whose name ${bad} (${JSON.stringify(header.name)}); such members are refused. The bundle is not safe to apply.`,
+            { entry, member: header.name, reason: 'unsafe-member-name' },
+          ),
+        );
+      if (header.type !== 'file' && header.type !== 'contiguous-file')
+        return fail(
+          new CoreError(
+            'PAYLOAD_INVALID',
+            `${entry} has a tar member "${header.name}" of type ${header.type ?? 'unknown'}; only regular files are allowed. The bundle is not safe to apply.`,
+            { entry, member: header.name, type: header.type, reason: 'non-regular-member' },
+          ),
+        );
+      if (name !== expected)
+        return fail(
+          new CoreError(
+            'PAYLOAD_INVALID',
+            `${entry} holds "${header.name}" but only ${expected} is expected there. The bundle was not made in the reference layout.`,
+            { entry, member: header.name, expected, reason: 'unexpected-member' },
+          ),
+        );
+      if (result)
+        return fail(
+          new CoreError('PAYLOAD_INVALID', `${entry} holds ${expected} twice.`, { entry, member: header.name, reason: 'duplicate-member' }),
+        );
       const parts: Buffer[] = [];
       stream.on('data', (c: unknown) => {
         parts.push(c as Buffer);
@@ -93,9 +148,23 @@ export async function readTarGzMember(bytes: Uint8Array, entry: string, expected
     });
     extract.on('finish', () => {
       if (result) resolve(result);
-      else reject(new CoreError('PAYLOAD_INVALID', `${entry} does not hold ${expected}; the bundle is damaged or not in the reference layout.`, { entry, expected, reason: 'member-missing' }));
+      else
+        reject(
+          new CoreError('PAYLOAD_INVALID', `${entry} does not hold ${expected}; the bundle is damaged or not in the reference layout.`, {
+            entry,
+            expected,
+            reason: 'member-missing',
+          }),
+        );
     });
-    extract.on('error', (err: Error) => reject(new CoreError('PAYLOAD_INVALID', `${entry} is not a valid tar archive (${err.message}). Download the bundle again.`, { entry, reason: 'bad-tar' })));
+    extract.on('error', (err: Error) =>
+      reject(
+        new CoreError('PAYLOAD_INVALID', `${entry} is not a valid tar archive (${err.message}). Download the bundle again.`, {
+          entry,
+          reason: 'bad-tar',
+        }),
+      ),
+    );
     extract.end(tarBytes);
   });
   return found;

@@ -7,14 +7,7 @@
 import type { Warning } from '../errors.js';
 
 /** Component ids of the reference layout, in ISE's display order. */
-export const COMPONENT_IDS = [
-  'conditions',
-  'avas-windows',
-  'avas-mac',
-  'avas-linux',
-  'supported-os',
-  'supported-os-legacy',
-] as const;
+export const COMPONENT_IDS = ['conditions', 'avas-windows', 'avas-mac', 'avas-linux', 'supported-os', 'supported-os-legacy'] as const;
 export type ComponentId = (typeof COMPONENT_IDS)[number];
 
 /** The five versions of ISE's "Update Information" (interfaces.md `versions` keys). */

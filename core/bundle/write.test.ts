@@ -34,14 +34,24 @@ describe('writeBundle (posture-stage sample)', () => {
     expect(payloadShas(b)).toEqual(payloadShas(a));
     // and a component whose version differs carries different bytes, the others do not
     const c = await checkBundle(await writeBundle({ seed: 1, scale: 0.2, versions: { ...versions, avasMac: '201.0.0.0' } }));
-    const changed = Object.entries(payloadShas(c)).filter(([id, h]) => payloadShas(a)[id] !== h).map(([id]) => id);
+    const changed = Object.entries(payloadShas(c))
+      .filter(([id, h]) => payloadShas(a)[id] !== h)
+      .map(([id]) => id);
     expect(changed).toEqual(['avas-mac']);
   });
 
   it('writes the reference layout at the root, readable by another zip reader, with fixed dates', async () => {
     const zip = await JSZip.loadAsync(await writeBundle({ scale: 0.1 }));
     const names = Object.keys(zip.files).sort();
-    expect(names).toEqual(['avas-support-chart-linux.xml', 'avas-support-chart-mac.xml', 'avas-support-chart-windows.xml', 'osgroups.tar.gz', 'osgroupsV2.tar.gz', 'posture-conditions.xml', 'posture-update.xml']);
+    expect(names).toEqual([
+      'avas-support-chart-linux.xml',
+      'avas-support-chart-mac.xml',
+      'avas-support-chart-windows.xml',
+      'osgroups.tar.gz',
+      'osgroupsV2.tar.gz',
+      'posture-conditions.xml',
+      'posture-update.xml',
+    ]);
     const manifest = await zip.file('posture-update.xml')!.async('string');
     expect(manifest).toContain('xmlns:update="http://www.cisco.com/cpm/update/1.0"');
     expect(manifest).not.toContain('DOCTYPE');
@@ -49,7 +59,9 @@ describe('writeBundle (posture-stage sample)', () => {
   });
 
   it('takes versions and the updated time from the options', async () => {
-    const { inspection } = await checkBundle(await writeBundle({ scale: 0.1, versions: { conditions: '280052.0.0.0', supportedOs: '84.6.2.0' }, updated: '2024-01-02T03:04:05Z' }));
+    const { inspection } = await checkBundle(
+      await writeBundle({ scale: 0.1, versions: { conditions: '280052.0.0.0', supportedOs: '84.6.2.0' }, updated: '2024-01-02T03:04:05Z' }),
+    );
     expect(inspection.versions).toMatchObject({ conditions: '280052.0.0.0', supportedOs: '84.6.2.0', avasWindows: '297.0.0.0' });
     expect(inspection.updated).toBe('2024-01-02T03:04:05Z');
   });
@@ -67,7 +79,9 @@ describe('writeBundle (posture-stage sample)', () => {
 
   it('any valid version writes a valid bundle: 0.0.0.0 and far-future versions neither fail nor blow up', async () => {
     const far = '9999999999.0.0.0';
-    const { inspection } = await checkBundle(await writeBundle({ scale: 0.1, versions: { conditions: '0.0.0.0', avasWindows: far, avasMac: '0.0.0.0', supportedOs: far } }));
+    const { inspection } = await checkBundle(
+      await writeBundle({ scale: 0.1, versions: { conditions: '0.0.0.0', avasWindows: far, avasMac: '0.0.0.0', supportedOs: far } }),
+    );
     const ref = (await checkBundle(await writeBundle({ scale: 0.1 }))).inspection;
     expect(inspection.versions).toMatchObject({ avasWindows: far, conditions: '0.0.0.0' });
     // content growth stops at 3× the reference; signature dates stay within what zip/tar dates hold
@@ -86,9 +100,16 @@ describe('writeBundle (posture-stage sample)', () => {
 const payloadShas = (b: CheckedBundle) => Object.fromEntries(b.inspection.components.map((c) => [c.id, c.sha256]));
 
 /** The public example's versions before the update (bundle-format.md "What is public"). */
-const OLD: Versions = { conditions: '280052.0.0.0', avasWindows: '263.0.0.0', avasMac: '181.0.0.0', avasLinux: '33.0.0.0', supportedOs: '84.6.2.0' };
+const OLD: Versions = {
+  conditions: '280052.0.0.0',
+  avasWindows: '263.0.0.0',
+  avasMac: '181.0.0.0',
+  avasLinux: '33.0.0.0',
+  supportedOs: '84.6.2.0',
+};
 const CHARTS: ComponentId[] = ['avas-windows', 'avas-mac', 'avas-linux'];
-const productsOf = (b: CheckedBundle, id: ComponentId) => new Map((b.contents.get(id)?.products ?? []).map((p): [string, AvasProduct] => [`${p.vendor}|${p.product}`, p]));
+const productsOf = (b: CheckedBundle, id: ComponentId) =>
+  new Map((b.contents.get(id)?.products ?? []).map((p): [string, AvasProduct] => [`${p.vendor}|${p.product}`, p]));
 
 describe('sample content follows the versions (old → new reads like a real update)', () => {
   it('signatures only go up, a few product lines come and go, conditions grow, OS entries are added', async () => {
@@ -102,7 +123,8 @@ describe('sample content follows the versions (old → new reads like a real upd
     // AV/AS: every product in both charts has a newer (never older) signature version and date
     const p = d.content.products;
     expect(p.signatureChanged.length).toBeGreaterThan(50);
-    for (const s of p.signatureChanged) expect(compareVersions(s.to as string, s.from as string), `${s.product}: ${s.from} → ${s.to}`).toBeGreaterThan(0);
+    for (const s of p.signatureChanged)
+      expect(compareVersions(s.to as string, s.from as string), `${s.product}: ${s.from} → ${s.to}`).toBeGreaterThan(0);
     for (const id of CHARTS) {
       const before = productsOf(old, id);
       for (const [k, now] of productsOf(next, id)) {
@@ -117,7 +139,10 @@ describe('sample content follows the versions (old → new reads like a real upd
     expect(p.removed.length).toBeLessThan(p.added.length / 2);
     expect(p.removed.some((x) => x.product === 'McAfee VirusScan Enterprise')).toBe(true);
     // the newest signatures are from the days just before the manifest's <updated> (2025-03-13)
-    const newest = [...productsOf(next, 'avas-windows').values()].map((x) => x.signatureDate ?? '').sort().at(-1);
+    const newest = [...productsOf(next, 'avas-windows').values()]
+      .map((x) => x.signatureDate ?? '')
+      .sort()
+      .at(-1);
     expect(newest).toMatch(/^2025-03-(0[6-9]|1[0-2])$/);
 
     // conditions: newer KBs added, a few superseded ones retired, defaults untouched
@@ -127,7 +152,9 @@ describe('sample content follows the versions (old → new reads like a real upd
     expect(c.removed.length).toBeLessThan(c.added.length);
     expect(c.removed.every((n) => n.startsWith('pr_'))).toBe(true);
     const kb = (names: string[]) => Math.max(...names.map((n) => Number(/KB(\d+)$/.exec(n)?.[1] ?? 0)));
-    expect(Math.min(...c.added.map((n) => Number(/KB(\d+)$/.exec(n)?.[1])))).toBeGreaterThan(kb(old.contents.get('conditions')?.conditions?.conditions ?? []));
+    expect(Math.min(...c.added.map((n) => Number(/KB(\d+)$/.exec(n)?.[1])))).toBeGreaterThan(
+      kb(old.contents.get('conditions')?.conditions?.conditions ?? []),
+    );
     expect(d.content.requirements.removed).toEqual([]);
     expect(d.content.policies.removed).toEqual([]);
     const defaults = (b: CheckedBundle) => {
@@ -138,7 +165,11 @@ describe('sample content follows the versions (old → new reads like a real upd
 
     // OS: later releases are listed from some version on; nothing is dropped
     expect(d.content.os.removed).toEqual([]);
-    for (const os of ['Windows All/Windows 11 (All)/Windows 11 24H2', 'Mac OSX/Mac OSX (All)/macOS 15 Sequoia', 'Linux All/Ubuntu (All)/Ubuntu 24.04']) {
+    for (const os of [
+      'Windows All/Windows 11 (All)/Windows 11 24H2',
+      'Mac OSX/Mac OSX (All)/macOS 15 Sequoia',
+      'Linux All/Ubuntu (All)/Ubuntu 24.04',
+    ]) {
       expect(d.content.os.added).toContain(os);
       expect(old.contents.get('supported-os')?.os).not.toContain(os);
     }

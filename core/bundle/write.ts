@@ -55,12 +55,21 @@ export async function samplePayloads(opts: SampleOptions = {}): Promise<SamplePa
   const updated = opts.updated ?? SAMPLE_UPDATED;
   const when = new Date(updated);
   if (!Number.isFinite(seed)) throw new CoreError('USAGE', `--seed must be a number, got ${String(opts.seed)}.`);
-  if (!(scale > 0 && scale <= 2000)) throw new CoreError('USAGE', `--scale must be a number above 0 and at most 2000, got ${String(opts.scale)}.`);
-  if (Number.isNaN(when.getTime())) throw new CoreError('USAGE', `--updated must be an ISO date such as ${SAMPLE_UPDATED}, got ${updated}.`);
+  if (!(scale > 0 && scale <= 2000))
+    throw new CoreError('USAGE', `--scale must be a number above 0 and at most 2000, got ${String(opts.scale)}.`);
+  if (Number.isNaN(when.getTime()))
+    throw new CoreError('USAGE', `--updated must be an ISO date such as ${SAMPLE_UPDATED}, got ${updated}.`);
   // zip entries carry DOS dates (APPNOTE 4.4.6), which only span 1980-2107
-  if (when.getUTCFullYear() < 1980 || when.getUTCFullYear() > 2107) throw new CoreError('USAGE', `--updated must lie between 1980 and 2107 (zip dates cannot hold other years), got ${updated}.`, { updated });
+  if (when.getUTCFullYear() < 1980 || when.getUTCFullYear() > 2107)
+    throw new CoreError('USAGE', `--updated must lie between 1980 and 2107 (zip dates cannot hold other years), got ${updated}.`, {
+      updated,
+    });
   for (const [key, v] of Object.entries(versions)) {
-    if (!VERSION_RE.test(v)) throw new CoreError('USAGE', `The ${key} version must be four dot-separated numbers such as 297.0.0.0, got ${v}.`, { key, version: v });
+    if (!VERSION_RE.test(v))
+      throw new CoreError('USAGE', `The ${key} version must be four dot-separated numbers such as 297.0.0.0, got ${v}.`, {
+        key,
+        version: v,
+      });
   }
   // the tar members' dates follow the OS version (not --updated): same version ⇒ same .tar.gz bytes
   const osBuilt = releaseDate(majorOf(versions.supportedOs), refMajor('supportedOs'));
@@ -94,8 +103,15 @@ export function sampleManifest(p: SamplePayloads): string {
 }
 
 /** Zips a manifest and payloads (.tar.gz stored, the rest deflated) with fixed dates. */
-export function assembleBundle(manifest: string | Uint8Array, payloads: Map<string, Uint8Array>, when: Date, onEntry?: (done: number) => void): Uint8Array {
-  const entries: ZipInput[] = [{ name: MANIFEST_NAME, data: typeof manifest === 'string' ? new Uint8Array(Buffer.from(manifest, 'utf8')) : manifest }];
+export function assembleBundle(
+  manifest: string | Uint8Array,
+  payloads: Map<string, Uint8Array>,
+  when: Date,
+  onEntry?: (done: number) => void,
+): Uint8Array {
+  const entries: ZipInput[] = [
+    { name: MANIFEST_NAME, data: typeof manifest === 'string' ? new Uint8Array(Buffer.from(manifest, 'utf8')) : manifest },
+  ];
   for (const [name, data] of payloads) entries.push({ name, data, store: name.endsWith('.gz') });
   return writeZip(entries, when, onEntry);
 }

@@ -22,7 +22,9 @@ function refusal(xml: string): unknown {
 
 describe('parseXml: strict, no DTD', () => {
   it('decodes the predefined entities and character references, maps namespaces', () => {
-    const r = parse('<?xml version="1.0"?><a xmlns="urn:posture-stage:os:1" n="x &amp; y &#65;&#x42;">t &lt;&gt; &quot;&apos;<![CDATA[<raw>]]></a>');
+    const r = parse(
+      '<?xml version="1.0"?><a xmlns="urn:posture-stage:os:1" n="x &amp; y &#65;&#x42;">t &lt;&gt; &quot;&apos;<![CDATA[<raw>]]></a>',
+    );
     expect(r.tags[0]).toMatchObject({ local: 'a', uri: 'urn:posture-stage:os:1', attrs: { n: 'x & y AB' } });
     expect(r.text).toBe('t <> "\'<raw>');
   });

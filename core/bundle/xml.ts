@@ -53,7 +53,9 @@ const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function validChar(c: number): boolean {
-  return c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+  return (
+    c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff)
+  );
 }
 
 /**
@@ -67,7 +69,13 @@ export function own(s: string): string {
 /** Thrown from handlers to say the document is well-formed XML but not the expected shape. */
 export function shapeError(where: XmlWhere, problem: string, extra: Record<string, unknown> = {}): CoreError {
   const file = where.member ? `${where.entry} (${where.member})` : where.entry;
-  return new CoreError(where.code, `${file}: ${problem}. The bundle is damaged or was not made for ISE; download it again.`, { entry: where.entry, ...(where.member ? { member: where.member } : {}), reason: 'shape', problem, ...extra });
+  return new CoreError(where.code, `${file}: ${problem}. The bundle is damaged or was not made for ISE; download it again.`, {
+    entry: where.entry,
+    ...(where.member ? { member: where.member } : {}),
+    reason: 'shape',
+    problem,
+    ...extra,
+  });
 }
 
 /** Parses `bytes` as UTF-8 XML, calling handlers per tag; refuses DOCTYPE, bad UTF-8 and malformed XML. */
@@ -75,7 +83,11 @@ export function parseXml(bytes: Uint8Array, handlers: XmlHandlers, where: XmlWhe
   const file = where.member ? `${where.entry} (${where.member})` : where.entry;
   const base = { entry: where.entry, ...(where.member ? { member: where.member } : {}) };
   const malformed = (problem: string, reason = 'malformed') =>
-    new CoreError(where.code, `${file} is not well-formed XML (${problem}). The bundle is damaged; download it again.`, { ...base, reason, problem });
+    new CoreError(where.code, `${file} is not well-formed XML (${problem}). The bundle is damaged; download it again.`, {
+      ...base,
+      reason,
+      problem,
+    });
 
   /** Strict entity decoding: only the predefined five and references to valid characters. */
   const decode = (raw: string): string => {
@@ -117,7 +129,12 @@ export function parseXml(bytes: Uint8Array, handlers: XmlHandlers, where: XmlWhe
     throw malformed(err.message);
   });
   parser.on('attention', (decl) => {
-    if (/^<!DOCTYPE/i.test(decl)) throw new CoreError(where.code, `${file} contains a DOCTYPE declaration; DTDs are refused and never expanded (they can hide entity bombs or read local files). The bundle is not safe to apply.`, { ...base, reason: 'doctype' });
+    if (/^<!DOCTYPE/i.test(decl))
+      throw new CoreError(
+        where.code,
+        `${file} contains a DOCTYPE declaration; DTDs are refused and never expanded (they can hide entity bombs or read local files). The bundle is not safe to apply.`,
+        { ...base, reason: 'doctype' },
+      );
     throw malformed(`unexpected declaration ${decl.slice(0, 20)}`);
   });
   parser.on('openTag', (qname, getAttrs) => {
@@ -149,7 +166,11 @@ export function parseXml(bytes: Uint8Array, handlers: XmlHandlers, where: XmlWhe
   parser.on('cdata', (s) => onText?.(s, depth));
   // ASCII (the common case) decodes as latin1, a plain copy; anything else must be valid UTF-8.
   const ascii = isAscii(bytes);
-  if (!ascii && !isUtf8(bytes)) throw new CoreError(where.code, `${file} is not valid UTF-8 text. The bundle is damaged; download it again.`, { ...base, reason: 'encoding' });
+  if (!ascii && !isUtf8(bytes))
+    throw new CoreError(where.code, `${file} is not valid UTF-8 text. The bundle is damaged; download it again.`, {
+      ...base,
+      reason: 'encoding',
+    });
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const decoder = new TextDecoder('utf-8');
   try {
@@ -169,7 +190,15 @@ export function parseXml(bytes: Uint8Array, handlers: XmlHandlers, where: XmlWhe
 export function xmlRootName(bytes: Uint8Array, entry: string): string | null {
   let root: string | null = null;
   try {
-    parseXml(bytes, { open: (t, d) => { if (d === 0) root = t.uri ? `{${t.uri}}${t.local}` : t.local; } }, { entry, code: 'PAYLOAD_INVALID' });
+    parseXml(
+      bytes,
+      {
+        open: (t, d) => {
+          if (d === 0) root = t.uri ? `{${t.uri}}${t.local}` : t.local;
+        },
+      },
+      { entry, code: 'PAYLOAD_INVALID' },
+    );
   } catch {
     return null;
   }

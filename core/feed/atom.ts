@@ -46,7 +46,9 @@ export function parseFeed(xml: string, base: string): FeedDocument {
       } else if (rel === 'alternate' && !inEntry) doc.alternate = resolved;
     }
   });
-  parser.on('text', (t) => { text += t; });
+  parser.on('text', (t) => {
+    text += t;
+  });
   parser.on('closetag', (tag) => {
     const name = `${tag.uri}|${tag.local}`;
     stack.pop();
@@ -67,6 +69,11 @@ export function parseFeed(xml: string, base: string): FeedDocument {
     if (e instanceof CoreError) throw e;
     throw new CoreError('PAYLOAD_INVALID', `The update feed at ${base} is not well-formed XML: ${(e as Error).message}`, { url: base });
   }
-  if (root !== `${ATOM}|feed`) throw new CoreError('PAYLOAD_INVALID', `The document at ${base} is not an Atom feed. Check the Update Feed URL, or give the .zip URL itself.`, { url: base });
+  if (root !== `${ATOM}|feed`)
+    throw new CoreError(
+      'PAYLOAD_INVALID',
+      `The document at ${base} is not an Atom feed. Check the Update Feed URL, or give the .zip URL itself.`,
+      { url: base },
+    );
   return doc;
 }

@@ -64,10 +64,18 @@ async function readMeta(path: string): Promise<PartMeta | undefined> {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); reject(new CoreError('CANCELLED', 'The download was cancelled.')); }, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new CoreError('CANCELLED', 'The download was cancelled.'));
+      },
+      { once: true },
+    );
+  });
 
 /**
  * Refuses to leave https:// for a plain-text URL (a redirect, or a feed naming an http:// bundle): that
@@ -75,17 +83,30 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, 
  */
 export function refuseTlsDowngrade(from: string, to: string): void {
   if (new URL(from).protocol === 'https:' && new URL(to).protocol !== 'https:') {
-    throw unreachable('http', `${redactUrl(from)} sends the download on to ${redactUrl(to)}, which is not https://; an unencrypted download is refused. Ask for the bundle's https:// URL, or give the other URL yourself if you trust that path.`, { url: redactUrl(from), location: redactUrl(to) });
+    throw unreachable(
+      'http',
+      `${redactUrl(from)} sends the download on to ${redactUrl(to)}, which is not https://; an unencrypted download is refused. Ask for the bundle's https:// URL, or give the other URL yourself if you trust that path.`,
+      { url: redactUrl(from), location: redactUrl(to) },
+    );
   }
 }
 
 /** Follows redirects (≤5, never from https to http) and returns the final answer's headers and body. */
-async function get(url: string, headers: Record<string, string>, opts: DownloadOptions): Promise<{ res: Dispatcher.ResponseData; url: string }> {
+async function get(
+  url: string,
+  headers: Record<string, string>,
+  opts: DownloadOptions,
+): Promise<{ res: Dispatcher.ResponseData; url: string }> {
   let current = url;
   for (let hop = 0; hop < 6; hop++) {
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(current, { dispatcher: opts.dispatcher, method: 'GET', headers, ...(opts.signal ? { signal: opts.signal } : {}) });
+      res = await request(current, {
+        dispatcher: opts.dispatcher,
+        method: 'GET',
+        headers,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     } catch (e) {
       if (opts.signal?.aborted) throw new CoreError('CANCELLED', 'The download was cancelled.');
       throw await classifyConnectError(e, { ...opts.connect, url: current });
@@ -134,7 +155,10 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
     }
     if (res.statusCode !== 200 && res.statusCode !== 206) {
       await res.body.dump();
-      const err = unreachable('http', `The server answered ${res.statusCode} for ${answer.url}. Check the Update Feed URL.`, { status: res.statusCode, url: answer.url });
+      const err = unreachable('http', `The server answered ${res.statusCode} for ${answer.url}. Check the Update Feed URL.`, {
+        status: res.statusCode,
+        url: answer.url,
+      });
       if (res.statusCode >= 500 && attempt < opts.retries) {
         lastError = err;
         await backoff(attempt, opts);
@@ -147,7 +171,11 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
     const total = Number.isFinite(length) ? offset + length : undefined;
     if (total !== undefined && total > opts.maxBytes) {
       await res.body.dump().catch(() => undefined);
-      throw new CoreError('TOO_LARGE', `The download is ${total} bytes, over the ${opts.maxBytes}-byte cap. Raise the cap if this bundle is expected to be that large.`, { size: total, max: opts.maxBytes });
+      throw new CoreError(
+        'TOO_LARGE',
+        `The download is ${total} bytes, over the ${opts.maxBytes}-byte cap. Raise the cap if this bundle is expected to be that large.`,
+        { size: total, max: opts.maxBytes },
+      );
     }
     const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
     const lastModified = typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : undefined;
@@ -159,10 +187,17 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         done += chunk.length;
-        if (done > opts.maxBytes) return cb(new CoreError('TOO_LARGE', `The download passed the ${opts.maxBytes}-byte cap.`, { max: opts.maxBytes }));
+        if (done > opts.maxBytes)
+          return cb(new CoreError('TOO_LARGE', `The download passed the ${opts.maxBytes}-byte cap.`, { max: opts.maxBytes }));
         const seconds = Math.max((Date.now() - started) / 1000, 0.001);
         const rate = (done - offset) / seconds;
-        opts.onProgress?.({ phase: 'download', done, ...(total !== undefined ? { total, etaSeconds: rate > 0 ? (total - done) / rate : undefined } : {}), rate, attempt });
+        opts.onProgress?.({
+          phase: 'download',
+          done,
+          ...(total !== undefined ? { total, etaSeconds: rate > 0 ? (total - done) / rate : undefined } : {}),
+          rate,
+          attempt,
+        });
         cb(null, chunk);
       },
     });
@@ -170,7 +205,8 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
       await pipeline(res.body, meter, createWriteStream(opts.partPath, { flags: offset > 0 ? 'a' : 'w' }));
     } catch (e) {
       if (e instanceof CoreError) throw e;
-      if (opts.signal?.aborted) throw new CoreError('CANCELLED', 'The download was cancelled; the partial file is kept for a later resume.');
+      if (opts.signal?.aborted)
+        throw new CoreError('CANCELLED', 'The download was cancelled; the partial file is kept for a later resume.');
       lastError = e;
       if (!isInterruption(e) || attempt >= opts.retries) break;
       await backoff(attempt, opts);
@@ -182,10 +218,20 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
       await backoff(attempt, opts);
       continue;
     }
-    return { size: done, finalUrl: answer.url, ...(etag ? { etag } : {}), ...(typeof res.headers['content-type'] === 'string' ? { contentType: res.headers['content-type'] } : {}), resumed: resumedAny };
+    return {
+      size: done,
+      finalUrl: answer.url,
+      ...(etag ? { etag } : {}),
+      ...(typeof res.headers['content-type'] === 'string' ? { contentType: res.headers['content-type'] } : {}),
+      resumed: resumedAny,
+    };
   }
   if (lastError instanceof CoreError) throw lastError;
-  throw new CoreError('TRANSFER_INTERRUPTED', `The download of ${url} was cut ${opts.retries + 1} times. The partial file is kept; run fetch again to resume.`, { url, attempts: opts.retries + 1, cause: (lastError as Error)?.message });
+  throw new CoreError(
+    'TRANSFER_INTERRUPTED',
+    `The download of ${url} was cut ${opts.retries + 1} times. The partial file is kept; run fetch again to resume.`,
+    { url, attempts: opts.retries + 1, cause: (lastError as Error)?.message },
+  );
 }
 
 async function backoff(attempt: number, opts: DownloadOptions): Promise<void> {
@@ -195,17 +241,29 @@ async function backoff(attempt: number, opts: DownloadOptions): Promise<void> {
 }
 
 /** GETs a small text document (an Atom feed), under a size cap. */
-export async function fetchText(url: string, opts: Pick<DownloadOptions, 'dispatcher' | 'connect' | 'signal'>, maxBytes = 4 * 1024 * 1024): Promise<{ text: string; url: string; contentType?: string }> {
-  const { res, url: finalUrl } = await get(url, { 'user-agent': 'posture-stage', accept: 'application/atom+xml, application/xml, */*' }, { ...opts, partPath: '', maxBytes, retries: 0, backoffMs: 0 });
+export async function fetchText(
+  url: string,
+  opts: Pick<DownloadOptions, 'dispatcher' | 'connect' | 'signal'>,
+  maxBytes = 4 * 1024 * 1024,
+): Promise<{ text: string; url: string; contentType?: string }> {
+  const { res, url: finalUrl } = await get(
+    url,
+    { 'user-agent': 'posture-stage', accept: 'application/atom+xml, application/xml, */*' },
+    { ...opts, partPath: '', maxBytes, retries: 0, backoffMs: 0 },
+  );
   if (res.statusCode !== 200) {
     await res.body.dump();
-    throw unreachable('http', `The server answered ${res.statusCode} for ${finalUrl}. Check the Update Feed URL.`, { status: res.statusCode, url: finalUrl });
+    throw unreachable('http', `The server answered ${res.statusCode} for ${finalUrl}. Check the Update Feed URL.`, {
+      status: res.statusCode,
+      url: finalUrl,
+    });
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new CoreError('TOO_LARGE', `The feed at ${finalUrl} is over ${maxBytes} bytes; it is not an update feed.`, { url: finalUrl });
+    if (size > maxBytes)
+      throw new CoreError('TOO_LARGE', `The feed at ${finalUrl} is over ${maxBytes} bytes; it is not an update feed.`, { url: finalUrl });
     chunks.push(chunk as Buffer);
   }
   const type = res.headers['content-type'];

@@ -42,7 +42,13 @@ beforeAll(async () => {
     files: {
       '/spa/posture-offline.zip': { body: bundle, type: 'application/zip' },
       '/spa/posture-update.xml': { body: atomFeed({ alternate: '/real/posture-update.xml' }), type: 'application/atom+xml' },
-      '/real/posture-update.xml': { body: atomFeed({ enclosure: '/spa/posture-offline.zip', sha256: createHash('sha256').update(bundle).digest('hex'), length: bundle.length }) },
+      '/real/posture-update.xml': {
+        body: atomFeed({
+          enclosure: '/spa/posture-offline.zip',
+          sha256: createHash('sha256').update(bundle).digest('hex'),
+          length: bundle.length,
+        }),
+      },
       '/bad/posture-offline.zip': { body: Buffer.from('not a zip at all') },
     },
   });
@@ -70,7 +76,14 @@ describe('fetch through a real tinyproxy', () => {
 
   it('downloads via CONNECT, trusts the admin CA, verifies and stores the bundle with its TLS fingerprint', async () => {
     const h = home();
-    const result = await fetchBundle({ url: `${feed.origin}/spa/posture-offline.zip`, proxy: proxy.url, ca: [caFile], home: h, sha256: sha, env: {} });
+    const result = await fetchBundle({
+      url: `${feed.origin}/spa/posture-offline.zip`,
+      proxy: proxy.url,
+      ca: [caFile],
+      home: h,
+      sha256: sha,
+      env: {},
+    });
     expect(result.sha256).toBe(sha);
     expect(result.entry.source.url).toBe(`${feed.origin}/spa/posture-offline.zip`);
     expect(result.tlsFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
@@ -81,9 +94,19 @@ describe('fetch through a real tinyproxy', () => {
   it('uses HTTPS_PROXY from the environment unless NO_PROXY bypasses the host', async () => {
     const dead = await freePort();
     const h = home();
-    const viaEnv = await fetchBundle({ url: `${feed.origin}/spa/posture-offline.zip`, ca: [caFile], home: h, env: { HTTPS_PROXY: proxy.url } });
+    const viaEnv = await fetchBundle({
+      url: `${feed.origin}/spa/posture-offline.zip`,
+      ca: [caFile],
+      home: h,
+      env: { HTTPS_PROXY: proxy.url },
+    });
     expect(viaEnv.proxy).toBe(proxy.url);
-    const bypass = await fetchBundle({ url: `${feed.origin}/spa/posture-offline.zip`, ca: [caFile], home: home(), env: { HTTPS_PROXY: `http://127.0.0.1:${dead}`, NO_PROXY: 'example.org,127.0.0.1' } });
+    const bypass = await fetchBundle({
+      url: `${feed.origin}/spa/posture-offline.zip`,
+      ca: [caFile],
+      home: home(),
+      env: { HTTPS_PROXY: `http://127.0.0.1:${dead}`, NO_PROXY: 'example.org,127.0.0.1' },
+    });
     expect(bypass.proxy).toBeNull();
   });
 
@@ -96,7 +119,12 @@ describe('fetch through a real tinyproxy', () => {
     const withCreds = `http://isefeed:s3cr3t-pw@127.0.0.1:${authProxy.port}`;
     const ok = await fetchBundle({ url: `${feed.origin}/spa/posture-offline.zip`, proxy: withCreds, ca: [caFile], home: h, env: {} });
     expect(JSON.stringify(ok)).not.toContain('s3cr3t-pw');
-    const wrong = await fails({ url: `${feed.origin}/spa/posture-offline.zip`, proxy: `http://isefeed:wrong-pw@127.0.0.1:${authProxy.port}`, ca: [caFile], home: home() });
+    const wrong = await fails({
+      url: `${feed.origin}/spa/posture-offline.zip`,
+      proxy: `http://isefeed:wrong-pw@127.0.0.1:${authProxy.port}`,
+      ca: [caFile],
+      home: home(),
+    });
     expect(wrong.details.step).toBe('proxy');
     expect(JSON.stringify(wrong.toJSON())).not.toContain('wrong-pw');
   });
@@ -104,7 +132,13 @@ describe('fetch through a real tinyproxy', () => {
   it('an unreachable proxy is UNREACHABLE step "proxy" in the seed\'s words, and the library stays empty', async () => {
     const h = home();
     const port = await freePort();
-    const err = await fails({ url: `${feed.origin}/spa/posture-offline.zip`, proxy: `http://u:hidden@127.0.0.1:${port}`, ca: [caFile], home: h, retries: 0 });
+    const err = await fails({
+      url: `${feed.origin}/spa/posture-offline.zip`,
+      proxy: `http://u:hidden@127.0.0.1:${port}`,
+      ca: [caFile],
+      home: h,
+      retries: 0,
+    });
     expect(err.code).toBe('UNREACHABLE');
     expect(err.details.step).toBe('proxy');
     expect(err.message).toContain('Remote Address is not accessible');
@@ -126,7 +160,11 @@ describe('fetch: trust, resume and refusals', () => {
 
   it('reports a certificate not yet valid as a clock problem (NTP, UDP 123)', async () => {
     const ca = await makeCa('Skew Test CA');
-    const future = await startFeedServer({ ca, cert: { notBefore: new Date(Date.now() + 5 * 86_400_000), notAfter: new Date(Date.now() + 30 * 86_400_000) }, files: { '/b.zip': { body: bundle } } });
+    const future = await startFeedServer({
+      ca,
+      cert: { notBefore: new Date(Date.now() + 5 * 86_400_000), notAfter: new Date(Date.now() + 30 * 86_400_000) },
+      files: { '/b.zip': { body: bundle } },
+    });
     const caPem = join(home(), 'skew-ca.pem');
     writeFileSync(caPem, future.caCert);
     try {
@@ -141,12 +179,18 @@ describe('fetch: trust, resume and refusals', () => {
   });
 
   it('resumes with Range + If-Range after the first download is cut halfway, then verifies', async () => {
-    const cutting = await startFeedServer({ files: { '/posture-offline.zip': { body: bundle } }, cutFirstDownloadAt: Math.floor(bundle.length / 2) });
+    const cutting = await startFeedServer({
+      files: { '/posture-offline.zip': { body: bundle } },
+      cutFirstDownloadAt: Math.floor(bundle.length / 2),
+    });
     const caPem = join(home(), 'cut-ca.pem');
     writeFileSync(caPem, cutting.caCert);
     try {
       const phases = new Set<string>();
-      const result = await fetchBundle({ url: `${cutting.origin}/posture-offline.zip`, ca: [caPem], home: home(), sha256: sha, backoffMs: 10, env: {} }, (p) => phases.add(p.phase));
+      const result = await fetchBundle(
+        { url: `${cutting.origin}/posture-offline.zip`, ca: [caPem], home: home(), sha256: sha, backoffMs: 10, env: {} },
+        (p) => phases.add(p.phase),
+      );
       expect(result.resumed).toBe(true);
       expect(result.sha256).toBe(sha);
       const ranged = cutting.requests.filter((r) => r.range);

@@ -53,19 +53,31 @@ export interface FetchResult {
 }
 
 /** Follows the Atom feed (and up to 3 stub redirects) to the bundle URL and its advertised SHA-256. */
-async function resolveFeed(url: string, ctx: Parameters<typeof fetchText>[1] & { maxHops?: number }): Promise<{ url: string; sha256?: string; length?: number }> {
+async function resolveFeed(
+  url: string,
+  ctx: Parameters<typeof fetchText>[1] & { maxHops?: number },
+): Promise<{ url: string; sha256?: string; length?: number }> {
   let current = url;
   for (let hop = 0; hop < 4; hop++) {
     const { text, url: finalUrl } = await fetchText(current, ctx);
     const doc = parseFeed(text, finalUrl);
     if (doc.enclosure) refuseTlsDowngrade(finalUrl, doc.enclosure.href);
     if (doc.alternate) refuseTlsDowngrade(finalUrl, doc.alternate);
-    if (doc.enclosure) return { url: doc.enclosure.href, ...(doc.enclosure.sha256 ? { sha256: doc.enclosure.sha256 } : {}), ...(doc.enclosure.length ? { length: doc.enclosure.length } : {}) };
+    if (doc.enclosure)
+      return {
+        url: doc.enclosure.href,
+        ...(doc.enclosure.sha256 ? { sha256: doc.enclosure.sha256 } : {}),
+        ...(doc.enclosure.length ? { length: doc.enclosure.length } : {}),
+      };
     if (doc.alternate && doc.alternate !== finalUrl) {
       current = doc.alternate;
       continue;
     }
-    throw new CoreError('PAYLOAD_INVALID', `The feed at ${finalUrl} names no posture-offline.zip (no enclosure link, no alternate). Check the Update Feed URL or give the .zip URL.`, { url: finalUrl });
+    throw new CoreError(
+      'PAYLOAD_INVALID',
+      `The feed at ${finalUrl} names no posture-offline.zip (no enclosure link, no alternate). Check the Update Feed URL or give the .zip URL.`,
+      { url: finalUrl },
+    );
   }
   throw new CoreError('PAYLOAD_INVALID', `The feed at ${url} redirects too many times.`, { url });
 }
@@ -79,16 +91,22 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
   } catch {
     throw new CoreError('USAGE', `"${startUrl}" is not a URL. Give the bundle's https:// URL or an Atom feed URL.`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new CoreError('USAGE', `Only https:// (or http://) URLs can be fetched, not ${parsed.protocol}`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new CoreError('USAGE', `Only https:// (or http://) URLs can be fetched, not ${parsed.protocol}`);
   if (opts.sha256 && !/^[0-9a-fA-F]{64}$/.test(opts.sha256)) throw new CoreError('USAGE', '--sha256 must be 64 hex digits.');
   const library = openLibrary(opts.home);
   const ca = await trustedCas(opts.ca ?? []);
-  const proxy = chooseProxy(startUrl, { ...(opts.proxy ? { proxy: opts.proxy } : {}), ...(opts.noProxy ? { noProxy: opts.noProxy } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  const proxy = chooseProxy(startUrl, {
+    ...(opts.proxy ? { proxy: opts.proxy } : {}),
+    ...(opts.noProxy ? { noProxy: opts.noProxy } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   const dispatcher = makeDispatcher(proxy, ca);
   const connect = { url: startUrl, proxy, ca };
   try {
     let target: { url: string; sha256?: string; length?: number } = { url: startUrl };
-    if (looksLikeFeedUrl(startUrl)) target = await resolveFeed(startUrl, { dispatcher, connect, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (looksLikeFeedUrl(startUrl))
+      target = await resolveFeed(startUrl, { dispatcher, connect, ...(opts.signal ? { signal: opts.signal } : {}) });
     const expected = (opts.sha256 ?? target.sha256)?.toLowerCase();
     await mkdir(library.downloadsDir, { recursive: true });
     const partPath = join(library.downloadsDir, createHash('sha256').update(target.url).digest('hex').slice(0, 24) + '.zip.part');
@@ -113,13 +131,21 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
     if (expected && sha256 !== expected) {
       await rm(partPath, { force: true });
       await rm(`${partPath}.json`, { force: true });
-      throw new CoreError('CHECKSUM_MISMATCH', `The downloaded file's SHA-256 is ${sha256}, not the expected ${expected}. It was discarded; nothing was added to the library.`, { expected, actual: sha256, url: target.url });
+      throw new CoreError(
+        'CHECKSUM_MISMATCH',
+        `The downloaded file's SHA-256 is ${sha256}, not the expected ${expected}. It was discarded; nothing was added to the library.`,
+        { expected, actual: sha256, url: target.url },
+      );
     }
     onProgress?.({ phase: 'check', done: downloaded.size, total: downloaded.size });
     const tlsFingerprint = watch.get();
     let entry: LibraryEntry;
     try {
-      entry = await library.add(partPath, { kind: 'url', url: redactUrl(target.url), fetchedAt: new Date().toISOString(), ...(tlsFingerprint ? { tlsFingerprint } : {}) }, { name: 'posture-offline.zip', ...(expected ? { expectedSha256: expected } : {}) });
+      entry = await library.add(
+        partPath,
+        { kind: 'url', url: redactUrl(target.url), fetchedAt: new Date().toISOString(), ...(tlsFingerprint ? { tlsFingerprint } : {}) },
+        { name: 'posture-offline.zip', ...(expected ? { expectedSha256: expected } : {}) },
+      );
     } catch (e) {
       // a refused bundle is not worth resuming: start clean next time
       await rm(partPath, { force: true });
@@ -135,7 +161,17 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
       out = join(opts.out, 'posture-offline.zip');
       await copyFile(entry.path, out);
     }
-    return { entry, path: entry.path, sha256, size: downloaded.size, url: redactUrl(target.url), resumed: downloaded.resumed, ...(tlsFingerprint ? { tlsFingerprint } : {}), proxy: proxy.display, ...(out ? { out } : {}) };
+    return {
+      entry,
+      path: entry.path,
+      sha256,
+      size: downloaded.size,
+      url: redactUrl(target.url),
+      resumed: downloaded.resumed,
+      ...(tlsFingerprint ? { tlsFingerprint } : {}),
+      proxy: proxy.display,
+      ...(out ? { out } : {}),
+    };
   } finally {
     await dispatcher.close().catch(() => undefined);
   }

@@ -16,4 +16,11 @@ export { chooseProxy, redactUrl, bypassesProxy, type ProxyChoice } from './proxy
 export { probeCertificate, certFingerprint, sameFingerprint, trustedCas, type CertDescription } from './trust.js';
 export { classifyConnectError, unreachable, type UnreachableStep } from './diagnose.js';
 export { parseFeed, type FeedDocument } from './atom.js';
-export { DEFAULT_BUNDLE_URL, DEFAULT_FEED_URL, CISCO_ROOT_CA, defaultFeedSettings, setUrlToDefault, type FeedSettings } from './settings.js';
+export {
+  DEFAULT_BUNDLE_URL,
+  DEFAULT_FEED_URL,
+  CISCO_ROOT_CA,
+  defaultFeedSettings,
+  setUrlToDefault,
+  type FeedSettings,
+} from './settings.js';

@@ -40,7 +40,8 @@ export function bypassesProxy(target: URL, noProxy: string | undefined): boolean
     const m = /^(.*?)(?::(\d+))?$/.exec(item);
     const pattern = (m?.[1] ?? item).replace(/^\*?\./, '.');
     if (m?.[2] && m[2] !== port) continue;
-    if (pattern.startsWith('.') ? host.endsWith(pattern) || host === pattern.slice(1) : host === pattern || host.endsWith('.' + pattern)) return true;
+    if (pattern.startsWith('.') ? host.endsWith(pattern) || host === pattern.slice(1) : host === pattern || host.endsWith('.' + pattern))
+      return true;
   }
   return false;
 }
@@ -49,7 +50,7 @@ export function bypassesProxy(target: URL, noProxy: string | undefined): boolean
 export function chooseProxy(target: string, opts: { proxy?: string; noProxy?: string; env?: NodeJS.ProcessEnv } = {}): ProxyChoice {
   const env = opts.env ?? process.env;
   const url = new URL(target);
-  const candidate = opts.proxy ?? (url.protocol === 'https:' ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy);
+  const candidate = opts.proxy ?? (url.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy));
   const noProxy = opts.noProxy ?? env.NO_PROXY ?? env.no_proxy;
   if (!candidate || bypassesProxy(url, noProxy)) return { url: null, display: null };
   let proxy: URL;
@@ -59,7 +60,10 @@ export function chooseProxy(target: string, opts: { proxy?: string; noProxy?: st
     throw new CoreError('USAGE', `The proxy "${redactUrl(candidate)}" is not a URL. Give it as http://[user:pass@]host:port.`);
   }
   if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-    throw new CoreError('USAGE', `The proxy "${redactUrl(candidate)}" must start with http:// (or https://). Give it as http://[user:pass@]host:port.`);
+    throw new CoreError(
+      'USAGE',
+      `The proxy "${redactUrl(candidate)}" must start with http:// (or https://). Give it as http://[user:pass@]host:port.`,
+    );
   }
   const port = Number(proxy.port || (proxy.protocol === 'https:' ? 443 : 80));
   return { url: proxy.toString(), display: redactUrl(proxy.toString()), host: proxy.hostname, port };

@@ -22,7 +22,11 @@ export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
     try {
       text = await readFile(file, 'utf8');
     } catch {
-      throw new CoreError('NOT_FOUND', `Cannot read the CA file ${file}. Give a PEM file holding the CA certificate(s) of your TLS-inspecting proxy.`, { file });
+      throw new CoreError(
+        'NOT_FOUND',
+        `Cannot read the CA file ${file}. Give a PEM file holding the CA certificate(s) of your TLS-inspecting proxy.`,
+        { file },
+      );
     }
     const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     if (pems.length === 0) throw new CoreError('USAGE', `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`, { file });
@@ -38,7 +42,11 @@ export function certFingerprint(der: Uint8Array): string {
 
 /** Compares two fingerprints ignoring base64 padding and the "SHA256:" prefix's case. */
 export function sameFingerprint(a: string, b: string): boolean {
-  const norm = (s: string) => s.trim().replace(/^sha256:/i, '').replace(/=+$/, '');
+  const norm = (s: string) =>
+    s
+      .trim()
+      .replace(/^sha256:/i, '')
+      .replace(/=+$/, '');
   return norm(a) === norm(b);
 }
 
@@ -68,7 +76,10 @@ function describeX509(cert: X509Certificate): Omit<CertDescription, 'chain' | 'a
  * Handshakes with `url` (through `proxy` via undici's CONNECT when given) only to read its certificate:
  * for "confirm on first contact" and for saying which certificate failed and why.
  */
-export async function probeCertificate(url: string, opts: { ca?: string[]; proxy?: string | null; timeoutMs?: number } = {}): Promise<CertDescription> {
+export async function probeCertificate(
+  url: string,
+  opts: { ca?: string[]; proxy?: string | null; timeoutMs?: number } = {},
+): Promise<CertDescription> {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const port = Number(u.port || 443);
@@ -77,14 +88,23 @@ export async function probeCertificate(url: string, opts: { ca?: string[]; proxy
   if (opts.proxy) {
     const p = new URL(opts.proxy);
     const headers: Record<string, string> = { host: `${host}:${port}` };
-    if (p.username) headers['proxy-authorization'] = 'Basic ' + Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64');
+    if (p.username)
+      headers['proxy-authorization'] =
+        'Basic ' + Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64');
     proxyClient = new Client(p.origin);
     const answer = await proxyClient.connect({ path: `${host}:${port}`, headers });
     socket = answer.socket;
   }
   try {
     return await new Promise<CertDescription>((resolve, reject) => {
-      const s = tls.connect({ host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, ca: opts.ca, rejectUnauthorized: false, ...(socket ? { socket } : {}) });
+      const s = tls.connect({
+        host,
+        port,
+        servername: /^[\d.:]+$/.test(host) ? undefined : host,
+        ca: opts.ca,
+        rejectUnauthorized: false,
+        ...(socket ? { socket } : {}),
+      });
       const timer = setTimeout(() => s.destroy(new Error('TLS handshake timed out')), opts.timeoutMs ?? 10_000);
       s.once('secureConnect', () => {
         clearTimeout(timer);
@@ -94,7 +114,11 @@ export async function probeCertificate(url: string, opts: { ca?: string[]; proxy
         const seen = new Set<string>();
         while (detailed && detailed.fingerprint256 && !seen.has(detailed.fingerprint256)) {
           seen.add(detailed.fingerprint256);
-          chain.push(Object.entries(detailed.subject ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', '));
+          chain.push(
+            Object.entries(detailed.subject ?? {})
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(', '),
+          );
           detailed = detailed.issuerCertificate;
         }
         const authorizationError = s.authorized ? undefined : String(s.authorizationError ?? 'not trusted');
@@ -102,7 +126,10 @@ export async function probeCertificate(url: string, opts: { ca?: string[]; proxy
         if (!peer) return reject(new Error('the server sent no certificate'));
         resolve({ ...describeX509(peer), chain, ...(authorizationError ? { authorizationError } : {}) });
       });
-      s.once('error', (e) => { clearTimeout(timer); reject(e); });
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
     });
   } finally {
     socket?.destroy();

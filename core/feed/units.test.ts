@@ -17,7 +17,10 @@ describe('proxy choice', () => {
   });
 
   it('--proxy beats the environment, and credentials never reach the display form', () => {
-    const c = chooseProxy('https://www.cisco.com/x', { proxy: 'http://admin:P%40ss@proxy.corp:3128', env: { HTTPS_PROXY: 'http://other:8080' } });
+    const c = chooseProxy('https://www.cisco.com/x', {
+      proxy: 'http://admin:P%40ss@proxy.corp:3128',
+      env: { HTTPS_PROXY: 'http://other:8080' },
+    });
     expect(c.host).toBe('proxy.corp');
     expect(c.port).toBe(3128);
     expect(c.display).toBe('http://***@proxy.corp:3128');
@@ -29,9 +32,14 @@ describe('proxy choice', () => {
 
 describe('Atom feed', () => {
   const base = 'https://feeds.example/spa/posture-update.xml';
-  it('reads the stub\'s alternate link and an entry\'s zip enclosure with its sha256', () => {
-    expect(parseFeed('<feed xmlns="http://www.w3.org/2005/Atom"><link rel="alternate" href="real.xml"/></feed>', base).alternate).toBe('https://feeds.example/spa/real.xml');
-    const doc = parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom" xmlns:update="http://www.cisco.com/cpm/update/1.0"><entry><update:sha256>${'a'.repeat(64)}</update:sha256><link rel="enclosure" length="10" href="/b/posture-offline.zip"/></entry></feed>`, base);
+  it("reads the stub's alternate link and an entry's zip enclosure with its sha256", () => {
+    expect(parseFeed('<feed xmlns="http://www.w3.org/2005/Atom"><link rel="alternate" href="real.xml"/></feed>', base).alternate).toBe(
+      'https://feeds.example/spa/real.xml',
+    );
+    const doc = parseFeed(
+      `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:update="http://www.cisco.com/cpm/update/1.0"><entry><update:sha256>${'a'.repeat(64)}</update:sha256><link rel="enclosure" length="10" href="/b/posture-offline.zip"/></entry></feed>`,
+      base,
+    );
     expect(doc.enclosure).toEqual({ href: 'https://feeds.example/b/posture-offline.zip', length: 10, sha256: 'a'.repeat(64) });
   });
   it('refuses a DTD and a non-Atom document', () => {
@@ -42,14 +50,20 @@ describe('Atom feed', () => {
 
 describe('settings and diagnostics', () => {
   it('"Set to Default" restores Cisco\'s URL and keeps the proxy', () => {
-    expect(setUrlToDefault({ ...defaultFeedSettings(), url: 'https://mirror/x.zip', proxy: 'http://p:1' })).toMatchObject({ url: DEFAULT_BUNDLE_URL, proxy: 'http://p:1' });
+    expect(setUrlToDefault({ ...defaultFeedSettings(), url: 'https://mirror/x.zip', proxy: 'http://p:1' })).toMatchObject({
+      url: DEFAULT_BUNDLE_URL,
+      proxy: 'http://p:1',
+    });
   });
   it('a name that does not resolve is step "dns" (direct) or "proxy" (when the proxy name fails)', async () => {
     const enotfound = Object.assign(new Error('getaddrinfo ENOTFOUND www.cisco.com'), { code: 'ENOTFOUND' });
     const direct = await classifyConnectError(enotfound, { url: 'https://www.cisco.com/x', proxy: { url: null, display: null } });
     expect(direct.details).toMatchObject({ step: 'dns', host: 'www.cisco.com' });
     expect(direct.message).toContain('UDP 53');
-    const viaProxy = await classifyConnectError(enotfound, { url: 'https://www.cisco.com/x', proxy: { url: 'http://proxy.corp:3128', display: 'http://proxy.corp:3128', host: 'proxy.corp', port: 3128 } });
+    const viaProxy = await classifyConnectError(enotfound, {
+      url: 'https://www.cisco.com/x',
+      proxy: { url: 'http://proxy.corp:3128', display: 'http://proxy.corp:3128', host: 'proxy.corp', port: 3128 },
+    });
     expect(viaProxy.details.step).toBe('proxy');
   });
 });
@@ -60,7 +74,14 @@ describe('FeedScheduler', () => {
     vi.useFakeTimers();
     let calls = 0;
     const results: boolean[] = [];
-    const s = new FeedScheduler(async () => { calls++; if (calls === 2) throw new Error('offline'); }, { initialDelayMs: 60_000, intervalHours: 2 }, (r) => results.push(r.ok));
+    const s = new FeedScheduler(
+      async () => {
+        calls++;
+        if (calls === 2) throw new Error('offline');
+      },
+      { initialDelayMs: 60_000, intervalHours: 2 },
+      (r) => results.push(r.ok),
+    );
     s.start();
     await vi.advanceTimersByTimeAsync(59_000);
     expect(calls).toBe(0);

@@ -52,7 +52,10 @@ describe('library', () => {
     const pub = readFileSync(`${key}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
     const allowed = join(work, 'allowed_signers');
     writeFileSync(allowed, `admin@workstation namespaces="posture-stage" ${pub}\n`);
-    const verified = await run('sh', ['-c', `ssh-keygen -Y verify -f '${allowed}' -I admin@workstation -n posture-stage -s '${exp.signature}' < '${exp.manifest}'`]);
+    const verified = await run('sh', [
+      '-c',
+      `ssh-keygen -Y verify -f '${allowed}' -I admin@workstation -n posture-stage -s '${exp.signature}' < '${exp.manifest}'`,
+    ]);
     expect(verified.stdout).toContain('Good "posture-stage" signature for admin@workstation');
 
     const far = openLibrary(join(work, 'home-b'));
@@ -75,7 +78,12 @@ describe('library', () => {
     const pub = readFileSync(`${key}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
     const allowed = join(work, 'allowed_signers2');
     writeFileSync(allowed, `admin@workstation namespaces="posture-stage" ${pub}\n`);
-    await expect(run('sh', ['-c', `ssh-keygen -Y verify -f '${allowed}' -I admin@workstation -n posture-stage -s '${exp.signature}' < '${exp.manifest}'`])).rejects.toBeTruthy();
+    await expect(
+      run('sh', [
+        '-c',
+        `ssh-keygen -Y verify -f '${allowed}' -I admin@workstation -n posture-stage -s '${exp.signature}' < '${exp.manifest}'`,
+      ]),
+    ).rejects.toBeTruthy();
     writeFileSync(exp.manifest, original);
     appendFileSync(exp.bundle, Buffer.from([0]));
     await expect(far.import(out, { trustedKeys: [`${key}.pub`] })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });

@@ -46,9 +46,13 @@ export function loadPrivateKey(data: string | Buffer, passphrase?: string): Pars
   const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
   if (!key || key instanceof Error) {
     const why = key instanceof Error ? key.message : 'unreadable';
-    throw new CoreError('USAGE', `Cannot read the signing key (${why}). Give an OpenSSH Ed25519 private key (ssh-keygen -t ed25519), with its passphrase if it has one.`);
+    throw new CoreError(
+      'USAGE',
+      `Cannot read the signing key (${why}). Give an OpenSSH Ed25519 private key (ssh-keygen -t ed25519), with its passphrase if it has one.`,
+    );
   }
-  if (!key.isPrivateKey() || key.type !== 'ssh-ed25519') throw new CoreError('USAGE', 'The signing key must be an OpenSSH Ed25519 private key (ssh-keygen -t ed25519).');
+  if (!key.isPrivateKey() || key.type !== 'ssh-ed25519')
+    throw new CoreError('USAGE', 'The signing key must be an OpenSSH Ed25519 private key (ssh-keygen -t ed25519).');
   return key;
 }
 
@@ -73,8 +77,20 @@ export function signSshsig(message: Uint8Array, key: ParsedKey, namespace = SIG_
   const sigBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(sig)]);
   const version = Buffer.alloc(4);
   version.writeUInt32BE(1);
-  const body = Buffer.concat([MAGIC, version, sshString(key.getPublicSSH()), sshString(namespace), sshString(''), sshString(HASH), sshString(sigBlob)]);
-  const b64 = body.toString('base64').match(/.{1,70}/g)?.join('\n') ?? '';
+  const body = Buffer.concat([
+    MAGIC,
+    version,
+    sshString(key.getPublicSSH()),
+    sshString(namespace),
+    sshString(''),
+    sshString(HASH),
+    sshString(sigBlob),
+  ]);
+  const b64 =
+    body
+      .toString('base64')
+      .match(/.{1,70}/g)
+      ?.join('\n') ?? '';
   return `-----BEGIN SSH SIGNATURE-----\n${b64}\n-----END SSH SIGNATURE-----\n`;
 }
 
@@ -83,7 +99,12 @@ export function signSshsig(message: Uint8Array, key: ParsedKey, namespace = SIG_
  * Throws SIGNATURE_INVALID naming what did not match.
  */
 export function verifySshsig(message: Uint8Array, armored: string, trusted: ParsedKey[], namespace = SIG_NAMESPACE): string {
-  const invalid = (why: string, details: Record<string, unknown> = {}) => new CoreError('SIGNATURE_INVALID', `The transfer manifest's signature does not verify: ${why}. Do not import this bundle; export it again from the workstation.`, details);
+  const invalid = (why: string, details: Record<string, unknown> = {}) =>
+    new CoreError(
+      'SIGNATURE_INVALID',
+      `The transfer manifest's signature does not verify: ${why}. Do not import this bundle; export it again from the workstation.`,
+      details,
+    );
   const m = /-----BEGIN SSH SIGNATURE-----([\s\S]+?)-----END SSH SIGNATURE-----/.exec(armored);
   if (!m?.[1]) throw invalid('the .sig file is not an SSH signature');
   const buf = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
@@ -99,7 +120,11 @@ export function verifySshsig(message: Uint8Array, armored: string, trusted: Pars
   if (hashAlg.toString() !== HASH && hashAlg.toString() !== 'sha256') throw invalid(`unsupported hash ${hashAlg.toString()}`);
   const signer = keyFingerprint(pub);
   const key = trusted.find((k) => k.getPublicSSH().equals(pub));
-  if (!key) throw invalid(`it was made by key ${signer}, which is not among the trusted keys`, { signer, trusted: trusted.map((k) => keyFingerprint(k.getPublicSSH())) });
+  if (!key)
+    throw invalid(`it was made by key ${signer}, which is not among the trusted keys`, {
+      signer,
+      trusted: trusted.map((k) => keyFingerprint(k.getPublicSSH())),
+    });
   const [alg, sig] = readStrings(sigBlob, 0, 2).values as [Buffer, Buffer];
   if (alg.toString() !== 'ssh-ed25519') throw invalid(`unsupported key type ${alg.toString()}`);
   const digest = createHash(hashAlg.toString()).update(message).digest();

@@ -88,7 +88,13 @@ export class Library {
     const want = sha.toLowerCase();
     const matches = (await this.list()).filter((e) => (want.length >= 8 ? e.sha256.startsWith(want) : e.sha256 === want));
     if (matches.length !== 1 || !matches[0]) {
-      throw new CoreError('NOT_FOUND', matches.length > 1 ? `${sha} matches several bundles; give more of the SHA-256.` : `No bundle ${sha} in the library at ${this.dir}. Run \`posture-stage library list\`.`, { sha256: sha, library: this.dir });
+      throw new CoreError(
+        'NOT_FOUND',
+        matches.length > 1
+          ? `${sha} matches several bundles; give more of the SHA-256.`
+          : `No bundle ${sha} in the library at ${this.dir}. Run \`posture-stage library list\`.`,
+        { sha256: sha, library: this.dir },
+      );
     }
     return matches[0];
   }
@@ -97,7 +103,11 @@ export class Library {
    * Adds a bundle after the bundle core's full check (unknown layout allowed; container faults refused).
    * `expectedSha256` guards a copy that must match a manifest or feed value.
    */
-  async add(file: string, source: BundleSource, opts: { expectedSha256?: string; name?: string; move?: boolean } = {}): Promise<LibraryEntry> {
+  async add(
+    file: string,
+    source: BundleSource,
+    opts: { expectedSha256?: string; name?: string; move?: boolean } = {},
+  ): Promise<LibraryEntry> {
     try {
       await stat(file);
     } catch {
@@ -110,7 +120,11 @@ export class Library {
       else await copyFile(file, tmp);
       const { sha256, size } = await hashFile(tmp);
       if (opts.expectedSha256 && opts.expectedSha256.toLowerCase() !== sha256) {
-        throw new CoreError('CHECKSUM_MISMATCH', `The bundle's SHA-256 is ${sha256}, not the expected ${opts.expectedSha256}. It was not added.`, { expected: opts.expectedSha256, actual: sha256 });
+        throw new CoreError(
+          'CHECKSUM_MISMATCH',
+          `The bundle's SHA-256 is ${sha256}, not the expected ${opts.expectedSha256}. It was not added.`,
+          { expected: opts.expectedSha256, actual: sha256 },
+        );
       }
       const checked = await checkBundle(tmp, { fileName: opts.name ?? basename(file) });
       const insp = checked.inspection;

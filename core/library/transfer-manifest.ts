@@ -79,14 +79,22 @@ async function findManifest(dir: string): Promise<string> {
   }
   const found = names.filter((n) => n.endsWith(MANIFEST_SUFFIX));
   if (found.length !== 1 || !found[0]) {
-    throw new CoreError(found.length === 0 ? 'NOT_FOUND' : 'USAGE', found.length === 0 ? `No *${MANIFEST_SUFFIX} in ${dir}.` : `Several transfer manifests in ${dir}; give the manifest file itself.`, { dir, manifests: found });
+    throw new CoreError(
+      found.length === 0 ? 'NOT_FOUND' : 'USAGE',
+      found.length === 0 ? `No *${MANIFEST_SUFFIX} in ${dir}.` : `Several transfer manifests in ${dir}; give the manifest file itself.`,
+      { dir, manifests: found },
+    );
   }
   return join(dir, found[0]);
 }
 
 /** Verifies signature (against the trusted public keys), size and SHA-256, then adds to `library`. */
 export async function importExport(library: Library, dir: string, trustedKeyFiles: string[]): Promise<LibraryEntry> {
-  if (trustedKeyFiles.length === 0) throw new CoreError('USAGE', 'Give --trusted-key FILE (the exporting admin\'s Ed25519 public key or an allowed_signers file); imports are never taken unsigned.');
+  if (trustedKeyFiles.length === 0)
+    throw new CoreError(
+      'USAGE',
+      "Give --trusted-key FILE (the exporting admin's Ed25519 public key or an allowed_signers file); imports are never taken unsigned.",
+    );
   const trusted = [];
   for (const f of trustedKeyFiles) {
     let text: string;
@@ -104,25 +112,50 @@ export async function importExport(library: Library, dir: string, trustedKeyFile
   try {
     sig = await readFile(manifestPath + '.sig', 'utf8');
   } catch {
-    throw new CoreError('SIGNATURE_INVALID', `The signature ${manifestPath}.sig is missing. Do not import this bundle; export it again.`, { manifest: manifestPath });
+    throw new CoreError('SIGNATURE_INVALID', `The signature ${manifestPath}.sig is missing. Do not import this bundle; export it again.`, {
+      manifest: manifestPath,
+    });
   }
   const signer = verifySshsig(text, sig, trusted);
   let manifest: TransferManifest;
   try {
     manifest = JSON.parse(text.toString('utf8')) as TransferManifest;
-    if (manifest.format !== 'posture-stage-transfer/1' || !/^[0-9a-f]{64}$/.test(manifest.bundle.sha256) || /[\\/]/.test(manifest.bundle.file)) throw new Error('bad');
+    if (
+      manifest.format !== 'posture-stage-transfer/1' ||
+      !/^[0-9a-f]{64}$/.test(manifest.bundle.sha256) ||
+      /[\\/]/.test(manifest.bundle.file)
+    )
+      throw new Error('bad');
   } catch {
-    throw new CoreError('SIGNATURE_INVALID', 'The transfer manifest is signed but not one this version understands.', { manifest: manifestPath });
+    throw new CoreError('SIGNATURE_INVALID', 'The transfer manifest is signed but not one this version understands.', {
+      manifest: manifestPath,
+    });
   }
   const bundlePath = join(manifestPath, '..', manifest.bundle.file);
   let actual: { sha256: string; size: number };
   try {
     actual = await hashFile(bundlePath);
   } catch {
-    throw new CoreError('NOT_FOUND', `The bundle ${manifest.bundle.file} named by the manifest is missing beside it.`, { file: bundlePath });
+    throw new CoreError('NOT_FOUND', `The bundle ${manifest.bundle.file} named by the manifest is missing beside it.`, {
+      file: bundlePath,
+    });
   }
   if (actual.size !== manifest.bundle.size || actual.sha256 !== manifest.bundle.sha256) {
-    throw new CoreError('CHECKSUM_MISMATCH', `${manifest.bundle.file} does not match its signed manifest (size ${actual.size} vs ${manifest.bundle.size}, SHA-256 ${actual.sha256} vs ${manifest.bundle.sha256}). The copy is damaged or was changed; nothing was imported.`, { file: bundlePath, expected: manifest.bundle, actual });
+    throw new CoreError(
+      'CHECKSUM_MISMATCH',
+      `${manifest.bundle.file} does not match its signed manifest (size ${actual.size} vs ${manifest.bundle.size}, SHA-256 ${actual.sha256} vs ${manifest.bundle.sha256}). The copy is damaged or was changed; nothing was imported.`,
+      { file: bundlePath, expected: manifest.bundle, actual },
+    );
   }
-  return library.add(bundlePath, { ...manifest.source, kind: 'import', path: bundlePath, signer, ...(manifest.source.kind === 'url' && manifest.source.url ? { url: manifest.source.url } : {}) }, { expectedSha256: manifest.bundle.sha256, name: 'posture-offline.zip' });
+  return library.add(
+    bundlePath,
+    {
+      ...manifest.source,
+      kind: 'import',
+      path: bundlePath,
+      signer,
+      ...(manifest.source.kind === 'url' && manifest.source.url ? { url: manifest.source.url } : {}),
+    },
+    { expectedSha256: manifest.bundle.sha256, name: 'posture-offline.zip' },
+  );
 }

@@ -31,8 +31,15 @@ function tcpProbe(host: string, port: number, timeoutMs = 10_000): Promise<void>
   return new Promise((resolve, reject) => {
     const s = connect({ host, port });
     const t = setTimeout(() => s.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
-    s.once('connect', () => { clearTimeout(t); s.destroy(); resolve(); });
-    s.once('error', (e) => { clearTimeout(t); reject(e); });
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve();
+    });
+    s.once('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
   });
 }
 
@@ -57,7 +64,11 @@ export async function testConnection(target: string, opts: NodeTargetOptions = {
         const a = await lookup(t.host);
         return `${t.host} resolves to ${a.address}`;
       } catch (e) {
-        throw unreachable('dns', `The name ${t.host} could not be resolved (${(e as { code?: string }).code ?? 'error'}). Check the name and DNS (UDP 53).`, { host: t.host });
+        throw unreachable(
+          'dns',
+          `The name ${t.host} could not be resolved (${(e as { code?: string }).code ?? 'error'}). Check the name and DNS (UDP 53).`,
+          { host: t.host },
+        );
       }
     });
     await run('tcp', async () => {
@@ -66,17 +77,31 @@ export async function testConnection(target: string, opts: NodeTargetOptions = {
         return `TCP ${where} accepts connections`;
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'error';
-        throw unreachable('tcp', `Cannot connect to ${where} (${code}). Check that the ${t.kind === 'https' ? 'agent runs (agent serve, port 8443 by default)' : 'SSH server listens (port 22 by default)'} and that a firewall allows it.`, { address: where, cause: code });
+        throw unreachable(
+          'tcp',
+          `Cannot connect to ${where} (${code}). Check that the ${t.kind === 'https' ? 'agent runs (agent serve, port 8443 by default)' : 'SSH server listens (port 22 by default)'} and that a firewall allows it.`,
+          { address: where, cause: code },
+        );
       }
     });
     if (t.kind === 'https') {
       await run('tls', async () => {
         const cert = await probeCertificate(t.origin, { ca: await trustedCas(opts.ca ?? []) });
         if (opts.fingerprint) {
-          if (!sameFingerprint(cert.fingerprint, opts.fingerprint)) throw new CoreError('FINGERPRINT_MISMATCH', `The certificate of ${where} has fingerprint ${cert.fingerprint}, not the pinned ${opts.fingerprint}.`, { fingerprint: cert.fingerprint, expected: opts.fingerprint });
+          if (!sameFingerprint(cert.fingerprint, opts.fingerprint))
+            throw new CoreError(
+              'FINGERPRINT_MISMATCH',
+              `The certificate of ${where} has fingerprint ${cert.fingerprint}, not the pinned ${opts.fingerprint}.`,
+              { fingerprint: cert.fingerprint, expected: opts.fingerprint },
+            );
           return `certificate ${cert.fingerprint} matches the pin`;
         }
-        if (cert.authorizationError) throw new CoreError('TLS_UNTRUSTED', `The certificate "${cert.subject}" issued by "${cert.issuer}" is not trusted (${cert.authorizationError}). Pin it with --fingerprint ${cert.fingerprint} after checking it on the node.`, { subject: cert.subject, issuer: cert.issuer, fingerprint: cert.fingerprint });
+        if (cert.authorizationError)
+          throw new CoreError(
+            'TLS_UNTRUSTED',
+            `The certificate "${cert.subject}" issued by "${cert.issuer}" is not trusted (${cert.authorizationError}). Pin it with --fingerprint ${cert.fingerprint} after checking it on the node.`,
+            { subject: cert.subject, issuer: cert.issuer, fingerprint: cert.fingerprint },
+          );
         return `certificate "${cert.subject}" verified`;
       });
       await run('auth', async () => {

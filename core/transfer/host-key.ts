@@ -81,13 +81,25 @@ export async function judgeHostKey(blob: Buffer, host: string, port: number, pol
 /** The refusal for a verdict other than "match". */
 export function hostKeyError(verdict: HostKeyVerdict, fingerprint: string, where: string): CoreError {
   if (verdict.verdict === 'mismatch') {
-    return new CoreError('HOST_KEY_MISMATCH', `The SSH host key of ${where} is ${fingerprint}, not the expected ${verdict.expected.join(' or ') || '(revoked)'}. Nothing was sent. The node may have been reinstalled — or someone is in between: check the key on the node's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) before trusting it.`, { host: where, fingerprint, expected: verdict.expected });
+    return new CoreError(
+      'HOST_KEY_MISMATCH',
+      `The SSH host key of ${where} is ${fingerprint}, not the expected ${verdict.expected.join(' or ') || '(revoked)'}. Nothing was sent. The node may have been reinstalled — or someone is in between: check the key on the node's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) before trusting it.`,
+      { host: where, fingerprint, expected: verdict.expected },
+    );
   }
-  return new CoreError('HOST_KEY_UNKNOWN', `The SSH host key of ${where} (${fingerprint}) is not known. Nothing was sent. Check it on the node's console, then pass --host-key ${fingerprint} or add it to known_hosts.`, { host: where, fingerprint });
+  return new CoreError(
+    'HOST_KEY_UNKNOWN',
+    `The SSH host key of ${where} (${fingerprint}) is not known. Nothing was sent. Check it on the node's console, then pass --host-key ${fingerprint} or add it to known_hosts.`,
+    { host: where, fingerprint },
+  );
 }
 
 /** Reads a server's host key without authenticating (for confirm-on-first-contact). */
-export async function readHostKey(host: string, port = 22, timeoutMs = 10_000): Promise<{ fingerprint: string; keyType: string; knownHostsLine: string }> {
+export async function readHostKey(
+  host: string,
+  port = 22,
+  timeoutMs = 10_000,
+): Promise<{ fingerprint: string; keyType: string; knownHostsLine: string }> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let found: Buffer | undefined;

@@ -29,7 +29,8 @@ export interface HttpsPushOptions extends HttpsNodeOptions {
 export async function resolveToken(opts: { token?: string; tokenFile?: string }): Promise<string> {
   if (opts.token !== undefined) {
     const token = opts.token.trim();
-    if (!token || /[\r\n]/.test(token)) throw new CoreError('USAGE', 'The node API token is empty or spans several lines; paste the token `agent init` wrote on the node.');
+    if (!token || /[\r\n]/.test(token))
+      throw new CoreError('USAGE', 'The node API token is empty or spans several lines; paste the token `agent init` wrote on the node.');
     return token;
   }
   return readTokenFile(opts.tokenFile);
@@ -43,20 +44,40 @@ export async function readTokenFile(file: string | undefined): Promise<string> {
     if (!token) throw new Error('empty');
     return token;
   } catch {
-    throw new CoreError('NOT_FOUND', `Cannot read a token from ${file}. Copy the token file \`agent init\` wrote on the node (<store>/token) to this computer and give its path with --token-file.`, { file });
+    throw new CoreError(
+      'NOT_FOUND',
+      `Cannot read a token from ${file}. Copy the token file \`agent init\` wrote on the node (<store>/token) to this computer and give its path with --token-file.`,
+      { file },
+    );
   }
 }
 
 /** Sends one request to the agent and returns its JSON, turning refusals into CoreErrors. */
-export async function agentRequest(target: Extract<Target, { kind: 'https' }>, dispatcher: Dispatcher, token: string, path: string, init: { method: 'GET' | 'PUT' | 'POST'; body?: NodeJS.ReadableStream | string; headers?: Record<string, string> }, ctxOpts: NodeTlsOptions): Promise<Record<string, unknown>> {
+export async function agentRequest(
+  target: Extract<Target, { kind: 'https' }>,
+  dispatcher: Dispatcher,
+  token: string,
+  path: string,
+  init: { method: 'GET' | 'PUT' | 'POST'; body?: NodeJS.ReadableStream | string; headers?: Record<string, string> },
+  ctxOpts: NodeTlsOptions,
+): Promise<Record<string, unknown>> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(`${target.origin}${path}`, { dispatcher, method: init.method, headers: { authorization: `Bearer ${token}`, ...init.headers }, ...(init.body ? { body: init.body as never } : {}) });
+    res = await request(`${target.origin}${path}`, {
+      dispatcher,
+      method: init.method,
+      headers: { authorization: `Bearer ${token}`, ...init.headers },
+      ...(init.body ? { body: init.body as never } : {}),
+    });
   } catch (e) {
     if (e instanceof CoreError) throw e;
     const cause = (e as { cause?: unknown }).cause;
     if (cause instanceof CoreError) throw cause;
-    const err = await classifyConnectError(e, { url: target.origin, proxy: { url: null, display: null }, ...(ctxOpts.ca ? { ca: ctxOpts.ca } : {}) });
+    const err = await classifyConnectError(e, {
+      url: target.origin,
+      proxy: { url: null, display: null },
+      ...(ctxOpts.ca ? { ca: ctxOpts.ca } : {}),
+    });
     if (err.code === 'TLS_UNTRUSTED') err.message += ' For a node agent, pin its certificate with --fingerprint (printed by `agent init`).';
     throw err;
   }
@@ -71,14 +92,33 @@ export async function agentRequest(target: Extract<Target, { kind: 'https' }>, d
   const error = (doc.error ?? {}) as { code?: unknown; message?: string } & Record<string, unknown>;
   const { code, message, ...details } = error;
   if (isErrorCode(code)) {
-    if (code === 'UNAUTHORIZED') throw new CoreError('AUTH_FAILED', `${target.display} refused the token (401). Use the token file \`agent init\` wrote on that node.`, { target: target.display, status: 401 });
-    throw new CoreError(code, message ?? `The node refused (${res.statusCode}).`, { ...details, status: res.statusCode, target: target.display });
+    if (code === 'UNAUTHORIZED')
+      throw new CoreError(
+        'AUTH_FAILED',
+        `${target.display} refused the token (401). Use the token file \`agent init\` wrote on that node.`,
+        { target: target.display, status: 401 },
+      );
+    throw new CoreError(code, message ?? `The node refused (${res.statusCode}).`, {
+      ...details,
+      status: res.statusCode,
+      target: target.display,
+    });
   }
-  throw new CoreError('UNREACHABLE', `${target.display} answered ${res.statusCode} to ${init.method} ${path}. Is this a Posture Stage agent?`, { step: 'http', status: res.statusCode, target: target.display });
+  throw new CoreError(
+    'UNREACHABLE',
+    `${target.display} answered ${res.statusCode} to ${init.method} ${path}. Is this a Posture Stage agent?`,
+    { step: 'http', status: res.statusCode, target: target.display },
+  );
 }
 
 /** Streams the bundle to `PUT /api/v1/bundle` and returns the node's apply result. */
-export async function pushHttps(file: string, sha256: string, target: Extract<Target, { kind: 'https' }>, opts: HttpsPushOptions, emit: PushEventSink): Promise<ApplyResult> {
+export async function pushHttps(
+  file: string,
+  sha256: string,
+  target: Extract<Target, { kind: 'https' }>,
+  opts: HttpsPushOptions,
+  emit: PushEventSink,
+): Promise<ApplyResult> {
   const token = await resolveToken(opts);
   const size = (await stat(file)).size;
   const dispatcher = await nodeDispatcher(opts);
@@ -97,11 +137,18 @@ export async function pushHttps(file: string, sha256: string, target: Extract<Ta
     });
     const body = source.pipe(meter);
     const q = [opts.dryRun ? 'dryRun=1' : '', opts.allowDowngrade ? 'allowDowngrade=1' : ''].filter(Boolean).join('&');
-    const doc = await agentRequest(target, dispatcher, token, `/api/v1/bundle${q ? `?${q}` : ''}`, {
-      method: 'PUT',
-      body,
-      headers: { 'content-type': 'application/zip', 'content-length': String(size), 'x-content-sha256': sha256 },
-    }, opts);
+    const doc = await agentRequest(
+      target,
+      dispatcher,
+      token,
+      `/api/v1/bundle${q ? `?${q}` : ''}`,
+      {
+        method: 'PUT',
+        body,
+        headers: { 'content-type': 'application/zip', 'content-length': String(size), 'x-content-sha256': sha256 },
+      },
+      opts,
+    );
     const { ok: _ok, ...result } = doc;
     void _ok;
     return result as unknown as ApplyResult;

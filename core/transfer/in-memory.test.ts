@@ -60,14 +60,26 @@ describe('secrets in memory', () => {
     await initStore(sftpStore, { name: 'ise-sftp' });
     const privateKey = readFileSync(sshd.identityWithPassphrase, 'utf8');
     const r = await pushBundle(bundle, [`https://127.0.0.1:${agent.port}`, `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`], {
-      token, fingerprint, privateKey, passphrase: sshd.passphrase, hostKey: sshd.hostKeyFingerprint, remoteCommand,
+      token,
+      fingerprint,
+      privateKey,
+      passphrase: sshd.passphrase,
+      hostKey: sshd.hostKeyFingerprint,
+      remoteCommand,
     });
-    expect(r.targets.map((t) => [t.ok, t.error?.code])).toEqual([[true, undefined], [true, undefined]]);
+    expect(r.targets.map((t) => [t.ok, t.error?.code])).toEqual([
+      [true, undefined],
+      [true, undefined],
+    ]);
     expect((await readStatus(httpsStore)).versions.conditions).toBe('300418.0.0.0');
     expect((await readStatus(sftpStore)).versions.conditions).toBe('300418.0.0.0');
 
     // the SSH node view: status, history and ise-psc.log over one connection
-    const view = await readSshNode(`sftp://root@127.0.0.1:${sshd.port}${sftpStore}`, { privateKey, passphrase: sshd.passphrase, hostKey: sshd.hostKeyFingerprint, remoteCommand }, { logLines: 30, content: true });
+    const view = await readSshNode(
+      `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`,
+      { privateKey, passphrase: sshd.passphrase, hostKey: sshd.hostKeyFingerprint, remoteCommand },
+      { logLines: 30, content: true },
+    );
     expect(view.status.versions.conditions).toBe('300418.0.0.0');
     expect(view.history[0]).toMatchObject({ mode: 'apply', result: 'success' });
     expect(view.logTail.join('\n')).toContain('Completed opswat download');
@@ -75,7 +87,14 @@ describe('secrets in memory', () => {
 
     // diagnostics and node content with in-memory secrets
     expect((await testConnection(`https://127.0.0.1:${agent.port}`, { token, fingerprint })).ok).toBe(true);
-    expect((await testConnection(`sftp://root@127.0.0.1:${sshd.port}${sftpStore}`, { privateKey: readFileSync(sshd.identity), hostKey: sshd.hostKeyFingerprint })).ok).toBe(true);
+    expect(
+      (
+        await testConnection(`sftp://root@127.0.0.1:${sshd.port}${sftpStore}`, {
+          privateKey: readFileSync(sshd.identity),
+          hostKey: sshd.hostKeyFingerprint,
+        })
+      ).ok,
+    ).toBe(true);
     expect((await fetchNodeContent(`https://127.0.0.1:${agent.port}`, { token, fingerprint })).versions.conditions).toBe('300418.0.0.0');
 
     // nothing was written to the data folder at any moment (not even a short-lived secret file)
@@ -90,7 +109,11 @@ describe('secrets in memory', () => {
     expect(bad.error?.code).toBe('AUTH_FAILED');
     const multi = await testConnection(`https://127.0.0.1:${agent.port}`, { token: 'a\nb', fingerprint });
     expect(multi.error?.code).toBe('USAGE');
-    const wrongPass = await testConnection(`sftp://root@127.0.0.1:${sshd.port}/nowhere`, { privateKey: readFileSync(sshd.identityWithPassphrase, 'utf8'), passphrase: 'nope', hostKey: sshd.hostKeyFingerprint });
+    const wrongPass = await testConnection(`sftp://root@127.0.0.1:${sshd.port}/nowhere`, {
+      privateKey: readFileSync(sshd.identityWithPassphrase, 'utf8'),
+      passphrase: 'nope',
+      hostKey: sshd.hostKeyFingerprint,
+    });
     expect(wrongPass.failedStep).toBe('auth');
     expect(wrongPass.error?.code).toBe('AUTH_FAILED');
     await expect(readSshNode(`https://127.0.0.1:${agent.port}`, { token, fingerprint })).rejects.toMatchObject({ code: 'USAGE' });

@@ -39,10 +39,16 @@ export async function readSshNode(target: string, opts: NodeTargetOptions = {}, 
   const cmd = opts.remoteCommand ?? 'posture-stage';
   const store = shellQuote(t.store);
   try {
-    const { ok: _ok, content, verify: _verify, ...status } = await runAgentJson(session, `${cmd} agent status --store ${store}${want.content ? ' --content' : ''} --json`, t.display);
+    const {
+      ok: _ok,
+      content,
+      verify: _verify,
+      ...status
+    } = await runAgentJson(session, `${cmd} agent status --store ${store}${want.content ? ' --content' : ''} --json`, t.display);
     void _ok;
     void _verify;
-    if (want.content && (typeof content !== 'object' || content === null)) throw new CoreError('INTERNAL', `${t.display}: \`agent status --content\` gave no content.`);
+    if (want.content && (typeof content !== 'object' || content === null))
+      throw new CoreError('INTERNAL', `${t.display}: \`agent status --content\` gave no content.`);
     let history: HistoryEntry[] = [];
     if (want.history !== false) {
       const doc = await runAgentJson(session, `${cmd} agent history --store ${store} --json`, t.display);

@@ -30,7 +30,8 @@ const remoteCommand = `node ${bin}`;
 function skipReason(): string | undefined {
   const noUser = systemUserUnavailable();
   if (noUser) return noUser;
-  const probe = (ids: { uid?: number; gid?: number }) => spawnSync(process.execPath, [bin, '--version'], { cwd: '/', encoding: 'utf8', timeout: 30_000, ...ids });
+  const probe = (ids: { uid?: number; gid?: number }) =>
+    spawnSync(process.execPath, [bin, '--version'], { cwd: '/', encoding: 'utf8', timeout: 30_000, ...ids });
   if (probe({ uid: 65534, gid: 65534 }).status !== 0 && probe({}).status === 0) {
     return `the built CLI ${bin} cannot be read by other users (check the permissions of ${repo} and its parents)`;
   }
@@ -95,7 +96,12 @@ describe.skipIf(reason !== undefined)(`push over SFTP with SSH password login${r
       delete process.env[env];
     }
     const events: PushEvent[] = [];
-    const r = await pushBundle(small, [`sftp://${user.name}@127.0.0.1:${sshd.port}${store}`], { ...(password !== undefined ? { password } : {}), hostKey: sshd.hostKeyFingerprint, remoteCommand }, (_t, e) => events.push(e));
+    const r = await pushBundle(
+      small,
+      [`sftp://${user.name}@127.0.0.1:${sshd.port}${store}`],
+      { ...(password !== undefined ? { password } : {}), hostKey: sshd.hostKeyFingerprint, remoteCommand },
+      (_t, e) => events.push(e),
+    );
     expect(r.targets[0]?.error).toBeUndefined();
     expect(r.exitCode).toBe(0);
     expect(r.targets[0]?.applied.map((a) => a.component)).toContain('conditions');
@@ -113,7 +119,11 @@ describe.skipIf(reason !== undefined)(`push over SFTP with SSH password login${r
     const store = await newStore();
     const before = await readStatus(store);
     const wrong = `wrong-${randomBytes(12).toString('base64url')}`;
-    const r = await pushBundle(small, [`sftp://${user.name}@127.0.0.1:${sshd.port}${store}`], { password: wrong, hostKey: sshd.hostKeyFingerprint, remoteCommand });
+    const r = await pushBundle(small, [`sftp://${user.name}@127.0.0.1:${sshd.port}${store}`], {
+      password: wrong,
+      hostKey: sshd.hostKeyFingerprint,
+      remoteCommand,
+    });
     expect(r.targets[0]?.error?.code).toBe('AUTH_FAILED');
     expect(r.targets[0]?.error?.message).toContain('--password-env');
     expect(r.exitCode).toBeGreaterThan(0);
@@ -132,10 +142,28 @@ describe.skipIf(reason !== undefined)(`push over SFTP with SSH password login${r
     const home = mkdtempSync(join(work, 'home-'));
     const target = `sftp://${user.name}@127.0.0.1:${sshd.port}${store}`;
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, [bin, 'push', small, '--to', target, '--password-env', 'PW', '--host-key', sshd.hostKeyFingerprint, '--remote-command', remoteCommand, '--json'], {
-        env: { ...process.env, PW: user.password, POSTURE_STAGE_HOME: home, POSTURE_STAGE_PROGRESS: '1' },
-        timeout: 50_000,
-      }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+      execFile(
+        process.execPath,
+        [
+          bin,
+          'push',
+          small,
+          '--to',
+          target,
+          '--password-env',
+          'PW',
+          '--host-key',
+          sshd.hostKeyFingerprint,
+          '--remote-command',
+          remoteCommand,
+          '--json',
+        ],
+        {
+          env: { ...process.env, PW: user.password, POSTURE_STAGE_HOME: home, POSTURE_STAGE_PROGRESS: '1' },
+          timeout: 50_000,
+        },
+        (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
     });
     expect(out.stderr).not.toContain(user.password);
     expect(out.stdout).not.toContain(user.password);

@@ -17,7 +17,8 @@ export interface NodeTlsOptions {
 /** A dispatcher for one agent origin, honouring the pin or the CA trust. */
 export async function nodeDispatcher(opts: NodeTlsOptions, timeouts: { bodyMs?: number } = {}): Promise<Dispatcher> {
   const common = { headersTimeout: 120_000, bodyTimeout: timeouts.bodyMs ?? 120_000 };
-  if (!opts.fingerprint) return new Agent({ connect: { ca: await trustedCas(opts.ca ?? []), rejectUnauthorized: true, timeout: 15_000 }, ...common });
+  if (!opts.fingerprint)
+    return new Agent({ connect: { ca: await trustedCas(opts.ca ?? []), rejectUnauthorized: true, timeout: 15_000 }, ...common });
   const pin = opts.fingerprint;
   // chain validation is replaced by the pin, so the connector must not reject the self-signed cert itself
   const base = buildConnector({ rejectUnauthorized: false, timeout: 15_000 });
@@ -28,7 +29,14 @@ export async function nodeDispatcher(opts: NodeTlsOptions, timeouts: { bodyMs?: 
       const seen = cert ? certFingerprint(cert.raw) : '(none)';
       if (!cert || !sameFingerprint(seen, pin)) {
         socket.destroy();
-        return callback(new CoreError('FINGERPRINT_MISMATCH', `The TLS certificate of ${options.hostname}:${options.port} has fingerprint ${seen}, not the pinned ${pin}. Nothing was sent. If the node's certificate was renewed, read the new one on the node (\`posture-stage agent init --store DIR\` prints it).`, { host: `${options.hostname}:${options.port}`, fingerprint: seen, expected: pin }), null);
+        return callback(
+          new CoreError(
+            'FINGERPRINT_MISMATCH',
+            `The TLS certificate of ${options.hostname}:${options.port} has fingerprint ${seen}, not the pinned ${pin}. Nothing was sent. If the node's certificate was renewed, read the new one on the node (\`posture-stage agent init --store DIR\` prints it).`,
+            { host: `${options.hostname}:${options.port}`, fingerprint: seen, expected: pin },
+          ),
+          null,
+        );
       }
       callback(null, socket);
     });

@@ -41,11 +41,13 @@ afterAll(async () => {
 });
 
 describe('push over SFTP to a real OpenSSH sshd', () => {
-  it('uploads, verifies remotely, renames and applies with the node\'s own CLI', async () => {
+  it("uploads, verifies remotely, renames and applies with the node's own CLI", async () => {
     const store = await newStore();
     const events: PushEvent[] = [];
     const target = `sftp://root@127.0.0.1:${sshd.port}${store}`;
-    const r = await pushBundle(small, [target], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand }, (_t, e) => events.push(e));
+    const r = await pushBundle(small, [target], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand }, (_t, e) =>
+      events.push(e),
+    );
     expect(r.exitCode).toBe(0);
     expect(r.targets[0]?.ok).toBe(true);
     expect(r.targets[0]?.applied.map((a) => a.component)).toContain('conditions');
@@ -78,12 +80,17 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
   it('a connection killed mid-upload is resumed from the remote .part', async () => {
     const store = await newStore();
     let killed = false;
-    const r = await pushBundle(big, [`sftp://root@127.0.0.1:${sshd.port}${store}`], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand }, (_t, e) => {
-      if (!killed && e.step === 'upload' && e.total && (e.done ?? 0) > e.total * 0.3) {
-        killed = true;
-        sshd.killSessions();
-      }
-    });
+    const r = await pushBundle(
+      big,
+      [`sftp://root@127.0.0.1:${sshd.port}${store}`],
+      { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand },
+      (_t, e) => {
+        if (!killed && e.step === 'upload' && e.total && (e.done ?? 0) > e.total * 0.3) {
+          killed = true;
+          sshd.killSessions();
+        }
+      },
+    );
     expect(killed).toBe(true);
     expect(r.targets[0]?.error).toBeUndefined();
     expect(r.targets[0]?.resumedFrom).toBeGreaterThan(0);
@@ -94,12 +101,17 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const before = await readStatus(store);
     let killed = false;
-    const r = await pushBundle(big, [`sftp://root@127.0.0.1:${sshd.port}${store}`], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand, retries: 0 }, (_t, e) => {
-      if (!killed && e.step === 'upload' && e.total && (e.done ?? 0) > e.total * 0.3) {
-        killed = true;
-        sshd.killSessions();
-      }
-    });
+    const r = await pushBundle(
+      big,
+      [`sftp://root@127.0.0.1:${sshd.port}${store}`],
+      { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand, retries: 0 },
+      (_t, e) => {
+        if (!killed && e.step === 'upload' && e.total && (e.done ?? 0) > e.total * 0.3) {
+          killed = true;
+          sshd.killSessions();
+        }
+      },
+    );
     expect(r.targets[0]?.error?.code).toBe('TRANSFER_INTERRUPTED');
     expect(r.exitCode).toBe(3);
     expect(await readStatus(store)).toEqual(before);
@@ -110,7 +122,12 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const sha = createHash('sha256').update(readFileSync(small)).digest('hex');
     writeFileSync(join(store, 'inbox', `.${sha}.zip.part`), Buffer.alloc(1000, 7));
-    const r = await pushBundle(small, [`sftp://root@127.0.0.1:${sshd.port}${store}`], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand, dryRun: true });
+    const r = await pushBundle(small, [`sftp://root@127.0.0.1:${sshd.port}${store}`], {
+      identity: sshd.identity,
+      hostKey: sshd.hostKeyFingerprint,
+      remoteCommand,
+      dryRun: true,
+    });
     expect(r.targets[0]?.error).toBeUndefined();
     expect(r.targets[0]?.resumedFrom).toBeUndefined();
     expect(inbox(store)).toEqual([`${sha}.zip`]);
@@ -120,16 +137,33 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const bad = join(work, 'bad.zip');
     writeFileSync(bad, 'not a zip');
-    await expect(pushBundle(bad, [`sftp://root@127.0.0.1:${sshd.port}${store}`], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand })).rejects.toMatchObject({ code: 'NOT_A_ZIP' });
+    await expect(
+      pushBundle(bad, [`sftp://root@127.0.0.1:${sshd.port}${store}`], {
+        identity: sshd.identity,
+        hostKey: sshd.hostKeyFingerprint,
+        remoteCommand,
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_A_ZIP' });
     expect(inbox(store)).toEqual([]);
   });
 
   it('key with passphrase: right one logs in, wrong one is AUTH_FAILED', async () => {
     const store = await newStore();
     const target = `sftp://root@127.0.0.1:${sshd.port}${store}`;
-    const ok = await pushBundle(small, [target], { identity: sshd.identityWithPassphrase, passphrase: sshd.passphrase, hostKey: sshd.hostKeyFingerprint, remoteCommand, dryRun: true });
+    const ok = await pushBundle(small, [target], {
+      identity: sshd.identityWithPassphrase,
+      passphrase: sshd.passphrase,
+      hostKey: sshd.hostKeyFingerprint,
+      remoteCommand,
+      dryRun: true,
+    });
     expect(ok.targets[0]?.ok).toBe(true);
-    const bad = await pushBundle(small, [target], { identity: sshd.identityWithPassphrase, passphrase: 'nope', hostKey: sshd.hostKeyFingerprint, remoteCommand });
+    const bad = await pushBundle(small, [target], {
+      identity: sshd.identityWithPassphrase,
+      passphrase: 'nope',
+      hostKey: sshd.hostKeyFingerprint,
+      remoteCommand,
+    });
     expect(bad.targets[0]?.error?.code).toBe('AUTH_FAILED');
   });
 
@@ -137,12 +171,22 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const key = await readHostKey('127.0.0.1', sshd.port);
     expect(key.fingerprint).toBe(sshd.hostKeyFingerprint);
-    const state = await fetchNodeContent(`sftp://root@127.0.0.1:${sshd.port}${store}`, { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand });
+    const state = await fetchNodeContent(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
+      identity: sshd.identity,
+      hostKey: sshd.hostKeyFingerprint,
+      remoteCommand,
+    });
     expect(state.versions.conditions).toBe('0.0.0.0');
-    const good = await testConnection(`sftp://root@127.0.0.1:${sshd.port}${store}`, { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint });
+    const good = await testConnection(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
+      identity: sshd.identity,
+      hostKey: sshd.hostKeyFingerprint,
+    });
     expect(good.ok).toBe(true);
     expect(good.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'ssh', 'auth']);
-    const badKey = await testConnection(`sftp://root@127.0.0.1:${sshd.port}${store}`, { identity: sshd.identity, hostKey: 'SHA256:' + 'B'.repeat(43) });
+    const badKey = await testConnection(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
+      identity: sshd.identity,
+      hostKey: 'SHA256:' + 'B'.repeat(43),
+    });
     expect(badKey.failedStep).toBe('ssh');
     expect(badKey.error?.code).toBe('HOST_KEY_MISMATCH');
   });
@@ -160,7 +204,9 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
     tokenFile = init.tokenFile;
     agent = await startAgentServer({ store, host: '127.0.0.1', port: 0, log: () => {} });
   });
-  afterAll(async () => { await agent?.close(); });
+  afterAll(async () => {
+    await agent?.close();
+  });
 
   it('a wrong pin sends nothing; the right pin pushes; one failed target does not stop the others', async () => {
     const before = await readStatus(store);
@@ -169,15 +215,26 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
     expect(await readStatus(store)).toEqual(before);
 
     const sftpStore = await newStore();
-    const r = await pushBundle(small, [
-      `https://127.0.0.1:${agent.port}`,
-      `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`,
-      `sftp://root@127.0.0.1:${sshd.port}${await newStore()}`,
-    ], { tokenFile, fingerprint, identity: sshd.identity, knownHosts: [sshd.knownHosts], remoteCommand }, () => {});
+    const r = await pushBundle(
+      small,
+      [
+        `https://127.0.0.1:${agent.port}`,
+        `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`,
+        `sftp://root@127.0.0.1:${sshd.port}${await newStore()}`,
+      ],
+      { tokenFile, fingerprint, identity: sshd.identity, knownHosts: [sshd.knownHosts], remoteCommand },
+      () => {},
+    );
     expect(r.targets.map((t) => t.ok)).toEqual([true, true, true]);
     expect((await readStatus(store)).versions.avasWindows).toBe('297.0.0.0');
 
-    const mixed = await pushBundle(small, [`https://127.0.0.1:${agent.port}`, `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`], { tokenFile, fingerprint, identity: sshd.identity, hostKey: 'SHA256:' + 'D'.repeat(43), remoteCommand });
+    const mixed = await pushBundle(small, [`https://127.0.0.1:${agent.port}`, `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`], {
+      tokenFile,
+      fingerprint,
+      identity: sshd.identity,
+      hostKey: 'SHA256:' + 'D'.repeat(43),
+      remoteCommand,
+    });
     expect(mixed.targets[0]?.ok).toBe(true);
     expect(mixed.targets[1]?.error?.code).toBe('HOST_KEY_MISMATCH');
     expect(mixed.exitCode).toBe(2);
@@ -185,12 +242,22 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
   });
 
   it('a refused HTTPS push leaves no handle open on the bundle file', async () => {
-    const openOnBundle = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === big; } catch { return false; } }).length;
+    const openOnBundle = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === big;
+        } catch {
+          return false;
+        }
+      }).length;
     const missing = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: join(work, 'no-such-token'), fingerprint });
     expect(missing.targets[0]?.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('--token-file') });
     const wrongToken = join(work, 'wrong-token');
     writeFileSync(wrongToken, 'nope\n');
-    const refused = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: wrongToken, fingerprint: 'SHA256:' + 'C'.repeat(43) });
+    const refused = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], {
+      tokenFile: wrongToken,
+      fingerprint: 'SHA256:' + 'C'.repeat(43),
+    });
     expect(refused.targets[0]?.error?.code).toBe('FINGERPRINT_MISMATCH');
     const unauthorized = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: wrongToken, fingerprint });
     expect(unauthorized.targets[0]?.error?.code).toBe('AUTH_FAILED');

@@ -34,8 +34,14 @@ export interface PushResult {
 }
 
 /** Pushes and applies `file` on every target; throws only when the local check refuses the bundle. */
-export async function pushBundle(file: string, targets: string[], opts: PushOptions = {}, onEvent: (target: string, e: PushEvent) => void = () => {}): Promise<PushResult> {
-  if (targets.length === 0) throw new CoreError('USAGE', 'Give at least one --to target (https://host[:8443] or sftp://user@host[:22]/store-path).');
+export async function pushBundle(
+  file: string,
+  targets: string[],
+  opts: PushOptions = {},
+  onEvent: (target: string, e: PushEvent) => void = () => {},
+): Promise<PushResult> {
+  if (targets.length === 0)
+    throw new CoreError('USAGE', 'Give at least one --to target (https://host[:8443] or sftp://user@host[:22]/store-path).');
   const parsed: Target[] = targets.map(parseTarget);
   for (const t of parsed) onEvent(t.display, { step: 'check' });
   const checking = checkBundle(file, { requireReference: true }).then((checked) => {
@@ -47,9 +53,19 @@ export async function pushBundle(file: string, targets: string[], opts: PushOpti
   const tasks = parsed.map(async (t): Promise<TargetResult> => {
     const emit = (e: PushEvent) => onEvent(t.display, e);
     try {
-      const r: ApplyResult & { resumedFrom?: number } = t.kind === 'https' ? await pushHttps(file, await checking, t, opts, emit) : await pushSftp(file, checking, t, opts, emit);
+      const r: ApplyResult & { resumedFrom?: number } =
+        t.kind === 'https' ? await pushHttps(file, await checking, t, opts, emit) : await pushSftp(file, checking, t, opts, emit);
       emit({ step: 'done' });
-      return { target: t.display, ok: true, sha256: await checking, applied: r.applied ?? [], skipped: r.skipped ?? [], status: r.status, ...(r.dryRun ? { dryRun: true } : {}), ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}) };
+      return {
+        target: t.display,
+        ok: true,
+        sha256: await checking,
+        applied: r.applied ?? [],
+        skipped: r.skipped ?? [],
+        status: r.status,
+        ...(r.dryRun ? { dryRun: true } : {}),
+        ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}),
+      };
     } catch (e) {
       const err = toCoreError(e);
       emit({ step: 'error', message: err.message });

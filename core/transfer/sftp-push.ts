@@ -29,7 +29,15 @@ function rawCall<T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => v
 }
 
 /** Pipelined writes from `offset` (many requests in flight, like OpenSSH's sftp). */
-async function uploadFrom(raw: SFTPWrapper, lost: Promise<never>, local: string, remote: string, offset: number, size: number, onBytes: (done: number) => void): Promise<void> {
+async function uploadFrom(
+  raw: SFTPWrapper,
+  lost: Promise<never>,
+  local: string,
+  remote: string,
+  offset: number,
+  size: number,
+  onBytes: (done: number) => void,
+): Promise<void> {
   const handle = await Promise.race([rawCall<Buffer>((cb) => raw.open(remote, offset > 0 ? 'r+' : 'w', { mode: 0o600 }, cb)), lost]);
   const file = await openLocal(local, 'r');
   let pos = offset;
@@ -37,7 +45,10 @@ async function uploadFrom(raw: SFTPWrapper, lost: Promise<never>, local: string,
   let failure: Error | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      lost.catch((e: Error) => { failure = e; reject(e); });
+      lost.catch((e: Error) => {
+        failure = e;
+        reject(e);
+      });
       let inFlight = 0;
       const pump = (): void => {
         if (failure) return;
@@ -48,18 +59,24 @@ async function uploadFrom(raw: SFTPWrapper, lost: Promise<never>, local: string,
           pos += len;
           inFlight++;
           const buf = Buffer.allocUnsafe(len);
-          file.read(buf, 0, len, at).then(({ bytesRead }) => {
-            raw.write(handle, buf, 0, bytesRead, at, (err) => {
-              inFlight--;
-              if (err) {
-                failure = err;
-                return reject(err);
-              }
-              done += bytesRead;
-              onBytes(done);
-              pump();
-            });
-          }, (err: Error) => { failure = err; reject(err); });
+          file.read(buf, 0, len, at).then(
+            ({ bytesRead }) => {
+              raw.write(handle, buf, 0, bytesRead, at, (err) => {
+                inFlight--;
+                if (err) {
+                  failure = err;
+                  return reject(err);
+                }
+                done += bytesRead;
+                onBytes(done);
+                pump();
+              });
+            },
+            (err: Error) => {
+              failure = err;
+              reject(err);
+            },
+          );
         }
       };
       pump();
@@ -89,7 +106,13 @@ async function remoteSize(session: SshSession, path: string): Promise<number> {
 }
 
 /** One SFTP push with resume; emits upload/verify/apply events. */
-export async function pushSftp(file: string, sha256Ready: string | Promise<string>, target: Extract<Target, { kind: 'sftp' }>, opts: SftpPushOptions, emit: PushEventSink): Promise<ApplyResult & { resumedFrom?: number }> {
+export async function pushSftp(
+  file: string,
+  sha256Ready: string | Promise<string>,
+  target: Extract<Target, { kind: 'sftp' }>,
+  opts: SftpPushOptions,
+  emit: PushEventSink,
+): Promise<ApplyResult & { resumedFrom?: number }> {
   const cmd = opts.remoteCommand ?? 'posture-stage';
   const inbox = `${target.store.replace(/\/+$/, '')}/inbox`;
   const store = shellQuote(target.store);
@@ -115,15 +138,32 @@ export async function pushSftp(file: string, sha256Ready: string | Promise<strin
         });
       } catch (e) {
         const msg = (e as Error).message ?? '';
-        if (/No such file/i.test(msg)) throw new CoreError('NOT_FOUND', `${target.display}: the store's inbox ${inbox} does not exist. Run \`posture-stage agent init --store ${target.store}\` on the node first.`, { inbox });
-        if (/Permission denied/i.test(msg)) throw new CoreError('AUTH_FAILED', `${target.display}: no permission to write ${inbox}.`, { inbox });
-        throw new CoreError('TRANSFER_INTERRUPTED', `The upload to ${target.display} was cut: ${msg}.`, { target: target.display, partial: part });
+        if (/No such file/i.test(msg))
+          throw new CoreError(
+            'NOT_FOUND',
+            `${target.display}: the store's inbox ${inbox} does not exist. Run \`posture-stage agent init --store ${target.store}\` on the node first.`,
+            { inbox },
+          );
+        if (/Permission denied/i.test(msg))
+          throw new CoreError('AUTH_FAILED', `${target.display}: no permission to write ${inbox}.`, { inbox });
+        throw new CoreError('TRANSFER_INTERRUPTED', `The upload to ${target.display} was cut: ${msg}.`, {
+          target: target.display,
+          partial: part,
+        });
       }
       emit({ step: 'verify' });
-      const verified = await runAgentJson(session, `${cmd} agent verify --store ${store} ${shellQuote(`.${name}.part`)} --json`, target.display);
+      const verified = await runAgentJson(
+        session,
+        `${cmd} agent verify --store ${store} ${shellQuote(`.${name}.part`)} --json`,
+        target.display,
+      );
       if (verified.size !== size || verified.sha256 !== sha256) {
         await session.sftp.delete(part).catch(() => undefined);
-        throw new CoreError('REMOTE_CHECKSUM_MISMATCH', `The copy on ${target.display} does not match (size ${String(verified.size)} vs ${size}, SHA-256 ${String(verified.sha256)} vs ${sha256}). It was deleted; push again.`, { target: target.display, expected: { size, sha256 }, actual: { size: verified.size, sha256: verified.sha256 } });
+        throw new CoreError(
+          'REMOTE_CHECKSUM_MISMATCH',
+          `The copy on ${target.display} does not match (size ${String(verified.size)} vs ${size}, SHA-256 ${String(verified.sha256)} vs ${sha256}). It was deleted; push again.`,
+          { target: target.display, expected: { size, sha256 }, actual: { size: verified.size, sha256: verified.sha256 } },
+        );
       }
       await session.sftp.posixRename(part, `${inbox}/${name}`);
       emit({ step: 'apply' });

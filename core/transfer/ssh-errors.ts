@@ -8,15 +8,32 @@ export function classifySshError(e: unknown, where: string): CoreError {
   const err = e as { code?: string; level?: string; message?: string };
   const code = err.code ?? '';
   const msg = err.message ?? String(e);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return unreachable('dns', `The name of ${where} could not be resolved (${code}).`, { address: where, cause: code });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return unreachable('dns', `The name of ${where} could not be resolved (${code}).`, { address: where, cause: code });
   if (['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code) || /Timed out while waiting for handshake/.test(msg)) {
-    return unreachable('tcp', `Cannot connect to ${where} (${code || 'timeout'}). Check the host, that sshd listens on that port (22 by default) and that a firewall allows it.`, { address: where, cause: code || 'timeout' });
+    return unreachable(
+      'tcp',
+      `Cannot connect to ${where} (${code || 'timeout'}). Check the host, that sshd listens on that port (22 by default) and that a firewall allows it.`,
+      { address: where, cause: code || 'timeout' },
+    );
   }
   if (err.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
-    return new CoreError('AUTH_FAILED', `${where} refused the SSH login. Check the user name in the target, the key (--identity, with its passphrase) or the password (--password-env).`, { address: where });
+    return new CoreError(
+      'AUTH_FAILED',
+      `${where} refused the SSH login. Check the user name in the target, the key (--identity, with its passphrase) or the password (--password-env).`,
+      { address: where },
+    );
   }
   if (/Encrypted private OpenSSH key|bad passphrase|Cannot parse privateKey/i.test(msg)) {
-    return new CoreError('AUTH_FAILED', `Cannot use the SSH key: ${msg}. Give the right passphrase (POSTURE_STAGE_KEY_PASSPHRASE or the prompt).`, { address: where });
+    return new CoreError(
+      'AUTH_FAILED',
+      `Cannot use the SSH key: ${msg}. Give the right passphrase (POSTURE_STAGE_KEY_PASSPHRASE or the prompt).`,
+      { address: where },
+    );
   }
-  return new CoreError('TRANSFER_INTERRUPTED', `The SSH connection to ${where} failed: ${msg}. Run the push again; an interrupted upload resumes.`, { address: where, cause: code || msg });
+  return new CoreError(
+    'TRANSFER_INTERRUPTED',
+    `The SSH connection to ${where} failed: ${msg}. Run the push again; an interrupted upload resumes.`,
+    { address: where, cause: code || msg },
+  );
 }

@@ -47,11 +47,14 @@ export async function openSsh(target: SftpTarget, opts: SshOptions): Promise<Ssh
       throw new CoreError('NOT_FOUND', `Cannot read the SSH key ${opts.identity}.`, { file: opts.identity });
     }
   }
-  if (!privateKey && opts.password === undefined) throw new CoreError('USAGE', `No SSH credentials for ${target.display}: give --identity KEY or --password-env VAR.`);
+  if (!privateKey && opts.password === undefined)
+    throw new CoreError('USAGE', `No SSH credentials for ${target.display}: give --identity KEY or --password-env VAR.`);
   // ssh2-sftp-client's default listeners print to stdout/stderr (which would break --json); ours
   // record the loss of the connection so pending SFTP writes fail instead of waiting forever
   let onLost: (e: Error) => void = () => {};
-  const lost = new Promise<never>((_, reject) => { onLost = reject; });
+  const lost = new Promise<never>((_, reject) => {
+    onLost = reject;
+  });
   lost.catch(() => undefined);
   const callbacks = {
     error: (e: Error) => onLost(e),
@@ -69,11 +72,19 @@ export async function openSsh(target: SftpTarget, opts: SshOptions): Promise<Ssh
       readyTimeout: opts.readyTimeoutMs ?? 15_000,
       ...(privateKey ? { privateKey } : {}),
       // callers without a prompt (e.g. `diff sftp://…`) can hand the passphrase over in the environment
-      ...((opts.passphrase ?? process.env.POSTURE_STAGE_KEY_PASSPHRASE) !== undefined ? { passphrase: opts.passphrase ?? process.env.POSTURE_STAGE_KEY_PASSPHRASE } : {}),
+      ...((opts.passphrase ?? process.env.POSTURE_STAGE_KEY_PASSPHRASE) !== undefined
+        ? { passphrase: opts.passphrase ?? process.env.POSTURE_STAGE_KEY_PASSPHRASE }
+        : {}),
       ...(opts.password !== undefined ? { password: opts.password } : {}),
       hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
         fingerprint = sshFingerprint(key);
-        judgeHostKey(key, target.host, target.port, opts).then((v) => { verdict = v; verify(v.verdict === 'match'); }, () => verify(false));
+        judgeHostKey(key, target.host, target.port, opts).then(
+          (v) => {
+            verdict = v;
+            verify(v.verdict === 'match');
+          },
+          () => verify(false),
+        );
       }) as unknown as (key: Buffer) => boolean,
     });
   } catch (e) {
@@ -89,17 +100,29 @@ export async function openSsh(target: SftpTarget, opts: SshOptions): Promise<Ssh
     ssh,
     hostKey: fingerprint,
     lost,
-    exec: (command) => Promise.race([lost.catch((e: unknown) => { throw classifySshError(e, where); }), new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      ssh.exec(command, (err, stream) => {
-        if (err) return reject(classifySshError(err, where));
-        let stdout = '';
-        let stderr = '';
-        stream.on('data', (d: Buffer) => { stdout += d.toString(); });
-        stream.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-        stream.on('close', (code: number | null) => resolve({ code, stdout, stderr }));
-      });
-    })]),
-    close: async () => { await sftp.end().catch(() => undefined); },
+    exec: (command) =>
+      Promise.race([
+        lost.catch((e: unknown) => {
+          throw classifySshError(e, where);
+        }),
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+          ssh.exec(command, (err, stream) => {
+            if (err) return reject(classifySshError(err, where));
+            let stdout = '';
+            let stderr = '';
+            stream.on('data', (d: Buffer) => {
+              stdout += d.toString();
+            });
+            stream.stderr.on('data', (d: Buffer) => {
+              stderr += d.toString();
+            });
+            stream.on('close', (code: number | null) => resolve({ code, stdout, stderr }));
+          });
+        }),
+      ]),
+    close: async () => {
+      await sftp.end().catch(() => undefined);
+    },
   };
 }
 
@@ -117,15 +140,27 @@ export async function runAgentJson(session: SshSession, command: string, where: 
     doc = undefined;
   }
   if (!doc) {
-    if (code === 127) throw new CoreError('NOT_FOUND', `The remote command was not found on ${where}: ${command.split(' agent ')[0]}. Install posture-stage on the node or give --remote-command.`, { command, stderr: stderr.slice(-500) });
-    throw new CoreError('INTERNAL', `The node's agent command gave no JSON answer (exit ${code}). ${stderr.trim().slice(-300)}`, { command, exitCode: code });
+    if (code === 127)
+      throw new CoreError(
+        'NOT_FOUND',
+        `The remote command was not found on ${where}: ${command.split(' agent ')[0]}. Install posture-stage on the node or give --remote-command.`,
+        { command, stderr: stderr.slice(-500) },
+      );
+    throw new CoreError('INTERNAL', `The node's agent command gave no JSON answer (exit ${code}). ${stderr.trim().slice(-300)}`, {
+      command,
+      exitCode: code,
+    });
   }
   if (doc.ok === false) {
     const e = (doc.error ?? {}) as { code?: string; message?: string } & Record<string, unknown>;
     const { code: ecode, message, ...details } = e;
     // a code this version does not know (a newer node) stays visible in the details, never outside the closed union
     const known = isErrorCode(ecode) ? ecode : 'INTERNAL';
-    throw new CoreError(known, message ?? 'The node refused.', { ...details, node: where, ...(known !== ecode && ecode !== undefined ? { nodeCode: ecode } : {}) });
+    throw new CoreError(known, message ?? 'The node refused.', {
+      ...details,
+      node: where,
+      ...(known !== ecode && ecode !== undefined ? { nodeCode: ecode } : {}),
+    });
   }
   return doc;
 }

@@ -27,7 +27,8 @@ export function parseTarget(raw: string): Target {
     const user = decodeURIComponent(u.username);
     if (!user) throw new CoreError('USAGE', `The SFTP target ${raw} needs a user: sftp://user@host[:22]/store-path.`);
     const store = decodeURIComponent(u.pathname);
-    if (!store || store === '/') throw new CoreError('USAGE', `The SFTP target ${raw} needs the store path: sftp://user@host[:22]/store-path.`);
+    if (!store || store === '/')
+      throw new CoreError('USAGE', `The SFTP target ${raw} needs the store path: sftp://user@host[:22]/store-path.`);
     const port = Number(u.port || 22);
     return { kind: 'sftp', host, port, user, store, display: `sftp://${user}@${host}:${port}${store}` };
   }

@@ -11,17 +11,23 @@ export interface Pem {
 
 /** A private root CA ("Posture Stage Test Root CA" unless named). */
 export async function makeCa(name = 'Posture Stage Test Root CA'): Promise<Pem> {
-  const ca = await generate([{ name: 'commonName', value: name }, { name: 'organizationName', value: 'Posture Stage Tests' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(Date.now() - 86_400_000),
-    notAfterDate: new Date(Date.now() + 30 * 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+  const ca = await generate(
+    [
+      { name: 'commonName', value: name },
+      { name: 'organizationName', value: 'Posture Stage Tests' },
     ],
-  });
+    {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      notBeforeDate: new Date(Date.now() - 86_400_000),
+      notAfterDate: new Date(Date.now() + 30 * 86_400_000),
+      extensions: [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      ],
+    },
+  );
   return { key: ca.private, cert: ca.cert };
 }
 

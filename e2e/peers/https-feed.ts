@@ -67,12 +67,19 @@ export async function startFeedServer(opts: FeedServerOptions = {}): Promise<Fee
       return;
     }
     if (file.status && file.status !== 200) {
-      res.writeHead(file.status, { 'content-type': 'text/plain', ...(file.location ? { location: file.location } : {}) }).end(`status ${file.status}`);
+      res
+        .writeHead(file.status, { 'content-type': 'text/plain', ...(file.location ? { location: file.location } : {}) })
+        .end(`status ${file.status}`);
       return;
     }
     const body = typeof file.body === 'string' ? Buffer.from(file.body) : Buffer.from(file.body);
     const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
-    const headers = { 'content-type': file.type ?? 'application/octet-stream', etag, 'accept-ranges': 'bytes', 'last-modified': new Date(0).toUTCString() };
+    const headers = {
+      'content-type': file.type ?? 'application/octet-stream',
+      etag,
+      'accept-ranges': 'bytes',
+      'last-modified': new Date(0).toUTCString(),
+    };
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const ifRange = req.headers['if-range'];
     if (range && (ifRange === undefined || ifRange === etag)) {
@@ -81,7 +88,11 @@ export async function startFeedServer(opts: FeedServerOptions = {}): Promise<Fee
         res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
         return;
       }
-      res.writeHead(206, { ...headers, 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+      res.writeHead(206, {
+        ...headers,
+        'content-length': body.length - start,
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+      });
       res.end(body.subarray(start));
       return;
     }
@@ -93,7 +104,10 @@ export async function startFeedServer(opts: FeedServerOptions = {}): Promise<Fee
     }
     res.end(req.method === 'HEAD' ? undefined : body);
   });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -101,7 +115,9 @@ export async function startFeedServer(opts: FeedServerOptions = {}): Promise<Fee
     origin: `https://127.0.0.1:${port}`,
     caCert: ca.cert,
     requests,
-    setFile: (path, file) => { files.set(path, file); },
+    setFile: (path, file) => {
+      files.set(path, file);
+    },
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

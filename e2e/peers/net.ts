@@ -23,10 +23,14 @@ export async function freePort(): Promise<number> {
 export async function waitForPort(port: number, child?: ChildProcess, timeoutMs = 10_000, output?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`peer exited with code ${child.exitCode} before listening on ${port}: ${output?.() ?? ''}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`peer exited with code ${child.exitCode} before listening on ${port}: ${output?.() ?? ''}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -37,7 +41,9 @@ export async function waitForPort(port: number, child?: ChildProcess, timeoutMs 
 
 /** Kills `child` if this process exits first (a crashed test must not leave daemons behind). */
 export function killOnExit(child: ChildProcess): () => void {
-  const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
   process.once('exit', kill);
   return () => process.removeListener('exit', kill);
 }
@@ -47,7 +53,9 @@ export async function stopChild(child: ChildProcess, graceMs = 3_000): Promise<v
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => { if (child.exitCode === null) child.kill('SIGKILL'); }, graceMs);
+  const timer = setTimeout(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }, graceMs);
   await exited;
   clearTimeout(timer);
 }
@@ -72,8 +80,12 @@ export async function startDaemon(dir: string, configure: (port: number) => [com
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const forget = killOnExit(child);
     child.once('exit', forget);
-    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     try {
       await waitForPort(port, child, 10_000, () => output);
       return { child, port, output: () => output };

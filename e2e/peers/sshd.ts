@@ -112,7 +112,9 @@ async function launch(pwUser: SystemUser | undefined): Promise<Sshd> {
       'LogLevel VERBOSE',
       'Subsystem sftp internal-sftp',
       // Match blocks come last: only the throwaway user, and only by password, so a passing test proves password auth
-      ...(pwUser ? [`Match User ${pwUser.name}`, '  PasswordAuthentication yes', '  PubkeyAuthentication no', '  AuthenticationMethods password'] : []),
+      ...(pwUser
+        ? [`Match User ${pwUser.name}`, '  PasswordAuthentication yes', '  PubkeyAuthentication no', '  AuthenticationMethods password']
+        : []),
     ].join('\n');
     writeFileSync(join(dir, 'sshd_config'), config + '\n');
     return ['/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')]];
@@ -136,12 +138,20 @@ async function launch(pwUser: SystemUser | undefined): Promise<Sshd> {
     sessionPids,
     killSessions: () => {
       for (const p of sessionPids()) {
-        try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       }
     },
     stop: async () => {
       for (const p of sessionPids()) {
-        try { process.kill(p, 'SIGTERM'); } catch { /* already gone */ }
+        try {
+          process.kill(p, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
       }
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });

@@ -70,7 +70,9 @@ export async function createSystemUser(prefix = 'posture-pw-'): Promise<SystemUs
   if (reason) throw new Error(`cannot create a throwaway user: ${reason}`);
   const name = `${prefix}${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
-  await retrying(() => run('/usr/sbin/useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', name]));
+  await retrying(() =>
+    run('/usr/sbin/useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', name]),
+  );
   let removed = false;
   const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
@@ -78,26 +80,41 @@ export async function createSystemUser(prefix = 'posture-pw-'): Promise<SystemUs
     if (removed) return;
     removed = true;
     for (const pid of processesOf(uid)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
-    try { execFileSync('/usr/sbin/userdel', [name], { stdio: 'ignore' }); } catch { /* best effort at exit */ }
+    try {
+      execFileSync('/usr/sbin/userdel', [name], { stdio: 'ignore' });
+    } catch {
+      /* best effort at exit */
+    }
   };
   process.once('exit', removeNow);
   const remove = async (): Promise<void> => {
     if (removed) return;
     // the user's last processes (remote commands of killed sessions) may still be exiting
     for (const pid of processesOf(uid)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     await retrying(() => run('/usr/sbin/userdel', [name]));
     removed = true;
     process.removeListener('exit', removeNow);
   };
   try {
-    await retrying(() => new Promise<void>((resolve, reject) => {
-      const child = execFile('/usr/sbin/chpasswd', (err) => (err ? reject(err) : resolve()));
-      child.stdin?.end(`${name}:${password}\n`);
-    }));
+    await retrying(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const child = execFile('/usr/sbin/chpasswd', (err) => (err ? reject(err) : resolve()));
+          child.stdin?.end(`${name}:${password}\n`);
+        }),
+    );
   } catch (e) {
     await remove();
     throw e;

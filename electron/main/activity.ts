@@ -61,7 +61,10 @@ const esc = (s: unknown): string =>
 /** A self-contained printable change report with a signature block. */
 export function activityHtml(entries: ActivityEntry[], generatedBy: string, now = new Date()): string {
   const rows = entries
-    .map((e) => `<tr class="${esc(e.result)}"><td>${esc(e.at)}</td><td>${esc(e.who)}</td><td>${esc(e.kind)}</td><td>${esc(e.what)}</td><td>${esc(e.target)}</td><td class="mono">${esc(e.sha256)}</td><td>${esc(e.result)}${e.code ? ` (${esc(e.code)})` : ''}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr class="${esc(e.result)}"><td>${esc(e.at)}</td><td>${esc(e.who)}</td><td>${esc(e.kind)}</td><td>${esc(e.what)}</td><td>${esc(e.target)}</td><td class="mono">${esc(e.sha256)}</td><td>${esc(e.result)}${e.code ? ` (${esc(e.code)})` : ''}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Posture update change report</title>

@@ -11,7 +11,13 @@ import { CoreError, isErrorCode } from '../../core/errors.js';
 async function get(base: string, path: string, token: string, fingerprint: string): Promise<string> {
   const dispatcher = await nodeDispatcher({ fingerprint });
   try {
-    const res = await request(new URL(path, base), { method: 'GET', headers: { authorization: `Bearer ${token}` }, dispatcher, headersTimeout: 15_000, bodyTimeout: 30_000 });
+    const res = await request(new URL(path, base), {
+      method: 'GET',
+      headers: { authorization: `Bearer ${token}` },
+      dispatcher,
+      headersTimeout: 15_000,
+      bodyTimeout: 30_000,
+    });
     const body = await res.body.text();
     if (res.statusCode >= 400) {
       let err: { code?: string; message?: string } = {};
@@ -21,7 +27,10 @@ async function get(base: string, path: string, token: string, fingerprint: strin
         /* not JSON */
       }
       const code = isErrorCode(err.code) ? err.code : 'UNREACHABLE';
-      throw new CoreError(code, err.message ?? `The node answered HTTP ${res.statusCode} for ${path}.`, { status: res.statusCode, step: 'http' });
+      throw new CoreError(code, err.message ?? `The node answered HTTP ${res.statusCode} for ${path}.`, {
+        status: res.statusCode,
+        step: 'http',
+      });
     }
     return body;
   } catch (e) {
@@ -29,18 +38,26 @@ async function get(base: string, path: string, token: string, fingerprint: strin
     const cause = (e as { cause?: unknown }).cause;
     if (cause instanceof CoreError) throw cause;
     const code = (e as { code?: string }).code;
-    throw new CoreError('UNREACHABLE', `Cannot reach the node at ${base} (${code ?? (e as Error).message}). Check that the agent runs and the address and port are right.`, { url: base, step: code === 'ECONNREFUSED' ? 'tcp' : code === 'ENOTFOUND' ? 'dns' : 'tls' });
+    throw new CoreError(
+      'UNREACHABLE',
+      `Cannot reach the node at ${base} (${code ?? (e as Error).message}). Check that the agent runs and the address and port are right.`,
+      { url: base, step: code === 'ECONNREFUSED' ? 'tcp' : code === 'ENOTFOUND' ? 'dns' : 'tls' },
+    );
   } finally {
     await dispatcher.close().catch(() => undefined);
   }
 }
 
 /** Status, recent history and the log tail of one HTTPS node. */
-export async function readAgent(base: string, token: string, fingerprint: string, logLines = 40): Promise<{ status: NodeStatus; history: HistoryEntry[]; logTail: string[] }> {
+export async function readAgent(
+  base: string,
+  token: string,
+  fingerprint: string,
+  logLines = 40,
+): Promise<{ status: NodeStatus; history: HistoryEntry[]; logTail: string[] }> {
   const status = JSON.parse(await get(base, '/api/v1/status', token, fingerprint)) as NodeStatus & { ok?: boolean };
   const history = (JSON.parse(await get(base, '/api/v1/history', token, fingerprint)) as { updates?: HistoryEntry[] }).updates ?? [];
   const log = await get(base, `/api/v1/log?lines=${logLines}`, token, fingerprint);
   delete status.ok;
   return { status, history, logTail: log.split('\n').filter((l) => l.trim() !== '') };
 }
-

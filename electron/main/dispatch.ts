@@ -13,7 +13,11 @@ export function errorToJSON(e: unknown): ErrorJSON {
     // every method takes one argument object: name the field ("port"), not its place in the argument list ("0.port")
     const issues = e.issues.map((i) => ({ path: (i.path[0] === 0 ? i.path.slice(1) : i.path).join('.'), message: i.message }));
     const first = issues[0];
-    return new CoreError('USAGE', `The request was refused: ${first ? `${first.path || 'argument'}: ${first.message}` : 'bad arguments'}. Correct the field and try again.`, { issues }).toJSON();
+    return new CoreError(
+      'USAGE',
+      `The request was refused: ${first ? `${first.path || 'argument'}: ${first.message}` : 'bad arguments'}. Correct the field and try again.`,
+      { issues },
+    ).toJSON();
   }
   const error = toCoreError(e);
   if (error.code === 'INTERNAL') console.error('[posture-stage] internal error:', e);

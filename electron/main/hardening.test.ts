@@ -16,7 +16,15 @@ describe('hardening', () => {
 
   it('opens only credential-free https links externally', () => {
     expect(isSafeExternal('https://www.cisco.com/')).toBe(true);
-    for (const u of ['http://example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://u:p@example.com/', 'not a url']) expect(isSafeExternal(u)).toBe(false);
+    for (const u of [
+      'http://example.com',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'https://u:p@example.com/',
+      'not a url',
+    ])
+      expect(isSafeExternal(u)).toBe(false);
   });
 
   it('keeps sandbox and isolation on and node off', () => {
@@ -29,7 +37,14 @@ describe('hardening', () => {
     } as unknown as typeof BrowserWindow;
     createMainWindow(FakeWindow, '/x/preload.js', ['appInfo', 'listLibrary']);
     const p = seen?.webPreferences;
-    expect(p).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, webviewTag: false, allowRunningInsecureContent: false });
+    expect(p).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      allowRunningInsecureContent: false,
+    });
     expect(p?.additionalArguments).toEqual(['--posture-stage-api=appInfo,listLibrary']);
   });
 
@@ -51,7 +66,8 @@ describe('hardening', () => {
     expect(prevented('will-redirect', 'http://127.0.0.1:8080/')).toBe(true);
     expect(prevented('will-navigate', 'app://renderer/index.html')).toBe(false);
     expect(prevented('will-attach-webview')).toBe(true);
-    for (const url of ['https://www.cisco.com/', 'http://example.com/', 'file:///etc/passwd']) expect(openHandler?.({ url })).toEqual({ action: 'deny' });
+    for (const url of ['https://www.cisco.com/', 'http://example.com/', 'file:///etc/passwd'])
+      expect(openHandler?.({ url })).toEqual({ action: 'deny' });
     expect(opened).toEqual(['https://www.cisco.com/']);
   });
 });

@@ -39,7 +39,12 @@ describe('registerIpc', () => {
   });
 
   it('refuses a sub-frame, another origin and file://', async () => {
-    for (const e of [event('app://renderer/index.html', {}), event('https://evil.example/'), event('file:///etc/passwd'), event('app://other/')]) {
+    for (const e of [
+      event('app://renderer/index.html', {}),
+      event('https://evil.example/'),
+      event('file:///etc/passwd'),
+      event('app://other/'),
+    ]) {
       const r = await call(e, 'listTargets', []);
       expect(r.ok).toBe(false);
       expect(!r.ok && r.error.code).toBe('UNAUTHORIZED');

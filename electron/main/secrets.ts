@@ -63,7 +63,10 @@ export function fileSecretBox(home: string): SecretBox {
         decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
       } catch {
-        throw new CoreError('AUTH_FAILED', `A stored secret could not be decrypted (key file ${keyFile} changed). Edit the target and enter its credentials again.`);
+        throw new CoreError(
+          'AUTH_FAILED',
+          `A stored secret could not be decrypted (key file ${keyFile} changed). Edit the target and enter its credentials again.`,
+        );
       }
     },
   };

@@ -14,7 +14,10 @@ export type SettingsInput = Omit<Settings, 'proxy'> & { proxy: Omit<Settings['pr
 
 export class SettingsStore {
   readonly file: string;
-  constructor(private readonly home: string, private readonly secrets: SecretBox) {
+  constructor(
+    private readonly home: string,
+    private readonly secrets: SecretBox,
+  ) {
     this.file = join(home, 'settings.json');
   }
 

@@ -13,7 +13,20 @@ import type { SecretBox } from './secrets.js';
 /** A target as stored (secrets sealed). */
 export type StoredTarget =
   | { id: string; kind: 'https'; name: string; url: string; fingerprint: string; tokenSealed: string; lab?: boolean; labStore?: string }
-  | { id: string; kind: 'sftp'; name: string; host: string; port: number; user: string; storePath: string; hostKey: string; privateKeySealed?: string; passphraseSealed?: string; passwordSealed?: string; remoteCommand?: string };
+  | {
+      id: string;
+      kind: 'sftp';
+      name: string;
+      host: string;
+      port: number;
+      user: string;
+      storePath: string;
+      hostKey: string;
+      privateKeySealed?: string;
+      passphraseSealed?: string;
+      passwordSealed?: string;
+      remoteCommand?: string;
+    };
 
 /** A target with its secrets opened, for the transfer code only (never sent to the UI). */
 export type OpenTarget =
@@ -22,7 +35,10 @@ export type OpenTarget =
 
 export class TargetStore {
   readonly file: string;
-  constructor(home: string, private readonly secrets: SecretBox) {
+  constructor(
+    home: string,
+    private readonly secrets: SecretBox,
+  ) {
     this.file = join(home, 'targets.json');
   }
 
@@ -52,11 +68,30 @@ export class TargetStore {
     const id = randomUUID().slice(0, 8);
     let stored: StoredTarget;
     if (input.kind === 'https') {
-      stored = { id, kind: 'https', name: input.name, url: input.url.replace(/\/+$/, ''), fingerprint: input.fingerprint, tokenSealed: this.secrets.seal(input.token), ...(input.lab ? { lab: true, labStore: input.labStore } : {}) };
-    } else {
-      if (!input.privateKey && !input.password) throw new CoreError('USAGE', 'An SFTP target needs a private key or a password. Paste the key (OpenSSH format) or enter the password.');
       stored = {
-        id, kind: 'sftp', name: input.name, host: input.host, port: input.port, user: input.user, storePath: input.storePath, hostKey: input.hostKey,
+        id,
+        kind: 'https',
+        name: input.name,
+        url: input.url.replace(/\/+$/, ''),
+        fingerprint: input.fingerprint,
+        tokenSealed: this.secrets.seal(input.token),
+        ...(input.lab ? { lab: true, labStore: input.labStore } : {}),
+      };
+    } else {
+      if (!input.privateKey && !input.password)
+        throw new CoreError(
+          'USAGE',
+          'An SFTP target needs a private key or a password. Paste the key (OpenSSH format) or enter the password.',
+        );
+      stored = {
+        id,
+        kind: 'sftp',
+        name: input.name,
+        host: input.host,
+        port: input.port,
+        user: input.user,
+        storePath: input.storePath,
+        hostKey: input.hostKey,
         ...(input.privateKey ? { privateKeySealed: this.secrets.seal(input.privateKey) } : {}),
         ...(input.privateKey && input.passphrase ? { passphraseSealed: this.secrets.seal(input.passphrase) } : {}),
         ...(input.password ? { passwordSealed: this.secrets.seal(input.password) } : {}),
@@ -82,10 +117,31 @@ export class TargetStore {
 
 export type AddTarget =
   | { kind: 'https'; name: string; url: string; fingerprint: string; token: string; lab?: boolean; labStore?: string }
-  | { kind: 'sftp'; name: string; host: string; port: number; user: string; storePath: string; hostKey: string; privateKey?: string; passphrase?: string; password?: string; remoteCommand?: string };
+  | {
+      kind: 'sftp';
+      name: string;
+      host: string;
+      port: number;
+      user: string;
+      storePath: string;
+      hostKey: string;
+      privateKey?: string;
+      passphrase?: string;
+      password?: string;
+      remoteCommand?: string;
+    };
 
 /** The UI's view of a target: no secrets. */
 export function targetView(t: StoredTarget): TargetView {
-  if (t.kind === 'https') return { id: t.id, kind: 'https', name: t.name, address: t.url, pinned: t.fingerprint, auth: 'token', lab: Boolean(t.lab) };
-  return { id: t.id, kind: 'sftp', name: t.name, address: `sftp://${t.user}@${t.host}:${t.port}${t.storePath.startsWith('/') ? '' : '/'}${t.storePath}`, pinned: t.hostKey, auth: t.privateKeySealed ? 'key' : 'password', lab: false };
+  if (t.kind === 'https')
+    return { id: t.id, kind: 'https', name: t.name, address: t.url, pinned: t.fingerprint, auth: 'token', lab: Boolean(t.lab) };
+  return {
+    id: t.id,
+    kind: 'sftp',
+    name: t.name,
+    address: `sftp://${t.user}@${t.host}:${t.port}${t.storePath.startsWith('/') ? '' : '/'}${t.storePath}`,
+    pinned: t.hostKey,
+    auth: t.privateKeySealed ? 'key' : 'password',
+    lab: false,
+  };
 }

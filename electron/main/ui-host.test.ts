@@ -13,7 +13,12 @@ let origin: string;
 let cookie = '';
 
 /** Raw HTTP (fetch would not let us forge Host). */
-function http(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function http(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: host.port, method, path, headers }, (res) => {
       let data = '';
@@ -42,7 +47,8 @@ afterAll(async () => {
 });
 
 const H = () => ({ host: new URL(origin).host });
-const api = (extra: Record<string, string> = {}) => http('POST', '/api/listTargets', { ...H(), 'content-type': 'application/json', cookie, ...extra }, '{"args":[]}');
+const api = (extra: Record<string, string> = {}) =>
+  http('POST', '/api/listTargets', { ...H(), 'content-type': 'application/json', cookie, ...extra }, '{"args":[]}');
 
 describe('ui host', () => {
   it('refuses the API and the page before sign-in', async () => {
@@ -84,14 +90,26 @@ describe('ui host', () => {
   });
 
   it('answers a body it cannot take as an error envelope saying what to do', async () => {
-    const small = await startUiHost({ handlers: { listTargets: async () => [] } as unknown as HandlerTable, staticDir: join(dir, 'dist'), bodyLimit: 64 });
+    const small = await startUiHost({
+      handlers: { listTargets: async () => [] } as unknown as HandlerTable,
+      staticDir: join(dir, 'dist'),
+      bodyLimit: 64,
+    });
     try {
       const signIn = await fetch(small.url, { redirect: 'manual' });
       const jar = String(signIn.headers.get('set-cookie')).split(';')[0] ?? '';
-      const post = (body: string) => fetch(new URL('/api/importBundle', small.url), { method: 'POST', headers: { 'content-type': 'application/json', cookie: jar }, body });
+      const post = (body: string) =>
+        fetch(new URL('/api/importBundle', small.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: jar },
+          body,
+        });
       const big = await post(JSON.stringify({ args: [{ name: 'b.zip', dataBase64: 'A'.repeat(200) }] }));
       expect(big.status).toBe(413);
-      expect(await big.json()).toMatchObject({ ok: false, error: { code: 'TOO_LARGE', message: expect.stringMatching(/too large.*posture-stage/i) } });
+      expect(await big.json()).toMatchObject({
+        ok: false,
+        error: { code: 'TOO_LARGE', message: expect.stringMatching(/too large.*posture-stage/i) },
+      });
       const broken = await post('{"args": [');
       expect(broken.status).toBe(400);
       expect(await broken.json()).toMatchObject({ ok: false, error: { code: 'USAGE' } });

@@ -42,7 +42,11 @@ export function parseListen(value: string | undefined): { host: string; port: nu
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new CoreError('USAGE', `--listen ${value} is not HOST:PORT; use e.g. 127.0.0.1:8080.`);
   const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-  if (!loopback) throw new CoreError('USAGE', `--listen ${value} is not a loopback address; the UI is served on 127.0.0.1 only. Reach it from elsewhere through an SSH tunnel (ssh -L PORT:127.0.0.1:PORT host).`);
+  if (!loopback)
+    throw new CoreError(
+      'USAGE',
+      `--listen ${value} is not a loopback address; the UI is served on 127.0.0.1 only. Reach it from elsewhere through an SSH tunnel (ssh -L PORT:127.0.0.1:PORT host).`,
+    );
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 }
 
@@ -85,25 +89,59 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
   app.setErrorHandler((error: { statusCode?: number; message: string }, _req, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 413) {
-      return reply.code(413).headers(SECURITY_HEADERS).type('application/json').send({ ok: false, error: new CoreError('TOO_LARGE', `The request is too large for the UI host (limit ${bodyLimit >= 1024 ** 2 ? `${Math.round(bodyLimit / 1024 ** 2)} MB` : `${bodyLimit} bytes`}, base64 included). Add a bundle this large from the command line: posture-stage library add FILE.`, { limit: bodyLimit }).toJSON() });
+      return reply
+        .code(413)
+        .headers(SECURITY_HEADERS)
+        .type('application/json')
+        .send({
+          ok: false,
+          error: new CoreError(
+            'TOO_LARGE',
+            `The request is too large for the UI host (limit ${bodyLimit >= 1024 ** 2 ? `${Math.round(bodyLimit / 1024 ** 2)} MB` : `${bodyLimit} bytes`}, base64 included). Add a bundle this large from the command line: posture-stage library add FILE.`,
+            { limit: bodyLimit },
+          ).toJSON(),
+        });
     }
     if (status >= 400 && status < 500) {
-      return reply.code(status).headers(SECURITY_HEADERS).type('application/json').send({ ok: false, error: new CoreError('USAGE', `The UI host could not read the request (${error.message}). Reload the page and try again.`).toJSON() });
+      return reply
+        .code(status)
+        .headers(SECURITY_HEADERS)
+        .type('application/json')
+        .send({
+          ok: false,
+          error: new CoreError(
+            'USAGE',
+            `The UI host could not read the request (${error.message}). Reload the page and try again.`,
+          ).toJSON(),
+        });
     }
-    return reply.code(500).headers(SECURITY_HEADERS).type('application/json').send({ ok: false, error: toCoreError(error).toJSON() });
+    return reply
+      .code(500)
+      .headers(SECURITY_HEADERS)
+      .type('application/json')
+      .send({ ok: false, error: toCoreError(error).toJSON() });
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!hostOk(req)) return deny(reply, 421, 'UNAUTHORIZED', 'Wrong Host header: open the UI through 127.0.0.1 as printed by posture-stage ui.');
+    if (!hostOk(req))
+      return deny(reply, 421, 'UNAUTHORIZED', 'Wrong Host header: open the UI through 127.0.0.1 as printed by posture-stage ui.');
   });
 
   app.post<{ Params: { method: string }; Body: unknown }>('/api/:method', async (req, reply) => {
-    if (!cookieOk(req)) return deny(reply, 401, 'UNAUTHORIZED', 'This page is not signed in. Open the URL printed by `posture-stage ui` (it carries a one-time token).');
+    if (!cookieOk(req))
+      return deny(
+        reply,
+        401,
+        'UNAUTHORIZED',
+        'This page is not signed in. Open the URL printed by `posture-stage ui` (it carries a one-time token).',
+      );
     const o = req.headers.origin;
     // same origin as the page: the loopback Host this request reached (checked in onRequest), so a UI
     // opened as localhost:PORT through an SSH tunnel works and every other origin stays refused
-    if (o !== undefined && o !== `http://${req.headers.host ?? ''}`) return deny(reply, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return deny(reply, 415, 'USAGE', 'The API takes application/json.');
+    if (o !== undefined && o !== `http://${req.headers.host ?? ''}`)
+      return deny(reply, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      return deny(reply, 415, 'USAGE', 'The API takes application/json.');
     const args = (req.body as { args?: unknown } | null)?.args ?? [];
     const envelope = await dispatch(opts.handlers, req.params.method, args);
     return reply.headers(SECURITY_HEADERS).type('application/json').send(envelope);
@@ -113,7 +151,13 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
     const url = new URL(req.url, origin);
     const offered = url.searchParams.get('token');
     if (offered !== null) {
-      if (token === null || !same(offered, token)) return deny(reply, 401, 'UNAUTHORIZED', 'This sign-in link was already used or is wrong. Restart `posture-stage ui` for a new one.');
+      if (token === null || !same(offered, token))
+        return deny(
+          reply,
+          401,
+          'UNAUTHORIZED',
+          'This sign-in link was already used or is wrong. Restart `posture-stage ui` for a new one.',
+        );
       token = null; // one-time: a leaked URL (shell history, proxy log) opens nothing later
       return reply
         .code(303)
@@ -122,7 +166,8 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
         .header('location', '/')
         .send();
     }
-    if (!cookieOk(req)) return deny(reply, 401, 'UNAUTHORIZED', 'Not signed in. Open the URL printed by `posture-stage ui` (it carries a one-time token).');
+    if (!cookieOk(req))
+      return deny(reply, 401, 'UNAUTHORIZED', 'Not signed in. Open the URL printed by `posture-stage ui` (it carries a one-time token).');
     const file = await readRendererFile(opts.staticDir, url.pathname);
     if (!file) return reply.code(404).headers(SECURITY_HEADERS).type('text/plain').send('not found');
     return reply.headers(SECURITY_HEADERS).type(file.type).send(file.body);

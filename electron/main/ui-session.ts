@@ -28,7 +28,9 @@ export interface UiSession {
 export async function startUiSession(opts: { host: string; port: number; home?: string; staticDir?: string }): Promise<UiSession> {
   const staticDir = opts.staticDir ?? rendererDir();
   if (!existsSync(join(staticDir, 'index.html'))) {
-    throw new CoreError('NOT_FOUND', `The UI is not built (${staticDir} has no index.html). Run \`npm run build:renderer\` first.`, { dir: staticDir });
+    throw new CoreError('NOT_FOUND', `The UI is not built (${staticDir} has no index.html). Run \`npm run build:renderer\` first.`, {
+      dir: staticDir,
+    });
   }
   const home = opts.home ?? dataHome();
   const ctx = createContext({ home, shell: 'browser', secrets: fileSecretBox(home) });

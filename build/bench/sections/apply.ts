@@ -55,14 +55,18 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
   const full = await timed(() => applyBundle(store, ctx.bundle, { who: 'bench' }));
   const same = await timed(() => applyBundle(store, ctx.bundle, { who: 'bench' }));
   ctx.log(`apply: bundle ${mb(size).toFixed(1)} MB, ${full.value.applied.length} components applied`);
-  ctx.log(`apply: first apply ${(full.ms / 1000).toFixed(2)} s (${(mb(size) / (full.ms / 1000)).toFixed(1)} MB/s) · dry run ${(dry.ms / 1000).toFixed(2)} s · same-version re-apply ${(same.ms / 1000).toFixed(2)} s (check only, nothing written)`);
+  ctx.log(
+    `apply: first apply ${(full.ms / 1000).toFixed(2)} s (${(mb(size) / (full.ms / 1000)).toFixed(1)} MB/s) · dry run ${(dry.ms / 1000).toFixed(2)} s · same-version re-apply ${(same.ms / 1000).toFixed(2)} s (check only, nothing written)`,
+  );
 
   // upload: the same agent, the same file, alternating clients
   const server = await startAgentServer({ store, port: 0, log: () => undefined });
   const cert = join(store, 'tls', 'cert.pem');
   const headerFile = join(ctx.dir, 'curl-headers.txt');
   await mkdir(ctx.dir, { recursive: true });
-  await writeFile(headerFile, `Authorization: Bearer ${server.token}\nX-Content-SHA256: ${sha}\nContent-Type: application/zip\n`, { mode: 0o600 });
+  await writeFile(headerFile, `Authorization: Bearer ${server.token}\nX-Content-SHA256: ${sha}\nContent-Type: application/zip\n`, {
+    mode: 0o600,
+  });
   const dispatcher = new Agent({ connect: { ca: await readFile(cert, 'utf8') } });
   const ours: number[] = [];
   const curl: number[] = [];
@@ -71,14 +75,29 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
       const res = await request(`${server.url}/api/v1/inbox/bench-undici.zip`, {
         method: 'PUT',
         dispatcher,
-        headers: { authorization: `Bearer ${server.token}`, 'x-content-sha256': sha, 'content-type': 'application/zip', 'content-length': String(size) },
+        headers: {
+          authorization: `Bearer ${server.token}`,
+          'x-content-sha256': sha,
+          'content-type': 'application/zip',
+          'content-length': String(size),
+        },
         body: createReadStream(ctx.bundle, { highWaterMark: 1024 * 1024 }),
       });
       const body = (await res.body.json()) as { ok: boolean; sha256?: string };
       if (res.statusCode !== 200 || body.sha256 !== sha) throw new Error(`undici upload failed: ${res.statusCode} ${JSON.stringify(body)}`);
     };
     const uploadCurl = async () => {
-      const r = await run('curl', ['-sS', '--fail-with-body', '--cacert', cert, '-H', `@${headerFile}`, '-T', ctx.bundle, `${server.url}/api/v1/inbox/bench-curl.zip`]);
+      const r = await run('curl', [
+        '-sS',
+        '--fail-with-body',
+        '--cacert',
+        cert,
+        '-H',
+        `@${headerFile}`,
+        '-T',
+        ctx.bundle,
+        `${server.url}/api/v1/inbox/bench-curl.zip`,
+      ]);
       if (r.code !== 0 || !r.out.includes(sha)) throw new Error(`curl upload failed (${r.code}): ${r.out.slice(0, 300)}`);
     };
     // alternate who goes first, so a warming disk cache or a busy neighbour favours neither
@@ -97,6 +116,10 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
   }
   const oursRate = mb(size) / (median(ours) / 1000);
   const curlRate = mb(size) / (median(curl) / 1000);
-  ctx.log(`apply: HTTPS upload to the agent (median of ${RUNS}): ours (undici streaming PUT) ${oursRate.toFixed(1)} MB/s · curl -T ${curlRate.toFixed(1)} MB/s`);
-  ctx.log(`apply: upload ratio ours/curl ${(oursRate / curlRate).toFixed(2)} (target ≥ 0.90) ${oursRate / curlRate >= 0.9 ? 'OK' : 'BELOW TARGET'}`);
+  ctx.log(
+    `apply: HTTPS upload to the agent (median of ${RUNS}): ours (undici streaming PUT) ${oursRate.toFixed(1)} MB/s · curl -T ${curlRate.toFixed(1)} MB/s`,
+  );
+  ctx.log(
+    `apply: upload ratio ours/curl ${(oursRate / curlRate).toFixed(2)} (target ≥ 0.90) ${oursRate / curlRate >= 0.9 ? 'OK' : 'BELOW TARGET'}`,
+  );
 }

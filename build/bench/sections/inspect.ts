@@ -43,6 +43,10 @@ export async function benchInspect(ctx: BenchContext): Promise<void> {
   ctx.log(`inspect --json:          median ${fmt(t / 1000)} s  (runs: ${ours.map((x) => fmt(x / 1000)).join(', ')})`);
   ctx.log(`unzip -tq + sha256sum:   median ${fmt(b / 1000)} s  (runs: ${base.map((x) => fmt(x / 1000)).join(', ')})`);
   ctx.log(`time ratio:              ${fmt(ratio)}  (target ≤ 1.50) ${verdict(ratio <= 1.5)}`);
-  ctx.log(`CPU (user+sys) median:   inspect ${fmt(median(cpuOurs))} s, unzip+sha256sum ${fmt(median(cpuBase))} s, ratio ${fmt(median(cpuOurs) / median(cpuBase))} (steadier than wall time on a busy machine)`);
-  ctx.log(`inspect peak RSS:        ${fmt(mb(peak), 0)} MB  (target ≤ ${fmt(mb(rssTarget), 0)} MB = 1.5 × ${fmt(mb(size), 0)} MB + 150 MB) ${verdict(peak <= rssTarget)}`);
+  ctx.log(
+    `CPU (user+sys) median:   inspect ${fmt(median(cpuOurs))} s, unzip+sha256sum ${fmt(median(cpuBase))} s, ratio ${fmt(median(cpuOurs) / median(cpuBase))} (steadier than wall time on a busy machine)`,
+  );
+  ctx.log(
+    `inspect peak RSS:        ${fmt(mb(peak), 0)} MB  (target ≤ ${fmt(mb(rssTarget), 0)} MB = 1.5 × ${fmt(mb(size), 0)} MB + 150 MB) ${verdict(peak <= rssTarget)}`,
+  );
 }

@@ -19,7 +19,18 @@ export async function benchPush(ctx: BenchContext): Promise<void> {
   const sshd = await startSshd();
   const dir = await mkdtemp(join(ctx.dir, 'push-'));
   const remote = `${process.execPath} ${CLI}`;
-  const sshOpts = ['-i', sshd.identity, '-P', String(sshd.port), '-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+  const sshOpts = [
+    '-i',
+    sshd.identity,
+    '-P',
+    String(sshd.port),
+    '-o',
+    `UserKnownHostsFile=${sshd.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+  ];
   const ours: number[] = [];
   const manual: number[] = [];
   try {
@@ -27,7 +38,24 @@ export async function benchPush(ctx: BenchContext): Promise<void> {
       const storeA = join(dir, `ours-${i}`);
       await initStore(storeA);
       const t0 = performance.now();
-      const r = await mustRun(process.execPath, [CLI, 'push', ctx.bundle, '--to', `sftp://root@127.0.0.1:${sshd.port}${storeA}`, '--identity', sshd.identity, '--host-key', sshd.hostKeyFingerprint, '--remote-command', remote, '--json'], { keep: 4096 });
+      const r = await mustRun(
+        process.execPath,
+        [
+          CLI,
+          'push',
+          ctx.bundle,
+          '--to',
+          `sftp://root@127.0.0.1:${sshd.port}${storeA}`,
+          '--identity',
+          sshd.identity,
+          '--host-key',
+          sshd.hostKeyFingerprint,
+          '--remote-command',
+          remote,
+          '--json',
+        ],
+        { keep: 4096 },
+      );
       ours.push(performance.now() - t0);
       const doc = JSON.parse(r.stdout) as { ok: boolean };
       if (!doc.ok) throw new Error(`push failed: ${r.stdout}`);
@@ -39,7 +67,19 @@ export async function benchPush(ctx: BenchContext): Promise<void> {
       const t1 = performance.now();
       await mustRun(process.execPath, [CLI, 'inspect', ctx.bundle, '--json'], { keep: 1024 });
       await mustRun('sftp', ['-q', '-b', batch, ...sshOpts, 'root@127.0.0.1']);
-      const sshArgs = ['-i', sshd.identity, '-p', String(sshd.port), '-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', 'root@127.0.0.1'];
+      const sshArgs = [
+        '-i',
+        sshd.identity,
+        '-p',
+        String(sshd.port),
+        '-o',
+        `UserKnownHostsFile=${sshd.knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        'root@127.0.0.1',
+      ];
       await mustRun('ssh', [...sshArgs, `${remote} agent apply --store ${storeB} posture-offline.zip --json`], { keep: 4096 });
       manual.push(performance.now() - t1);
       await rm(storeA, { recursive: true, force: true });
@@ -53,7 +93,9 @@ export async function benchPush(ctx: BenchContext): Promise<void> {
   const m = median(manual);
   const ratio = o / m;
   ctx.log(`push: ${fmt(mb(size), 1)} MB over SFTP to a real sshd, ${RUNS} runs each, medians`);
-  ctx.log(`  posture-stage push (check, upload, remote verify, rename, apply): ${fmt(o / 1000)} s (${fmt(mb(size) / (o / 1000), 1)} MB/s end to end)`);
+  ctx.log(
+    `  posture-stage push (check, upload, remote verify, rename, apply): ${fmt(o / 1000)} s (${fmt(mb(size) / (o / 1000), 1)} MB/s end to end)`,
+  );
   ctx.log(`  by hand (inspect + sftp -b put + ssh agent apply):              ${fmt(m / 1000)} s`);
   ctx.log(`  ratio ours/by-hand ${fmt(ratio)} (target ≤ ${TARGET}) ${verdict(ratio <= TARGET)}`);
 }

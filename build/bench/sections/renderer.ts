@@ -28,8 +28,12 @@ export async function benchRenderer(ctx: BenchContext): Promise<void> {
     const g = gzipSync(bytes, { level: 9 }).length;
     raw += bytes.length;
     gz += g;
-    ctx.log(`renderer: ${f.slice(DIST.length + 1).padEnd(40)} ${(bytes.length / 1024).toFixed(1).padStart(7)} KB raw ${(g / 1024).toFixed(1).padStart(7)} KB gzip`);
+    ctx.log(
+      `renderer: ${f.slice(DIST.length + 1).padEnd(40)} ${(bytes.length / 1024).toFixed(1).padStart(7)} KB raw ${(g / 1024).toFixed(1).padStart(7)} KB gzip`,
+    );
   }
-  ctx.log(`renderer: total ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzip (target ≤ ${BUDGET / 1024} KB gzip: ${gz <= BUDGET ? 'met' : 'NOT MET'})`);
+  ctx.log(
+    `renderer: total ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzip (target ≤ ${BUDGET / 1024} KB gzip: ${gz <= BUDGET ? 'met' : 'NOT MET'})`,
+  );
   if (gz > BUDGET) throw new Error(`renderer bundle ${(gz / 1024).toFixed(1)} KB gzip is over the ${BUDGET / 1024} KB budget`);
 }

@@ -47,7 +47,9 @@ export function avasXml(os: ChartOs, version: string, scale: number): string[] {
   const t = majorOf(version);
   const ref = refMajor(REF_KEY[os]);
   const released = chartDay(t, ref);
-  const out = [`<?xml version="1.0" encoding="UTF-8"?>\n<avasSupportChart xmlns="urn:posture-stage:avas:1" os="${os}" version="${version}">\n`];
+  const out = [
+    `<?xml version="1.0" encoding="UTF-8"?>\n<avasSupportChart xmlns="urn:posture-stage:avas:1" os="${os}" version="${version}">\n`,
+  ];
   const lines = Math.max(1, Math.round(LINES_PER_SCALE[os] * scale));
   VENDORS[os].forEach((vendor, v) => {
     // the vendor element is opened with its first listed product (a vendor whose products are all unlisted is left out)
@@ -68,7 +70,9 @@ export function avasXml(os: ChartOs, version: string, scale: number): string[] {
         open();
         const release = line === 0 ? versions : `${major}.${line}.x`;
         const id = 1000 + (v * 10 + p) * 100_000 + line;
-        out.push(`<product${attrs({ id: String(id), name: line === 0 ? name : `${name} ${major}.${line}`, category, versions: release })}>`);
+        out.push(
+          `<product${attrs({ id: String(id), name: line === 0 ? name : `${name} ${major}.${line}`, category, versions: release })}>`,
+        );
         if (category !== 'firewall') {
           // definitions are published daily; the chart carries one from the last few days before its release
           const lag = prngFor(`${key}|${t}|lag`).int(DAYS_LAG);

@@ -18,17 +18,61 @@ export interface VendorSeed {
 
 export const VENDORS: Record<ChartOs, VendorSeed[]> = {
   windows: [
-    { name: 'Microsoft Corporation', products: [['Microsoft Defender Antivirus', 'antimalware', '4.18.x'], ['Windows Defender Firewall', 'firewall', '10.x'], ['Microsoft Defender for Endpoint', 'antimalware', '10.8x']] },
+    {
+      name: 'Microsoft Corporation',
+      products: [
+        ['Microsoft Defender Antivirus', 'antimalware', '4.18.x'],
+        ['Windows Defender Firewall', 'firewall', '10.x'],
+        ['Microsoft Defender for Endpoint', 'antimalware', '10.8x'],
+      ],
+    },
     { name: 'CrowdStrike, Inc.', products: [['CrowdStrike Falcon Sensor', 'antimalware', '7.x']] },
     { name: 'SentinelOne', products: [['SentinelOne Agent', 'antimalware', '23.x']] },
-    { name: 'Sophos Limited', products: [['Sophos Intercept X', 'antimalware', '2023.x'], ['Sophos Endpoint Agent', 'antivirus', '2.x'], ['Sophos Firewall (Endpoint)', 'firewall', '2.x']] },
-    { name: 'Trend Micro Inc.', products: [['Trend Micro Apex One', 'antimalware', '14.x'], ['Trend Micro Worry-Free Business Security', 'antivirus', '20.x']] },
-    { name: 'Trellix', products: [['Trellix Endpoint Security', 'antimalware', '10.7.x'], ['McAfee VirusScan Enterprise', 'antivirus', '8.8.x', 0, 290]] },
-    { name: 'Broadcom Inc.', products: [['Symantec Endpoint Protection', 'antimalware', '14.3.x'], ['Symantec Endpoint Protection Firewall', 'firewall', '14.3.x']] },
-    { name: 'ESET, spol. s r.o.', products: [['ESET Endpoint Antivirus', 'antivirus', '11.x'], ['ESET Endpoint Security', 'antimalware', '11.x']] },
+    {
+      name: 'Sophos Limited',
+      products: [
+        ['Sophos Intercept X', 'antimalware', '2023.x'],
+        ['Sophos Endpoint Agent', 'antivirus', '2.x'],
+        ['Sophos Firewall (Endpoint)', 'firewall', '2.x'],
+      ],
+    },
+    {
+      name: 'Trend Micro Inc.',
+      products: [
+        ['Trend Micro Apex One', 'antimalware', '14.x'],
+        ['Trend Micro Worry-Free Business Security', 'antivirus', '20.x'],
+      ],
+    },
+    {
+      name: 'Trellix',
+      products: [
+        ['Trellix Endpoint Security', 'antimalware', '10.7.x'],
+        ['McAfee VirusScan Enterprise', 'antivirus', '8.8.x', 0, 290],
+      ],
+    },
+    {
+      name: 'Broadcom Inc.',
+      products: [
+        ['Symantec Endpoint Protection', 'antimalware', '14.3.x'],
+        ['Symantec Endpoint Protection Firewall', 'firewall', '14.3.x'],
+      ],
+    },
+    {
+      name: 'ESET, spol. s r.o.',
+      products: [
+        ['ESET Endpoint Antivirus', 'antivirus', '11.x'],
+        ['ESET Endpoint Security', 'antimalware', '11.x'],
+      ],
+    },
     { name: 'Kaspersky Lab', products: [['Kaspersky Endpoint Security for Windows', 'antimalware', '12.x']] },
     { name: 'Bitdefender', products: [['Bitdefender Endpoint Security Tools', 'antimalware', '7.9.x']] },
-    { name: 'Avast Software s.r.o.', products: [['Avast Business Antivirus', 'antivirus', '24.x'], ['AVG AntiVirus Business Edition', 'antivirus', '24.x']] },
+    {
+      name: 'Avast Software s.r.o.',
+      products: [
+        ['Avast Business Antivirus', 'antivirus', '24.x'],
+        ['AVG AntiVirus Business Edition', 'antivirus', '24.x'],
+      ],
+    },
     { name: 'Malwarebytes', products: [['Malwarebytes Endpoint Protection', 'antispyware', '1.2.x']] },
     { name: 'Cisco Systems, Inc.', products: [['Cisco Secure Endpoint', 'antimalware', '8.x']] },
     { name: 'Palo Alto Networks', products: [['Cortex XDR Agent', 'antimalware', '8.x']] },
@@ -40,7 +84,13 @@ export const VENDORS: Record<ChartOs, VendorSeed[]> = {
     { name: 'Huntress Labs Inc.', products: [['Huntress Managed EDR', 'antimalware', '0.13.x', 285]] },
   ],
   mac: [
-    { name: 'Apple Inc.', products: [['XProtect', 'antimalware', '2.x'], ['macOS Application Firewall', 'firewall', '15.x']] },
+    {
+      name: 'Apple Inc.',
+      products: [
+        ['XProtect', 'antimalware', '2.x'],
+        ['macOS Application Firewall', 'firewall', '15.x'],
+      ],
+    },
     { name: 'Microsoft Corporation', products: [['Microsoft Defender for Endpoint for Mac', 'antimalware', '101.x']] },
     { name: 'CrowdStrike, Inc.', products: [['CrowdStrike Falcon for Mac', 'antimalware', '7.x']] },
     { name: 'SentinelOne', products: [['SentinelOne Agent for macOS', 'antimalware', '23.x']] },
@@ -62,7 +112,13 @@ export const VENDORS: Record<ChartOs, VendorSeed[]> = {
     { name: 'ESET, spol. s r.o.', products: [['ESET Server Security for Linux', 'antimalware', '10.x']] },
     { name: 'Kaspersky Lab', products: [['Kaspersky Endpoint Security for Linux', 'antimalware', '12.x']] },
     { name: 'Trellix', products: [['Trellix Endpoint Security for Linux', 'antimalware', '10.7.x']] },
-    { name: 'Cisco Systems, Inc.', products: [['ClamAV', 'antivirus', '1.x'], ['Cisco Secure Endpoint Linux Connector', 'antimalware', '1.2x']] },
+    {
+      name: 'Cisco Systems, Inc.',
+      products: [
+        ['ClamAV', 'antivirus', '1.x'],
+        ['Cisco Secure Endpoint Linux Connector', 'antimalware', '1.2x'],
+      ],
+    },
     { name: 'Bitdefender', products: [['Bitdefender GravityZone for Linux', 'antimalware', '7.x']] },
     { name: 'Red Hat, Inc.', products: [['firewalld', 'firewall', '1.x']] },
     { name: 'Canonical Ltd.', products: [['Uncomplicated Firewall (ufw)', 'firewall', '0.36.x']] },
@@ -78,17 +134,43 @@ export const OS_GROUPS: Array<{ group: string; sub: Array<{ group: string; os: O
   {
     group: 'Windows All',
     sub: [
-      { group: 'Windows 11 (All)', os: ['Windows 11 Home', 'Windows 11 Professional', 'Windows 11 Enterprise', 'Windows 11 Education', ['Windows 11 Enterprise LTSC', 90], ['Windows 11 23H2', 86], ['Windows 11 24H2', 95], ['Windows 11 25H2', 104]] },
-      { group: 'Windows 10 (All)', os: ['Windows 10 Home', 'Windows 10 Professional', 'Windows 10 Enterprise', 'Windows 10 Education', 'Windows 10 Enterprise LTSC'] },
-      { group: 'Windows Server (All)', os: ['Windows Server 2016', 'Windows Server 2019', 'Windows Server 2022', ['Windows Server 2025', 98]] },
+      {
+        group: 'Windows 11 (All)',
+        os: [
+          'Windows 11 Home',
+          'Windows 11 Professional',
+          'Windows 11 Enterprise',
+          'Windows 11 Education',
+          ['Windows 11 Enterprise LTSC', 90],
+          ['Windows 11 23H2', 86],
+          ['Windows 11 24H2', 95],
+          ['Windows 11 25H2', 104],
+        ],
+      },
+      {
+        group: 'Windows 10 (All)',
+        os: ['Windows 10 Home', 'Windows 10 Professional', 'Windows 10 Enterprise', 'Windows 10 Education', 'Windows 10 Enterprise LTSC'],
+      },
+      {
+        group: 'Windows Server (All)',
+        os: ['Windows Server 2016', 'Windows Server 2019', 'Windows Server 2022', ['Windows Server 2025', 98]],
+      },
     ],
   },
-  { group: 'Mac OSX', sub: [{ group: 'Mac OSX (All)', os: ['Mac OSX 12', 'Mac OSX 13', ['Mac OSX 14', 88], ['macOS 15 Sequoia', 97], ['macOS 26 Tahoe', 105]] }] },
+  {
+    group: 'Mac OSX',
+    sub: [
+      { group: 'Mac OSX (All)', os: ['Mac OSX 12', 'Mac OSX 13', ['Mac OSX 14', 88], ['macOS 15 Sequoia', 97], ['macOS 26 Tahoe', 105]] },
+    ],
+  },
   {
     group: 'Linux All',
     sub: [
       { group: 'Ubuntu (All)', os: ['Ubuntu 20.04', 'Ubuntu 22.04', ['Ubuntu 24.04', 93]] },
-      { group: 'Red Hat Enterprise Linux (All)', os: ['Red Hat Enterprise Linux 8', ['Red Hat Enterprise Linux 9', 80], ['Red Hat Enterprise Linux 10', 103]] },
+      {
+        group: 'Red Hat Enterprise Linux (All)',
+        os: ['Red Hat Enterprise Linux 8', ['Red Hat Enterprise Linux 9', 80], ['Red Hat Enterprise Linux 10', 103]],
+      },
       { group: 'SUSE Linux Enterprise (All)', os: ['SUSE Linux Enterprise Server 15'] },
     ],
   },
@@ -111,8 +193,19 @@ export const WIN_PATHS = [
   'C:\\Program Files\\Cisco\\AMP\\sfc.exe',
 ];
 
-export const MAC_PATHS = ['/Library/Apple/System/Library/CoreServices/XProtect.bundle', '/Applications/Microsoft Defender.app', '/Library/CS/falcond', '/Applications/Sophos/Sophos Endpoint.app'];
-export const LINUX_PATHS = ['/opt/microsoft/mdatp/sbin/wdavdaemon', '/opt/CrowdStrike/falcond', '/opt/sentinelone/bin/sentinelctl', '/usr/sbin/clamd', '/etc/ssh/sshd_config'];
+export const MAC_PATHS = [
+  '/Library/Apple/System/Library/CoreServices/XProtect.bundle',
+  '/Applications/Microsoft Defender.app',
+  '/Library/CS/falcond',
+  '/Applications/Sophos/Sophos Endpoint.app',
+];
+export const LINUX_PATHS = [
+  '/opt/microsoft/mdatp/sbin/wdavdaemon',
+  '/opt/CrowdStrike/falcond',
+  '/opt/sentinelone/bin/sentinelctl',
+  '/usr/sbin/clamd',
+  '/etc/ssh/sshd_config',
+];
 
 export const REGISTRY_KEYS = [
   'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Real-Time Protection',
@@ -122,4 +215,15 @@ export const REGISTRY_KEYS = [
   'HKLM\\SOFTWARE\\Policies\\Microsoft\\FVE',
 ];
 
-export const SERVICES = ['WinDefend', 'mpssvc', 'wuauserv', 'BITS', 'CSFalconService', 'SentinelAgent', 'ekrn', 'sshd', 'firewalld', 'clamav-daemon'];
+export const SERVICES = [
+  'WinDefend',
+  'mpssvc',
+  'wuauserv',
+  'BITS',
+  'CSFalconService',
+  'SentinelAgent',
+  'ekrn',
+  'sshd',
+  'firewalld',
+  'clamav-daemon',
+];

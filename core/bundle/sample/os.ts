@@ -21,7 +21,9 @@ function osNames(entry: OsSeed, t: number, scale: number): string[] {
   const extra = atRef === 0 ? 0 : countAt(atRef, 'supportedOs', t);
   const windows = base.startsWith('Windows');
   for (let i = 0; i < extra; i++) {
-    const build = windows ? `${WINDOWS_BUILDS[i % WINDOWS_BUILDS.length]}${i >= WINDOWS_BUILDS.length ? ` (rev ${Math.floor(i / WINDOWS_BUILDS.length)})` : ''}` : `Update ${i + 1}`;
+    const build = windows
+      ? `${WINDOWS_BUILDS[i % WINDOWS_BUILDS.length]}${i >= WINDOWS_BUILDS.length ? ` (rev ${Math.floor(i / WINDOWS_BUILDS.length)})` : ''}`
+      : `Update ${i + 1}`;
     names.push(`${base} ${build}`);
   }
   return names;
@@ -48,7 +50,8 @@ export function osGroupsXml(version: string, scale: number): string[] {
 export function legacyOsXml(version: string, scale: number): string[] {
   const t = majorOf(version);
   const out = [`<?xml version="1.0" encoding="UTF-8"?>\n<osGroups xmlns="urn:posture-stage:os:1" version="${version}" legacy="true">\n`];
-  for (const g of OS_GROUPS) for (const s of g.sub) for (const os of s.os) for (const name of osNames(os, t, scale)) out.push(`<os${attrs({ name })}/>\n`);
+  for (const g of OS_GROUPS)
+    for (const s of g.sub) for (const os of s.os) for (const name of osNames(os, t, scale)) out.push(`<os${attrs({ name })}/>\n`);
   out.push('</osGroups>\n');
   return out;
 }

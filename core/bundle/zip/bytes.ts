@@ -17,7 +17,13 @@ export class Bytes {
   /** Throws ZIP_CORRUPT unless [offset, offset+size) lies inside the file. */
   need(offset: number, size: number, what: string): void {
     if (offset < 0 || size < 0 || offset + size > this.length) {
-      throw corrupt(`${what} runs past the end of the file (truncated)`, { reason: 'truncated', what, offset, size, fileSize: this.length });
+      throw corrupt(`${what} runs past the end of the file (truncated)`, {
+        reason: 'truncated',
+        what,
+        offset,
+        size,
+        fileSize: this.length,
+      });
     }
   }
 

@@ -23,7 +23,11 @@ const LOCATOR_SIZE = 20;
 
 function findEocd(b: Bytes): number {
   if (b.length < EOCD_SIZE) {
-    throw corrupt('the file is too short to hold an end of central directory record (truncated)', { reason: 'truncated', fileSize: b.length, expected: `>= ${EOCD_SIZE} bytes` });
+    throw corrupt('the file is too short to hold an end of central directory record (truncated)', {
+      reason: 'truncated',
+      fileSize: b.length,
+      expected: `>= ${EOCD_SIZE} bytes`,
+    });
   }
   const fits: number[] = [];
   let nearest = -1;
@@ -34,11 +38,14 @@ function findEocd(b: Bytes): number {
     if (i + EOCD_SIZE + b.view.getUint16(i + 20, true) === b.length) fits.push(i);
   }
   if (nearest < 0) {
-    throw corrupt('no end of central directory record was found (the file is truncated or not a complete zip)', { reason: 'eocd-missing', fileSize: b.length });
+    throw corrupt('no end of central directory record was found (the file is truncated or not a complete zip)', {
+      reason: 'eocd-missing',
+      fileSize: b.length,
+    });
   }
   if (fits.length === 0) {
     const declared = b.view.getUint16(nearest + 20, true);
-    throw corrupt('the end record\'s comment length does not end at the end of the file (extra or missing bytes at the end)', {
+    throw corrupt("the end record's comment length does not end at the end of the file (extra or missing bytes at the end)", {
       reason: 'comment-length',
       offset: nearest,
       expected: b.length - nearest - EOCD_SIZE,
@@ -46,7 +53,10 @@ function findEocd(b: Bytes): number {
     });
   }
   if (fits.length > 1) {
-    throw corrupt('more than one end of central directory record fits the file (a record hidden in the comment)', { reason: 'eocd-ambiguous', offsets: fits });
+    throw corrupt('more than one end of central directory record fits the file (a record hidden in the comment)', {
+      reason: 'eocd-ambiguous',
+      offsets: fits,
+    });
   }
   return fits[0]!;
 }
@@ -61,16 +71,28 @@ export function readEndRecord(b: Bytes): EndRecord {
   const cdSize32 = b.u32(at + 12, 'end record');
   const cdOffset32 = b.u32(at + 16, 'end record');
   if (disk !== 0 || cdDisk !== 0) {
-    throw unsupported(`a multi-disk (split) archive: disk number ${disk}, central directory on disk ${cdDisk}`, { reason: 'multi-disk', expected: 0, actual: disk || cdDisk });
+    throw unsupported(`a multi-disk (split) archive: disk number ${disk}, central directory on disk ${cdDisk}`, {
+      reason: 'multi-disk',
+      expected: 0,
+      actual: disk || cdDisk,
+    });
   }
   if (onDisk16 !== total16) {
-    throw unsupported('a multi-disk (split) archive: entries on this disk differ from the total', { reason: 'multi-disk', expected: total16, actual: onDisk16 });
+    throw unsupported('a multi-disk (split) archive: entries on this disk differ from the total', {
+      reason: 'multi-disk',
+      expected: total16,
+      actual: onDisk16,
+    });
   }
 
   const hasLocator = at >= LOCATOR_SIZE && b.view.getUint32(at - LOCATOR_SIZE, true) === SIG.zip64Locator;
   const marked = total16 === 0xffff || cdSize32 === 0xffffffff || cdOffset32 === 0xffffffff;
   if (!hasLocator) {
-    if (marked) throw corrupt('the end record points to ZIP64 values but there is no ZIP64 end of central directory locator', { reason: 'zip64-locator-missing', offset: at });
+    if (marked)
+      throw corrupt('the end record points to ZIP64 values but there is no ZIP64 end of central directory locator', {
+        reason: 'zip64-locator-missing',
+        offset: at,
+      });
     checkCdBounds(b, cdOffset32, cdSize32, at);
     return { eocdOffset: at, cdOffset: cdOffset32, cdSize: cdSize32, entryCount: total16, cdEnd: at, zip64: false };
   }
@@ -80,16 +102,31 @@ export function readEndRecord(b: Bytes): EndRecord {
   const recordOffset = b.u64(loc + 8, 'zip64 locator');
   const disks = b.u32(loc + 16, 'zip64 locator');
   if (recordDisk !== 0 || disks > 1) {
-    throw unsupported(`a multi-disk (split) archive: ZIP64 locator names disk ${recordDisk} of ${disks}`, { reason: 'multi-disk', expected: '1 disk', actual: disks });
+    throw unsupported(`a multi-disk (split) archive: ZIP64 locator names disk ${recordDisk} of ${disks}`, {
+      reason: 'multi-disk',
+      expected: '1 disk',
+      actual: disks,
+    });
   }
   b.need(recordOffset, 56, 'zip64 end of central directory record');
   const sig = b.view.getUint32(recordOffset, true);
   if (sig !== SIG.zip64Eocd) {
-    throw corrupt('invalid ZIP64 end of central directory record signature', { reason: 'bad-signature', what: 'zip64 end record', offset: recordOffset, expected: hex32(SIG.zip64Eocd), actual: hex32(sig) });
+    throw corrupt('invalid ZIP64 end of central directory record signature', {
+      reason: 'bad-signature',
+      what: 'zip64 end record',
+      offset: recordOffset,
+      expected: hex32(SIG.zip64Eocd),
+      actual: hex32(sig),
+    });
   }
   const recordSize = b.u64(recordOffset + 4, 'zip64 end record');
   if (recordSize < 44 || recordOffset + 12 + recordSize !== loc) {
-    throw corrupt('the ZIP64 end record\'s size does not reach exactly to its locator', { reason: 'zip64-record-size', offset: recordOffset, expected: loc - recordOffset - 12, actual: recordSize });
+    throw corrupt("the ZIP64 end record's size does not reach exactly to its locator", {
+      reason: 'zip64-record-size',
+      offset: recordOffset,
+      expected: loc - recordOffset - 12,
+      actual: recordSize,
+    });
   }
   const disk64 = b.u32(recordOffset + 16, 'zip64 end record');
   const cdDisk64 = b.u32(recordOffset + 20, 'zip64 end record');
@@ -98,7 +135,11 @@ export function readEndRecord(b: Bytes): EndRecord {
   const cdSize64 = b.u64(recordOffset + 40, 'zip64 end record');
   const cdOffset64 = b.u64(recordOffset + 48, 'zip64 end record');
   if (disk64 !== 0 || cdDisk64 !== 0 || onDisk64 !== total64) {
-    throw unsupported(`a multi-disk (split) archive: ZIP64 record names disk ${disk64 || cdDisk64}`, { reason: 'multi-disk', expected: 0, actual: disk64 || cdDisk64 });
+    throw unsupported(`a multi-disk (split) archive: ZIP64 record names disk ${disk64 || cdDisk64}`, {
+      reason: 'multi-disk',
+      expected: 0,
+      actual: disk64 || cdDisk64,
+    });
   }
   agree('entry count', total16, 0xffff, total64);
   agree('central directory size', cdSize32, 0xffffffff, cdSize64);
@@ -110,7 +151,12 @@ export function readEndRecord(b: Bytes): EndRecord {
 /** A 16/32-bit field either holds the ZIP64 marker or the same value as the ZIP64 record. */
 function agree(what: string, small: number, marker: number, big: number): void {
   if (small !== marker && small !== big) {
-    throw corrupt(`the end record and the ZIP64 end record disagree about the ${what}`, { reason: 'zip64-mismatch', what, expected: big, actual: small });
+    throw corrupt(`the end record and the ZIP64 end record disagree about the ${what}`, {
+      reason: 'zip64-mismatch',
+      what,
+      expected: big,
+      actual: small,
+    });
   }
 }
 

@@ -19,7 +19,13 @@ export function parseExtra(buf: Uint8Array, entry: string, where: 'central' | 'l
   let pos = 0;
   while (pos < buf.length) {
     if (pos + 4 > buf.length) {
-      throw corrupt(`the ${where} extra field of ${JSON.stringify(entry)} ends with a partial header`, { reason: 'extra-field-length', entry, where, expected: pos + 4, actual: buf.length });
+      throw corrupt(`the ${where} extra field of ${JSON.stringify(entry)} ends with a partial header`, {
+        reason: 'extra-field-length',
+        entry,
+        where,
+        expected: pos + 4,
+        actual: buf.length,
+      });
     }
     const id = view.getUint16(pos, true);
     const size = view.getUint16(pos + 2, true);
@@ -34,7 +40,12 @@ export function parseExtra(buf: Uint8Array, entry: string, where: 'central' | 'l
       });
     }
     if (fields.has(id)) {
-      throw corrupt(`the ${where} header of ${JSON.stringify(entry)} repeats extra field 0x${id.toString(16).padStart(4, '0')}`, { reason: 'extra-field-repeated', entry, where, fieldId: id });
+      throw corrupt(`the ${where} header of ${JSON.stringify(entry)} repeats extra field 0x${id.toString(16).padStart(4, '0')}`, {
+        reason: 'extra-field-repeated',
+        entry,
+        where,
+        fieldId: id,
+      });
     }
     fields.set(id, buf.subarray(pos + 4, pos + 4 + size));
     pos += 4 + size;
@@ -56,7 +67,12 @@ const MAX32 = 0xffffffff;
  * Replaces marked values with the ZIP64 field's. Central headers must carry every marked value;
  * local headers (where = 'local') only ever carry the two sizes.
  */
-export function applyZip64(values: Zip64Values, fields: ExtraFields, entry: string, where: 'central' | 'local'): Zip64Values & { zip64: boolean } {
+export function applyZip64(
+  values: Zip64Values,
+  fields: ExtraFields,
+  entry: string,
+  where: 'central' | 'local',
+): Zip64Values & { zip64: boolean } {
   const field = fields.get(ZIP64_ID);
   const wanted: Array<[keyof Zip64Values, number, string]> = [];
   if (values.uncompressedSize === MAX32) wanted.push(['uncompressedSize', 8, 'uncompressed size']);
@@ -66,7 +82,12 @@ export function applyZip64(values: Zip64Values, fields: ExtraFields, entry: stri
   if (wanted.length === 0) return { ...values, zip64: field !== undefined };
   const out = { ...values, zip64: true };
   if (field === undefined) {
-    throw corrupt(`the ${where} header of ${JSON.stringify(entry)} marks ZIP64 values but has no ZIP64 extra field`, { reason: 'zip64-field-missing', entry, where, missing: wanted.map((w) => w[2]) });
+    throw corrupt(`the ${where} header of ${JSON.stringify(entry)} marks ZIP64 values but has no ZIP64 extra field`, {
+      reason: 'zip64-field-missing',
+      entry,
+      where,
+      missing: wanted.map((w) => w[2]),
+    });
   }
   const view = new DataView(field.buffer, field.byteOffset, field.byteLength);
   let pos = 0;
@@ -83,7 +104,12 @@ export function applyZip64(values: Zip64Values, fields: ExtraFields, entry: stri
     }
     const value = width === 8 ? view.getBigUint64(pos, true) : BigInt(view.getUint32(pos, true));
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw corrupt(`the ZIP64 ${label} of ${JSON.stringify(entry)} is impossibly large`, { reason: 'value-too-large', entry, what: label, actual: value.toString() });
+      throw corrupt(`the ZIP64 ${label} of ${JSON.stringify(entry)} is impossibly large`, {
+        reason: 'value-too-large',
+        entry,
+        what: label,
+        actual: value.toString(),
+      });
     }
     out[key] = Number(value);
     pos += width;

@@ -33,7 +33,8 @@ export interface InflateJob {
 const CHUNK = 1024 * 1024;
 
 function capExceeded(job: InflateJob, measured: number): CoreError {
-  const what = job.cap.limit === 'maxRatio' ? 'compression ratio' : job.cap.limit === 'maxTotalSize' ? 'total uncompressed size' : 'entry size';
+  const what =
+    job.cap.limit === 'maxRatio' ? 'compression ratio' : job.cap.limit === 'maxTotalSize' ? 'total uncompressed size' : 'entry size';
   return overLimit(`${JSON.stringify(job.name)} inflates past the ${what} limit (its header declared ${job.declaredSize} bytes)`, {
     entry: job.name,
     limit: job.cap.limit,
@@ -46,11 +47,21 @@ function capExceeded(job: InflateJob, measured: number): CoreError {
 
 function verify(job: InflateJob, out: Uint8Array, actual: number): Uint8Array {
   if (actual !== job.declaredSize) {
-    throw corrupt(`${JSON.stringify(job.name)} inflates to ${actual} bytes but its header declares ${job.declaredSize}`, { reason: 'size-mismatch', entry: job.name, expected: job.declaredSize, actual });
+    throw corrupt(`${JSON.stringify(job.name)} inflates to ${actual} bytes but its header declares ${job.declaredSize}`, {
+      reason: 'size-mismatch',
+      entry: job.name,
+      expected: job.declaredSize,
+      actual,
+    });
   }
   const crc = crc32(out) >>> 0;
   if (crc !== job.crc32 >>> 0) {
-    throw corrupt(`CRC-32 mismatch for ${JSON.stringify(job.name)}`, { reason: 'crc-mismatch', entry: job.name, expected: hex32(job.crc32), actual: hex32(crc) });
+    throw corrupt(`CRC-32 mismatch for ${JSON.stringify(job.name)}`, {
+      reason: 'crc-mismatch',
+      entry: job.name,
+      expected: hex32(job.crc32),
+      actual: hex32(crc),
+    });
   }
   return out;
 }
@@ -95,7 +106,15 @@ export function inflateEntry(job: InflateJob): Promise<Uint8Array> {
       }
       job.onProgress?.(Math.min(total, job.declaredSize), job.declaredSize);
     });
-    inflater.on('error', (e: Error) => finish(corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${e.message})`, { reason: 'bad-deflate', entry: job.name, zlib: e.message })));
+    inflater.on('error', (e: Error) =>
+      finish(
+        corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${e.message})`, {
+          reason: 'bad-deflate',
+          entry: job.name,
+          zlib: e.message,
+        }),
+      ),
+    );
     inflater.on('end', () => {
       if (inflater.bytesWritten !== job.compressed.length) {
         return finish(
@@ -116,4 +135,3 @@ export function inflateEntry(job: InflateJob): Promise<Uint8Array> {
     inflater.end(Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength));
   });
 }
-

@@ -10,7 +10,15 @@ import { crossCheckWithJszip, skeletonOf } from './jszip-check.js';
 import { goodZip } from '../fixtures/container.js';
 
 const corpus = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'corpus', 'third-party', 'yauzl-success');
-const openable = ['unicode.zip', 'directories.zip', 'windows-compressed-folder.zip', 'zip64.zip', 'streaming.zip', 'everything.zip', 'cygwin-info-zip.zip'];
+const openable = [
+  'unicode.zip',
+  'directories.zip',
+  'windows-compressed-folder.zip',
+  'zip64.zip',
+  'streaming.zip',
+  'everything.zip',
+  'cygwin-info-zip.zip',
+];
 
 const centralOf = (data: Uint8Array): CentralEntry[] => {
   const b = new Bytes(data);
@@ -19,13 +27,16 @@ const centralOf = (data: Uint8Array): CentralEntry[] => {
 
 async function jszipView(data: Uint8Array): Promise<string[]> {
   const zip = await JSZip.loadAsync(data, { createFolders: false });
-  return Object.values(zip.files).map((f) => `${f.name}|${f.dir}|${(f as JSZip.JSZipObject & { unsafeOriginalName?: string }).unsafeOriginalName ?? ''}`);
+  return Object.values(zip.files).map(
+    (f) => `${f.name}|${f.dir}|${(f as JSZip.JSZipObject & { unsafeOriginalName?: string }).unsafeOriginalName ?? ''}`,
+  );
 }
 
 describe('jszip skeleton', () => {
   it('gives jszip the same view of the names as the real zip does', async () => {
     const samples: Uint8Array[] = [await goodZip()];
-    if (existsSync(corpus)) samples.push(...openable.filter((f) => readdirSync(corpus).includes(f)).map((f) => new Uint8Array(readFileSync(join(corpus, f)))));
+    if (existsSync(corpus))
+      samples.push(...openable.filter((f) => readdirSync(corpus).includes(f)).map((f) => new Uint8Array(readFileSync(join(corpus, f)))));
     for (const data of samples) {
       const skeleton = skeletonOf(centralOf(data));
       expect(skeleton.length).toBeLessThanOrEqual(data.length + 64);
@@ -36,12 +47,18 @@ describe('jszip skeleton', () => {
   it('refuses names jszip rewrites, even if our own name checks were bypassed', async () => {
     const [entry] = centralOf(await goodZip());
     const evil = { ...entry!, name: '../evil.txt', rawName: new TextEncoder().encode('../evil.txt'), isDir: false };
-    await expect(crossCheckWithJszip([evil])).rejects.toMatchObject({ code: 'ZIP_UNSAFE_PATH', details: { entry: '../evil.txt', reason: 'rewritten by the zip library', rewrittenAs: 'evil.txt' } });
+    await expect(crossCheckWithJszip([evil])).rejects.toMatchObject({
+      code: 'ZIP_UNSAFE_PATH',
+      details: { entry: '../evil.txt', reason: 'rewritten by the zip library', rewrittenAs: 'evil.txt' },
+    });
   });
 
   it('refuses when jszip and our walk disagree on the entries', async () => {
     const entries = centralOf(await goodZip());
     const renamed = entries.map((e, i) => (i === 0 ? { ...e, name: 'something-else.xml' } : e));
-    await expect(crossCheckWithJszip(renamed)).rejects.toMatchObject({ code: 'ZIP_CORRUPT', details: { reason: 'reader-disagreement', onlyOurs: ['something-else.xml'] } });
+    await expect(crossCheckWithJszip(renamed)).rejects.toMatchObject({
+      code: 'ZIP_CORRUPT',
+      details: { reason: 'reader-disagreement', onlyOurs: ['something-else.xml'] },
+    });
   });
 });

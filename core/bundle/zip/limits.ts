@@ -26,21 +26,34 @@ export function checkDeclared(entries: CentralEntry[], limits: Limits): void {
   for (const e of entries) {
     const size = e.uncompressedSize;
     if (size > limits.maxEntrySize) {
-      throw overLimit(`${JSON.stringify(e.name)} declares ${size} bytes (limit ${limits.maxEntrySize} per entry)`, { entry: e.name, limit: 'maxEntrySize', max: limits.maxEntrySize, declared: size });
+      throw overLimit(`${JSON.stringify(e.name)} declares ${size} bytes (limit ${limits.maxEntrySize} per entry)`, {
+        entry: e.name,
+        limit: 'maxEntrySize',
+        max: limits.maxEntrySize,
+        declared: size,
+      });
     }
     if (size > ratioAllowance(e.compressedSize, limits)) {
-      throw overLimit(`${JSON.stringify(e.name)} declares a ${ratioText(size, e.compressedSize)} compression ratio (limit ${limits.maxRatio}:1 once an entry passes ${limits.ratioThreshold} bytes)`, {
-        entry: e.name,
-        limit: 'maxRatio',
-        max: limits.maxRatio,
-        threshold: limits.ratioThreshold,
-        declared: size,
-        compressedSize: e.compressedSize,
-      });
+      throw overLimit(
+        `${JSON.stringify(e.name)} declares a ${ratioText(size, e.compressedSize)} compression ratio (limit ${limits.maxRatio}:1 once an entry passes ${limits.ratioThreshold} bytes)`,
+        {
+          entry: e.name,
+          limit: 'maxRatio',
+          max: limits.maxRatio,
+          threshold: limits.ratioThreshold,
+          declared: size,
+          compressedSize: e.compressedSize,
+        },
+      );
     }
     total += size;
     if (total > limits.maxTotalSize) {
-      throw overLimit(`the entries declare more than ${limits.maxTotalSize} bytes in total (reached at ${JSON.stringify(e.name)})`, { entry: e.name, limit: 'maxTotalSize', max: limits.maxTotalSize, declared: total });
+      throw overLimit(`the entries declare more than ${limits.maxTotalSize} bytes in total (reached at ${JSON.stringify(e.name)})`, {
+        entry: e.name,
+        limit: 'maxTotalSize',
+        max: limits.maxTotalSize,
+        declared: total,
+      });
     }
   }
 }

@@ -27,11 +27,23 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
     const at = e.localOffset;
     const what = `local header of ${JSON.stringify(e.name)}`;
     if (at + HEADER > cdOffset) {
-      throw corrupt(`the ${what} lies outside the entry area`, { reason: 'local-offset', entry: e.name, expected: `<= ${cdOffset - HEADER}`, actual: at });
+      throw corrupt(`the ${what} lies outside the entry area`, {
+        reason: 'local-offset',
+        entry: e.name,
+        expected: `<= ${cdOffset - HEADER}`,
+        actual: at,
+      });
     }
     const sig = b.u32(at, what);
     if (sig !== SIG.local) {
-      throw corrupt(`invalid local file header signature for ${JSON.stringify(e.name)}`, { reason: 'bad-signature', what: 'local header', entry: e.name, offset: at, expected: hex32(SIG.local), actual: hex32(sig) });
+      throw corrupt(`invalid local file header signature for ${JSON.stringify(e.name)}`, {
+        reason: 'bad-signature',
+        what: 'local header',
+        entry: e.name,
+        offset: at,
+        expected: hex32(SIG.local),
+        actual: hex32(sig),
+      });
     }
     const flags = b.u16(at + 6, what);
     const method = b.u16(at + 8, what);
@@ -39,10 +51,21 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
     const extraLen = b.u16(at + 28, what);
     checkFeatures(e.name, flags, method);
     if (method !== e.method) {
-      throw corrupt(`local and central headers of ${JSON.stringify(e.name)} disagree on the compression method`, { reason: 'local-mismatch', entry: e.name, field: 'method', expected: e.method, actual: method });
+      throw corrupt(`local and central headers of ${JSON.stringify(e.name)} disagree on the compression method`, {
+        reason: 'local-mismatch',
+        entry: e.name,
+        field: 'method',
+        expected: e.method,
+        actual: method,
+      });
     }
     const localName = b.slice(at + HEADER, nameLen, what);
-    if (Buffer.compare(Buffer.from(localName.buffer, localName.byteOffset, localName.length), Buffer.from(e.rawName.buffer, e.rawName.byteOffset, e.rawName.length)) !== 0) {
+    if (
+      Buffer.compare(
+        Buffer.from(localName.buffer, localName.byteOffset, localName.length),
+        Buffer.from(e.rawName.buffer, e.rawName.byteOffset, e.rawName.length),
+      ) !== 0
+    ) {
       throw corrupt(`the local header names a different file than the central directory for ${JSON.stringify(e.name)}`, {
         reason: 'local-mismatch',
         entry: e.name,
@@ -52,7 +75,12 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
       });
     }
     const extra = parseExtra(b.slice(at + HEADER + nameLen, extraLen, what), e.name, 'local');
-    const local = applyZip64({ compressedSize: b.u32(at + 18, what), uncompressedSize: b.u32(at + 22, what), localOffset: 0, diskStart: 0 }, extra, e.name, 'local');
+    const local = applyZip64(
+      { compressedSize: b.u32(at + 18, what), uncompressedSize: b.u32(at + 22, what), localOffset: 0, diskStart: 0 },
+      extra,
+      e.name,
+      'local',
+    );
     const crc = b.u32(at + 14, what);
     const descriptor = (flags & 0x08) !== 0;
     // With a data descriptor the local values may be zero; when present they must still agree.
@@ -63,7 +91,13 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
     ];
     for (const [field, want, got] of compare) {
       if (got !== want && !(descriptor && got === 0)) {
-        throw corrupt(`local and central headers of ${JSON.stringify(e.name)} disagree on the ${field}`, { reason: 'local-mismatch', entry: e.name, field, expected: want, actual: got });
+        throw corrupt(`local and central headers of ${JSON.stringify(e.name)} disagree on the ${field}`, {
+          reason: 'local-mismatch',
+          entry: e.name,
+          field,
+          expected: want,
+          actual: got,
+        });
       }
     }
     const start = at + HEADER + nameLen + extraLen;
@@ -112,15 +146,31 @@ function checkTiling(spans: Array<{ name: string; start: number; end: number }>,
   let previous = '(start of file)';
   for (const s of spans) {
     if (s.start < cursor) {
-      throw corrupt(`the entries ${JSON.stringify(previous)} and ${JSON.stringify(s.name)} overlap`, { reason: 'overlap', entry: s.name, other: previous, expected: `>= ${cursor}`, actual: s.start });
+      throw corrupt(`the entries ${JSON.stringify(previous)} and ${JSON.stringify(s.name)} overlap`, {
+        reason: 'overlap',
+        entry: s.name,
+        other: previous,
+        expected: `>= ${cursor}`,
+        actual: s.start,
+      });
     }
     if (s.start > cursor) {
-      throw corrupt(`${s.start - cursor} unaccounted bytes before ${JSON.stringify(s.name)} (hidden or leftover data)`, { reason: 'gap', entry: s.name, expected: cursor, actual: s.start });
+      throw corrupt(`${s.start - cursor} unaccounted bytes before ${JSON.stringify(s.name)} (hidden or leftover data)`, {
+        reason: 'gap',
+        entry: s.name,
+        expected: cursor,
+        actual: s.start,
+      });
     }
     cursor = s.end;
     previous = s.name;
   }
   if (cursor !== cdOffset) {
-    throw corrupt(`${cdOffset - cursor} unaccounted bytes between the last entry and the central directory`, { reason: 'gap', entry: previous, expected: cdOffset, actual: cursor });
+    throw corrupt(`${cdOffset - cursor} unaccounted bytes between the last entry and the central directory`, {
+      reason: 'gap',
+      entry: previous,
+      expected: cdOffset,
+      actual: cursor,
+    });
   }
 }

@@ -62,7 +62,11 @@ export function checkDuplicates(entries: ReadonlyArray<{ name: string; isDir: bo
     const prior = seen.get(key);
     if (prior !== undefined) {
       const reason =
-        prior.name === e.name ? 'same name' : prior.isDir !== e.isDir ? 'a file and a directory of the same name' : 'same name once case and Unicode form are ignored';
+        prior.name === e.name
+          ? 'same name'
+          : prior.isDir !== e.isDir
+            ? 'a file and a directory of the same name'
+            : 'same name once case and Unicode form are ignored';
       throw duplicate(e.name, prior.name, reason);
     }
     seen.set(key, e);

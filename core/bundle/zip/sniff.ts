@@ -24,7 +24,10 @@ function startsWith(data: Uint8Array, magic: number[], at: number): boolean {
 /** A plain v7 tar has no magic: its first header's checksum field is the only tell. */
 function looksLikeV7Tar(data: Uint8Array): boolean {
   if (data.length < 512 || data.length % 512 !== 0) return false;
-  const field = Buffer.from(data.subarray(148, 156)).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const field = Buffer.from(data.subarray(148, 156))
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   if (!/^[0-7]{1,7}$/.test(field)) return false;
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : data[i]!;

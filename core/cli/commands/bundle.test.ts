@@ -32,8 +32,21 @@ describe('posture-stage sample / inspect / diff', () => {
     const r = await cli('inspect', a, '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(['ok', 'file', 'size', 'sha256', 'layout', 'updated', 'versions', 'components', 'entries', 'warnings']));
-    expect(j).toMatchObject({ ok: true, file: 'a.zip', layout: 'reference', versions: { conditions: '300418.0.0.0', avasWindows: '297.0.0.0', avasMac: '214.0.0.0', avasLinux: '66.0.0.0', supportedOs: '101.6.3.0' } });
+    expect(Object.keys(j)).toEqual(
+      expect.arrayContaining(['ok', 'file', 'size', 'sha256', 'layout', 'updated', 'versions', 'components', 'entries', 'warnings']),
+    );
+    expect(j).toMatchObject({
+      ok: true,
+      file: 'a.zip',
+      layout: 'reference',
+      versions: {
+        conditions: '300418.0.0.0',
+        avasWindows: '297.0.0.0',
+        avasMac: '214.0.0.0',
+        avasLinux: '66.0.0.0',
+        supportedOs: '101.6.3.0',
+      },
+    });
     expect(Object.keys(j.components[0])).toEqual(expect.arrayContaining(['id', 'file', 'version', 'size', 'sha256', 'summary']));
     expect(Object.keys(j.entries[0])).toEqual(['name', 'size', 'compressedSize']);
   });
@@ -52,7 +65,10 @@ describe('posture-stage sample / inspect / diff', () => {
     writeFileSync(file, await bomb.build());
     const r = await cli('inspect', file, '--json');
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'PAYLOAD_INVALID', entry: 'posture-conditions.xml', reason: 'doctype' } });
+    expect(JSON.parse(r.out)).toMatchObject({
+      ok: false,
+      error: { code: 'PAYLOAD_INVALID', entry: 'posture-conditions.xml', reason: 'doctype' },
+    });
     const human = await cli('inspect', file);
     expect(human.code).toBe(2);
     expect(human.err).toMatch(/^error PAYLOAD_INVALID: /);

@@ -9,7 +9,15 @@ import type { Command } from 'commander';
 import { collect, runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
 import { CoreError } from '../../errors.js';
 import { writeFileAtomic } from '../../durable.js';
-import { checkBundle, diffAgainstState, diffBundles, writeBundle, type CheckedBundle, type Progress, type Versions } from '../../bundle/index.js';
+import {
+  checkBundle,
+  diffAgainstState,
+  diffBundles,
+  writeBundle,
+  type CheckedBundle,
+  type Progress,
+  type Versions,
+} from '../../bundle/index.js';
 import { formatInspection } from '../format/inspect.js';
 import { formatDiff } from '../format/diff.js';
 
@@ -67,7 +75,11 @@ async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
     await writeFileAtomic(file, bytes);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new CoreError('USAGE', `Cannot write ${file} (${e instanceof Error ? e.message : reason}). Check that its folder exists and is writable, or choose another --out.`, { file, reason });
+    throw new CoreError(
+      'USAGE',
+      `Cannot write ${file} (${e instanceof Error ? e.message : reason}). Check that its folder exists and is writable, or choose another --out.`,
+      { file, reason },
+    );
   }
 }
 
@@ -82,8 +94,29 @@ function numberOpt(value: string | undefined, flag: string): number | undefined 
   return n;
 }
 
-interface SampleOpts { out: string; seed?: string; scale?: string; conditions?: string; avasWindows?: string; avasMac?: string; avasLinux?: string; supportedOs?: string; updated?: string; json?: boolean }
-interface DiffOpts { store?: string; tokenFile?: string; fingerprint?: string; identity?: string; hostKey?: string; passwordEnv?: string; remoteCommand?: string; ca?: string[]; json?: boolean }
+interface SampleOpts {
+  out: string;
+  seed?: string;
+  scale?: string;
+  conditions?: string;
+  avasWindows?: string;
+  avasMac?: string;
+  avasLinux?: string;
+  supportedOs?: string;
+  updated?: string;
+  json?: boolean;
+}
+interface DiffOpts {
+  store?: string;
+  tokenFile?: string;
+  fingerprint?: string;
+  identity?: string;
+  hostKey?: string;
+  passwordEnv?: string;
+  remoteCommand?: string;
+  ca?: string[];
+  json?: boolean;
+}
 
 /** Registers `sample`, `inspect` and `diff`. */
 export function registerBundleCommands(program: Command): void {
@@ -114,7 +147,13 @@ export function registerBundleCommands(program: Command): void {
         const bar = scale >= 10 ? progressBar('sample', estimate) : null;
         let zip: Uint8Array;
         try {
-          zip = await writeBundle({ seed: numberOpt(opts.seed, '--seed'), scale, versions, updated: opts.updated, onProgress: (done, total) => bar?.update(Math.round((done / total) * estimate)) });
+          zip = await writeBundle({
+            seed: numberOpt(opts.seed, '--seed'),
+            scale,
+            versions,
+            updated: opts.updated,
+            onProgress: (done, total) => bar?.update(Math.round((done / total) * estimate)),
+          });
         } finally {
           bar?.stop();
         }
@@ -155,7 +194,11 @@ export function registerBundleCommands(program: Command): void {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
         const positional = [a, b].filter((x): x is string => x !== undefined);
         if (opts.store ? positional.length !== 1 : positional.length !== 2) {
-          throw usageError(opts.store ? 'With --store DIR give only the new bundle: posture-stage diff --store DIR NEW.zip' : 'Give the old and the new bundle: posture-stage diff OLD NEW (OLD may be https://…, sftp://… or --store DIR).');
+          throw usageError(
+            opts.store
+              ? 'With --store DIR give only the new bundle: posture-stage diff --store DIR NEW.zip'
+              : 'Give the old and the new bundle: posture-stage diff OLD NEW (OLD may be https://…, sftp://… or --store DIR).',
+          );
         }
         const newFile = positional[positional.length - 1] as string;
         const oldRef = opts.store ?? (positional[0] as string);
@@ -169,7 +212,15 @@ export function registerBundleCommands(program: Command): void {
         if (/^(https|sftp):\/\//i.test(oldRef)) {
           const next = await check(newFile, true);
           const { fetchNodeContent } = await import('../../transfer/node-content.js');
-          const state = await fetchNodeContent(oldRef, { tokenFile: opts.tokenFile, fingerprint: opts.fingerprint, identity: opts.identity, hostKey: opts.hostKey, passwordEnv: opts.passwordEnv, remoteCommand: opts.remoteCommand, ca: opts.ca });
+          const state = await fetchNodeContent(oldRef, {
+            tokenFile: opts.tokenFile,
+            fingerprint: opts.fingerprint,
+            identity: opts.identity,
+            hostKey: opts.hostKey,
+            passwordEnv: opts.passwordEnv,
+            remoteCommand: opts.remoteCommand,
+            ca: opts.ca,
+          });
           const diff = diffAgainstState(state, next);
           return { data: { ...diff }, human: () => formatDiff(diff, oldRef, newFile) };
         }
@@ -181,4 +232,3 @@ export function registerBundleCommands(program: Command): void {
       });
     });
 }
-

@@ -31,9 +31,20 @@ afterEach(() => {
 const cli = runCli;
 
 describe('posture-stage fetch / library / push', () => {
-  it('fetch --no-proxy HOSTS bypasses --proxy (a value, not commander\'s negation) and stores the bundle', async () => {
+  it("fetch --no-proxy HOSTS bypasses --proxy (a value, not commander's negation) and stores the bundle", async () => {
     const dead = await freePort();
-    const r = await cli('fetch', '--url', `${feed.origin}/posture-offline.zip`, '--proxy', `http://127.0.0.1:${dead}`, '--no-proxy', '127.0.0.1', '--ca', caFile, '--json');
+    const r = await cli(
+      'fetch',
+      '--url',
+      `${feed.origin}/posture-offline.zip`,
+      '--proxy',
+      `http://127.0.0.1:${dead}`,
+      '--no-proxy',
+      '127.0.0.1',
+      '--ca',
+      caFile,
+      '--json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc).toMatchObject({ ok: true, proxy: null });
@@ -43,7 +54,16 @@ describe('posture-stage fetch / library / push', () => {
 
   it('an unreachable proxy exits 3 with step "proxy" and no password in the output', async () => {
     const dead = await freePort();
-    const r = await cli('fetch', '--url', `${feed.origin}/posture-offline.zip`, '--proxy', `http://ops:Hunter2@127.0.0.1:${dead}`, '--ca', caFile, '--json');
+    const r = await cli(
+      'fetch',
+      '--url',
+      `${feed.origin}/posture-offline.zip`,
+      '--proxy',
+      `http://ops:Hunter2@127.0.0.1:${dead}`,
+      '--ca',
+      caFile,
+      '--json',
+    );
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.out);
     expect(doc.error).toMatchObject({ code: 'UNREACHABLE', step: 'proxy' });

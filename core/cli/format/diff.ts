@@ -19,15 +19,38 @@ const product = (p: ProductChange) => `${p.os}: ${p.vendor} / ${p.product}`;
 /** The whole human diff report. */
 export function formatDiff(d: BundleDiff, oldLabel: string, newLabel: string): string {
   const out = [`Applying ${newLabel} over ${oldLabel}:`, ''];
-  out.push(table([['Component', 'From', '', 'To', 'Change'], ...d.components.map((c) => [c.id, c.from ?? '(none)', '→', c.to, MARK[c.change]])], '  '), '');
+  out.push(
+    table(
+      [['Component', 'From', '', 'To', 'Change'], ...d.components.map((c) => [c.id, c.from ?? '(none)', '→', c.to, MARK[c.change]])],
+      '  ',
+    ),
+    '',
+  );
   const c = d.content;
   out.push('Content');
   const p = c.products;
-  out.push(`  AV/AS products: ${p.added.length} added, ${p.removed.length} removed, ${plural(p.signatureChanged.length, 'signature')} changed`);
-  out.push(...examples('+', p.added.map((x) => `${product(x)}${x.to ? ` (${x.to})` : ''}`)));
+  out.push(
+    `  AV/AS products: ${p.added.length} added, ${p.removed.length} removed, ${plural(p.signatureChanged.length, 'signature')} changed`,
+  );
+  out.push(
+    ...examples(
+      '+',
+      p.added.map((x) => `${product(x)}${x.to ? ` (${x.to})` : ''}`),
+    ),
+  );
   out.push(...examples('-', p.removed.map(product)));
-  out.push(...examples('~', p.signatureChanged.map((x) => `${product(x)}: ${x.from ?? 'none'} → ${x.to ?? 'none'}`)));
-  for (const [label, set] of [['Conditions', c.conditions], ['Requirements', c.requirements], ['Policies', c.policies], ['OS entries', c.os]] as const) {
+  out.push(
+    ...examples(
+      '~',
+      p.signatureChanged.map((x) => `${product(x)}: ${x.from ?? 'none'} → ${x.to ?? 'none'}`),
+    ),
+  );
+  for (const [label, set] of [
+    ['Conditions', c.conditions],
+    ['Requirements', c.requirements],
+    ['Policies', c.policies],
+    ['OS entries', c.os],
+  ] as const) {
     out.push(`  ${label}: ${set.added.length} added, ${set.removed.length} removed`);
     out.push(...examples('+', set.added), ...examples('-', set.removed));
   }

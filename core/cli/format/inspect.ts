@@ -26,7 +26,9 @@ export function summaryLine(c: ComponentInfo): string {
     case 'avas':
       return `${plural(s.vendors, 'vendor')} · ${plural(s.products, 'product')} · ${newestSignature(s)}`;
     case 'os':
-      return s.legacy ? `${plural(s.osCount, 'OS entry', 'OS entries')} (flat legacy list in ${s.member})` : `${plural(s.osCount, 'OS entry', 'OS entries')} in ${plural(s.groupCount, 'group')} (${s.member})`;
+      return s.legacy
+        ? `${plural(s.osCount, 'OS entry', 'OS entries')} (flat legacy list in ${s.member})`
+        : `${plural(s.osCount, 'OS entry', 'OS entries')} in ${plural(s.groupCount, 'group')} (${s.member})`;
   }
 }
 
@@ -41,21 +43,44 @@ export function formatInspection(i: Inspection): string {
   out.push(`Layout: ${i.layout}${i.updated ? `   Updated: ${i.updated}` : ''}`, '');
   if (i.versions) {
     out.push('Update Information');
-    out.push(table((Object.keys(VERSION_LABELS) as VersionKey[]).map((k) => [VERSION_LABELS[k], (i.versions as Record<VersionKey, string>)[k]]), '  '), '');
+    out.push(
+      table(
+        (Object.keys(VERSION_LABELS) as VersionKey[]).map((k) => [VERSION_LABELS[k], (i.versions as Record<VersionKey, string>)[k]]),
+        '  ',
+      ),
+      '',
+    );
     out.push('Components');
-    out.push(table(i.components.map((c) => [c.id, c.file, bytes(c.size), c.version, summaryLine(c)]), '  '));
+    out.push(
+      table(
+        i.components.map((c) => [c.id, c.file, bytes(c.size), c.version, summaryLine(c)]),
+        '  ',
+      ),
+    );
     const os = i.components.find((c) => c.id === 'supported-os');
     if (os && os.summary.kind === 'os') out.push(`  OS groups: ${groupsLine(os.summary.tree)}`);
     out.push('');
   } else {
     out.push('Versions: not read (unknown layout: no posture-update.xml)', '');
     out.push('Opened');
-    out.push(table((i.opened ?? []).map((o) => [o.name, o.kind, o.root ?? (o.members ? o.members.join(', ') : '')]), '  '), '');
+    out.push(
+      table(
+        (i.opened ?? []).map((o) => [o.name, o.kind, o.root ?? (o.members ? o.members.join(', ') : '')]),
+        '  ',
+      ),
+      '',
+    );
   }
   const n = (s: string) => i.checks.filter((c) => c.status === s).length;
   out.push(`Checks: ${count(n('passed'))} passed, ${count(n('warned'))} warned, ${count(n('failed'))} failed`);
   for (const w of i.warnings) out.push(`  ! ${w.code}: ${w.message}`);
   out.push(`Entries: ${i.entries.length}`);
-  if (i.entries.length <= 20) out.push(table(i.entries.map((e) => [e.name, bytes(e.size), `${bytes(e.compressedSize)} compressed`]), '  '));
+  if (i.entries.length <= 20)
+    out.push(
+      table(
+        i.entries.map((e) => [e.name, bytes(e.size), `${bytes(e.compressedSize)} compressed`]),
+        '  ',
+      ),
+    );
   return out.join('\n');
 }

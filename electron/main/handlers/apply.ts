@@ -25,7 +25,15 @@ function timelineStep(e: StepEvent): Pick<JobStep, 'step' | 'state'> | null {
   }
 }
 
-async function pushOne(ctx: HandlerContext, id: string, file: string, sha256: string, opts: { dryRun: boolean; allowDowngrade: boolean }, job: JobControl, onBytes: (done: number, total: number) => void): Promise<PushTargetResult> {
+async function pushOne(
+  ctx: HandlerContext,
+  id: string,
+  file: string,
+  sha256: string,
+  opts: { dryRun: boolean; allowDowngrade: boolean },
+  job: JobControl,
+  onBytes: (done: number, total: number) => void,
+): Promise<PushTargetResult> {
   if (isLab(ctx, id)) await ensureLabTarget(ctx);
   const t = ctx.targets.open(id);
   const step = (s: Omit<JobStep, 'at' | 'target'>) => job.step({ ...s, target: id });
@@ -42,8 +50,11 @@ async function pushOne(ctx: HandlerContext, id: string, file: string, sha256: st
       }
     });
     // the node verified size and SHA-256 before applying (interfaces.md PUT /api/v1/bundle; SFTP: rename after verify)
-    for (const s of ['upload', 'verify', 'apply'] as const) step({ step: s, state: 'done', ...(s === 'verify' ? { message: 'the node verified size and SHA-256 before applying' } : {}) });
-    const what = result.applied.length ? result.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') : 'nothing newer to apply';
+    for (const s of ['upload', 'verify', 'apply'] as const)
+      step({ step: s, state: 'done', ...(s === 'verify' ? { message: 'the node verified size and SHA-256 before applying' } : {}) });
+    const what = result.applied.length
+      ? result.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ')
+      : 'nothing newer to apply';
     ctx.activity.add({ kind: 'transfer', what: `pushed ${sha256.slice(0, 12)}… to ${t.name}`, target: t.name, sha256, result: 'success' });
     ctx.activity.add({ kind: opts.dryRun ? 'dry-run' : 'apply', what, target: t.name, sha256, result: 'success' });
     return { targetId: id, name: t.name, ok: true, result, ...(await logTail(t)) };
@@ -51,7 +62,15 @@ async function pushOne(ctx: HandlerContext, id: string, file: string, sha256: st
     const err = toCoreError(e);
     step({ step: last || 'upload', state: 'failed', message: `${err.code}: ${err.message}` });
     const refused = !['UNREACHABLE', 'TRANSFER_INTERRUPTED', 'CANCELLED', 'INTERNAL'].includes(err.code);
-    ctx.activity.add({ kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer', what: `push ${sha256.slice(0, 12)}… to ${t.name} stopped`, target: t.name, sha256, result: refused ? 'refused' : 'failed', code: err.code, message: err.message });
+    ctx.activity.add({
+      kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer',
+      what: `push ${sha256.slice(0, 12)}… to ${t.name} stopped`,
+      target: t.name,
+      sha256,
+      result: refused ? 'refused' : 'failed',
+      code: err.code,
+      message: err.message,
+    });
     return { targetId: id, name: t.name, ok: false, error: err.toJSON(), ...(await logTail(t)) };
   }
 }

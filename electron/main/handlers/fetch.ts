@@ -17,7 +17,13 @@ export async function feedOptions(ctx: HandlerContext, url?: string): Promise<Fe
     await writeFile(file, s.extraCaPem, { mode: 0o600 });
     ca.push(file);
   }
-  return { url: url ?? s.feedUrl, home: s.libraryDir || ctx.home, ...(proxy ? { proxy } : {}), ...(s.proxy.bypass ? { noProxy: s.proxy.bypass } : {}), ...(ca.length ? { ca } : {}) };
+  return {
+    url: url ?? s.feedUrl,
+    home: s.libraryDir || ctx.home,
+    ...(proxy ? { proxy } : {}),
+    ...(s.proxy.bypass ? { noProxy: s.proxy.bypass } : {}),
+    ...(ca.length ? { ca } : {}),
+  };
 }
 
 /** One fetch, recorded in the activity log either way. */
@@ -30,7 +36,13 @@ export async function runFetch(ctx: HandlerContext, opts: FetchOptions, onProgre
     return { sha256: r.sha256, size: r.size, url: r.url, tlsFingerprint: r.tlsFingerprint ?? null };
   } catch (e) {
     const err = toCoreError(e);
-    ctx.activity.add({ kind: 'fetch', what: `fetch ${opts.url ?? ''}`, result: err.code === 'CANCELLED' ? 'failed' : 'refused', code: err.code, message: err.message });
+    ctx.activity.add({
+      kind: 'fetch',
+      what: `fetch ${opts.url ?? ''}`,
+      result: err.code === 'CANCELLED' ? 'failed' : 'refused',
+      code: err.code,
+      message: err.message,
+    });
     throw err;
   }
 }

@@ -45,7 +45,21 @@ describe('library handlers', () => {
   });
 
   it('marks an older bundle stale once a newer one is known', async () => {
-    const old = await call('importBundle', { name: 'old.zip', dataBase64: b64(await writeBundle({ seed: 5, versions: { conditions: '280052.0.0.0', avasWindows: '263.0.0.0', avasMac: '181.0.0.0', avasLinux: '33.0.0.0', supportedOs: '84.6.2.0' } })) });
+    const old = await call('importBundle', {
+      name: 'old.zip',
+      dataBase64: b64(
+        await writeBundle({
+          seed: 5,
+          versions: {
+            conditions: '280052.0.0.0',
+            avasWindows: '263.0.0.0',
+            avasMac: '181.0.0.0',
+            avasLinux: '33.0.0.0',
+            supportedOs: '84.6.2.0',
+          },
+        }),
+      ),
+    });
     expect(old.stale).toBe(false);
     const next = await call('importBundle', { name: 'new.zip', dataBase64: b64(await writeBundle({ seed: 5 })) });
     const rows = await call('listLibrary');
@@ -65,7 +79,9 @@ describe('lab node: preview, push, downgrade', () => {
   it('applies the sample on the lab node and refuses a downgrade without touching the node', async () => {
     const lab = await call('startLab');
     const targets = await call('listTargets');
-    expect(targets).toEqual([expect.objectContaining({ id: lab.targetId, kind: 'https', lab: true, pinned: expect.stringMatching(/^SHA256:/) })]);
+    expect(targets).toEqual([
+      expect.objectContaining({ id: lab.targetId, kind: 'https', lab: true, pinned: expect.stringMatching(/^SHA256:/) }),
+    ]);
     // the token is sealed at rest
     const token = readFileSync(join(home, 'lab-node', 'token'), 'utf8').trim();
     expect(readFileSync(join(home, 'targets.json'), 'utf8')).not.toContain(token);
@@ -84,11 +100,16 @@ describe('lab node: preview, push, downgrade', () => {
     const [result] = job.result as PushTargetResult[];
     expect(result?.ok).toBe(true);
     expect(result?.result?.status.versions.conditions).toBe('300418.0.0.0');
-    expect(job.steps.filter((s) => s.state === 'done').map((s) => s.step)).toEqual(expect.arrayContaining(['check', 'upload', 'verify', 'apply']));
+    expect(job.steps.filter((s) => s.state === 'done').map((s) => s.step)).toEqual(
+      expect.arrayContaining(['check', 'upload', 'verify', 'apply']),
+    );
     expect((await call('nodeStatus', { id: lab.targetId })).status.versions.conditions).toBe('300418.0.0.0');
 
     // an older bundle: the preview flags the downgrade, the node refuses it, nothing changes
-    const older = await call('importBundle', { name: 'older.zip', dataBase64: b64(await writeBundle({ seed: 9, versions: { conditions: '280052.0.0.0' } })) });
+    const older = await call('importBundle', {
+      name: 'older.zip',
+      dataBase64: b64(await writeBundle({ seed: 9, versions: { conditions: '280052.0.0.0' } })),
+    });
     const [down] = await call('previewApply', { sha256: older.sha256, targetIds: [lab.targetId] });
     expect(down?.diff?.downgrade).toBe(true);
     expect(down?.diff?.components.find((c) => c.id === 'conditions')?.change).toBe('downgrade');

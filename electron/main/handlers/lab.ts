@@ -12,7 +12,8 @@ export async function ensureLabTarget(ctx: HandlerContext): Promise<string> {
   const existing = ctx.targets.all().find((t) => t.kind === 'https' && t.lab);
   if (existing && existing.kind === 'https') {
     // the lab agent gets a new free port each session; it is ours, so its pin follows it
-    if (existing.url !== url || existing.fingerprint !== fingerprint) ctx.targets.replace({ ...existing, url, fingerprint, tokenSealed: ctx.secrets.seal(token) });
+    if (existing.url !== url || existing.fingerprint !== fingerprint)
+      ctx.targets.replace({ ...existing, url, fingerprint, tokenSealed: ctx.secrets.seal(token) });
     return existing.id;
   }
   const t = ctx.targets.add({ kind: 'https', name: 'Local lab node', url, fingerprint, token, lab: true, labStore: ctx.lab.store });
@@ -29,7 +30,11 @@ export function labHandlers(ctx: HandlerContext) {
       const tmp = join(dir, `.sample-${randomBytes(6).toString('hex')}.zip`);
       try {
         await writeFile(tmp, await writeBundle({ seed: 1 }));
-        const entry = await ctx.library.add(tmp, { kind: 'file', path: 'sample (posture-stage sample --seed 1)', fetchedAt: new Date().toISOString() }, { name: 'posture-offline-sample.zip', move: true });
+        const entry = await ctx.library.add(
+          tmp,
+          { kind: 'file', path: 'sample (posture-stage sample --seed 1)', fetchedAt: new Date().toISOString() },
+          { name: 'posture-offline-sample.zip', move: true },
+        );
         ctx.activity.add({ kind: 'import', what: 'added the sample bundle', sha256: entry.sha256, result: 'success' });
         return { targetId, sha256: entry.sha256, previous: null };
       } finally {

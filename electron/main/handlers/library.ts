@@ -56,7 +56,11 @@ export function libraryHandlers(ctx: HandlerContext) {
       const fileName = basename(name.replaceAll('\\', '/')) || 'bundle.zip';
       try {
         await writeFile(tmp, Buffer.from(dataBase64, 'base64'), { mode: 0o600 });
-        const entry = await ctx.library.add(tmp, { kind: 'file', path: fileName, fetchedAt: new Date().toISOString() }, { name: fileName, move: true });
+        const entry = await ctx.library.add(
+          tmp,
+          { kind: 'file', path: fileName, fetchedAt: new Date().toISOString() },
+          { name: fileName, move: true },
+        );
         ctx.activity.add({ kind: 'import', what: `imported ${fileName}`, sha256: entry.sha256, result: 'success' });
         return row(entry.sha256);
       } catch (e) {

@@ -57,9 +57,23 @@ describe('SFTP target in the app', () => {
   it('pushes with in-memory secrets (nothing secret on disk) and shows history and ise-psc.log', async () => {
     const store = join(work, 'store');
     await initStore(store, { name: 'ise-psn-sftp' });
-    const row = await call('importBundle', { name: 'posture-offline.zip', dataBase64: Buffer.from(await writeBundle({ seed: 7 })).toString('base64') });
+    const row = await call('importBundle', {
+      name: 'posture-offline.zip',
+      dataBase64: Buffer.from(await writeBundle({ seed: 7 })).toString('base64'),
+    });
     const privateKey = readFileSync(sshd.identityWithPassphrase, 'utf8');
-    const target = await call('saveTarget', { kind: 'sftp', name: 'ise-psn-sftp', host: '127.0.0.1', port: sshd.port, user: sshd.user, storePath: store, hostKey: sshd.hostKeyFingerprint, privateKey, passphrase: sshd.passphrase, remoteCommand });
+    const target = await call('saveTarget', {
+      kind: 'sftp',
+      name: 'ise-psn-sftp',
+      host: '127.0.0.1',
+      port: sshd.port,
+      user: sshd.user,
+      storePath: store,
+      hostKey: sshd.hostKeyFingerprint,
+      privateKey,
+      passphrase: sshd.passphrase,
+      remoteCommand,
+    });
     expect(target).toMatchObject({ kind: 'sftp', auth: 'key' });
     // at rest the key and its passphrase are only sealed
     const saved = readFileSync(join(home, 'targets.json'), 'utf8');

@@ -27,7 +27,12 @@ export function targetHandlers(ctx: HandlerContext) {
 
     saveTarget: async (input) => {
       const t = ctx.targets.add(input);
-      ctx.activity.add({ kind: 'target', what: `added target ${targetView(t).address} pinned to ${targetView(t).pinned}`, target: t.name, result: 'success' });
+      ctx.activity.add({
+        kind: 'target',
+        what: `added target ${targetView(t).address} pinned to ${targetView(t).pinned}`,
+        target: t.name,
+        result: 'success',
+      });
       return targetView(t);
     },
 

@@ -5,7 +5,15 @@
  */
 import type { ApplyResult, NodeContentAnswer } from '../../../core/agent/types.js';
 import type { Diagnostics, NodeView } from '../../contract.js';
-import { fetchNodeContent, parseTarget, readSshNode, testConnection, type NodeTargetOptions, type PushEvent, type Target } from '../../../core/transfer/index.js';
+import {
+  fetchNodeContent,
+  parseTarget,
+  readSshNode,
+  testConnection,
+  type NodeTargetOptions,
+  type PushEvent,
+  type Target,
+} from '../../../core/transfer/index.js';
 // per-target pushes (pushBundle shares one set of options across targets; ours each carry their own secrets)
 import { pushHttps } from '../../../core/transfer/https-push.js';
 import { pushSftp } from '../../../core/transfer/sftp-push.js';
@@ -53,7 +61,14 @@ export async function nodeViewOf(t: OpenTarget, logLines = 40): Promise<NodeView
 }
 
 /** Uploads and applies one bundle on one target, reporting the transfer's events. */
-export async function pushTo(t: OpenTarget, file: string, sha256: string, opts: { dryRun: boolean; allowDowngrade: boolean }, signal: AbortSignal, emit: (e: StepEvent) => void): Promise<ApplyResult> {
+export async function pushTo(
+  t: OpenTarget,
+  file: string,
+  sha256: string,
+  opts: { dryRun: boolean; allowDowngrade: boolean },
+  signal: AbortSignal,
+  emit: (e: StepEvent) => void,
+): Promise<ApplyResult> {
   if (signal.aborted) throw new CoreError('CANCELLED', 'Cancelled before the transfer started; nothing was sent.');
   const { url, opts: o } = transferArgs(t);
   const target: Target = parseTarget(url);

@@ -5,7 +5,15 @@ import type { AvasProduct } from '../../../core/bundle/types';
 import AvasTable from './AvasTable.svelte';
 
 const product = (vendor: string, name: string, category: AvasProduct['category'], sig: string | null): AvasProduct => ({
-  vendor, vendorId: vendor.slice(0, 3), product: name, productId: name, category, versions: '1.x', capabilities: ['installation'], signatureVersion: sig, signatureDate: sig ? '2025-03-12' : null,
+  vendor,
+  vendorId: vendor.slice(0, 3),
+  product: name,
+  productId: name,
+  category,
+  versions: '1.x',
+  capabilities: ['installation'],
+  signatureVersion: sig,
+  signatureDate: sig ? '2025-03-12' : null,
 });
 
 const items = [
@@ -49,7 +57,10 @@ describe('AvasTable', () => {
 
   it('shows a product listed under two categories twice (same vendor and product id), without failing', () => {
     // real charts list one product under each category it covers; a keyed each on the ids would throw each_key_duplicate
-    const twice = [product('Sophos Limited', 'Sophos Endpoint', 'antivirus', '2025.3.1'), product('Sophos Limited', 'Sophos Endpoint', 'antispyware', '2025.3.1')];
+    const twice = [
+      product('Sophos Limited', 'Sophos Endpoint', 'antivirus', '2025.3.1'),
+      product('Sophos Limited', 'Sophos Endpoint', 'antispyware', '2025.3.1'),
+    ];
     render(AvasTable, { items: twice, os: 'windows' });
     expect(rows()).toHaveLength(2);
     expect(screen.getByTestId('avas-count').textContent).toBe('2 of 2 products');

@@ -12,7 +12,9 @@ const summary = (defaults: ConditionsSummary['defaults']): ConditionsSummary => 
 
 describe('ConditionsView', () => {
   it('shows the counts and marks each default item', () => {
-    render(ConditionsView, { summary: summary({ policies: ['Default_AntiMalware_Policy_Win'], requirements: ['Any_AM_Definition_Win'], remediations: [] }) });
+    render(ConditionsView, {
+      summary: summary({ policies: ['Default_AntiMalware_Policy_Win'], requirements: ['Any_AM_Definition_Win'], remediations: [] }),
+    });
     expect(screen.getByTestId('conditions-counts').textContent).toContain('81');
     const defaults = screen.getByTestId('defaults');
     expect(defaults.textContent).toContain('default policy Default_AntiMalware_Policy_Win');
@@ -36,11 +38,17 @@ describe('ConditionsView', () => {
       defaultRequirements: ['Any_AM_Installation_Win'],
       defaultRemediations: [],
     };
-    render(ConditionsView, { summary: summary({ policies: ['Default_AntiMalware_Policy_Win'], requirements: [], remediations: [] }), index });
+    render(ConditionsView, {
+      summary: summary({ policies: ['Default_AntiMalware_Policy_Win'], requirements: [], remediations: [] }),
+      index,
+    });
     const names = screen.getByTestId('conditions-names');
     expect(names.querySelectorAll('li')).toHaveLength(2);
     const marked = [...names.querySelectorAll('li')].map((li) => [li.firstChild?.textContent?.trim(), li.querySelector('.chip') !== null]);
-    expect(marked).toEqual([['Default_AntiMalware_Policy_Win', true], ['Site_Policy', false]]);
+    expect(marked).toEqual([
+      ['Default_AntiMalware_Policy_Win', true],
+      ['Site_Policy', false],
+    ]);
     await fireEvent.change(screen.getByTestId('conditions-kind'), { target: { value: 'checks' } });
     expect(names.querySelectorAll('li')).toHaveLength(201);
     expect(names.textContent).toContain('… and 50 more');

@@ -13,7 +13,9 @@ const base = (over: Partial<BundleDiff> = {}): BundleDiff => ({
     products: {
       added: [{ os: 'windows', vendor: 'Sophos Limited', product: 'Sophos Endpoint', to: '2025.3.1' }],
       removed: [{ os: 'mac', vendor: 'Old Vendor', product: 'Old AV' }],
-      signatureChanged: [{ os: 'windows', vendor: 'Microsoft Corporation', product: 'Microsoft Defender Antivirus', from: '1.409.1.0', to: '1.425.112.0' }],
+      signatureChanged: [
+        { os: 'windows', vendor: 'Microsoft Corporation', product: 'Microsoft Defender Antivirus', from: '1.409.1.0', to: '1.425.112.0' },
+      ],
     },
     conditions: { added: ['pc_Win11_KB5034441'], removed: [] },
     requirements: { added: [], removed: ['Old_Requirement'] },
@@ -49,7 +51,9 @@ describe('DiffView', () => {
   });
 
   it('flags a downgrade in words and in the drawing', () => {
-    render(DiffView, { diff: base({ downgrade: true, components: [{ id: 'conditions', from: '300418.0.0.0', to: '280052.0.0.0', change: 'downgrade' }] }) });
+    render(DiffView, {
+      diff: base({ downgrade: true, components: [{ id: 'conditions', from: '300418.0.0.0', to: '280052.0.0.0', change: 'downgrade' }] }),
+    });
     expect(screen.getByTestId('downgrade-warning').textContent).toContain('DOWNGRADE_REFUSED');
     expect(screen.getByTestId('version-diff').querySelectorAll('g.downgrade')).toHaveLength(1);
     expect(screen.getByTestId('version-diff').textContent).toContain('DOWNGRADE');
@@ -80,7 +84,10 @@ describe('DiffView', () => {
   it('lists products whose names only differ in where vendor ends and product begins', () => {
     const d = base();
     d.content.products = {
-      added: [{ os: 'windows', vendor: 'AB', product: 'C', to: '1' }, { os: 'windows', vendor: 'A', product: 'BC', to: '2' }],
+      added: [
+        { os: 'windows', vendor: 'AB', product: 'C', to: '1' },
+        { os: 'windows', vendor: 'A', product: 'BC', to: '2' },
+      ],
       removed: [],
       signatureChanged: [],
     };

@@ -6,7 +6,13 @@ import OsTree from './OsTree.svelte';
 
 describe('OsTree', () => {
   it('draws nested groups and their OS entries', () => {
-    const tree: OsGroupNode[] = [{ name: 'Windows All', os: [], groups: [{ name: 'Windows 11 (All)', groups: [], os: ['Windows 11 Enterprise', 'Windows 11 Professional'] }] }];
+    const tree: OsGroupNode[] = [
+      {
+        name: 'Windows All',
+        os: [],
+        groups: [{ name: 'Windows 11 (All)', groups: [], os: ['Windows 11 Enterprise', 'Windows 11 Professional'] }],
+      },
+    ];
     render(OsTree, { nodes: tree });
     expect(screen.getByText('Windows All')).toBeTruthy();
     expect(screen.getByText('Windows 11 Enterprise')).toBeTruthy();

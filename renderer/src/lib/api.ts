@@ -28,18 +28,31 @@ declare global {
   }
 }
 
-const ipcTransport = (raw: NonNullable<Window['api']>): Transport => async (method, args) => {
-  const fn = raw[method];
-  if (!fn) return { ok: false, error: { code: 'INTERNAL', message: `The app shell has no method ${method}; restart Posture Stage.` } };
-  return fn(...args);
-};
+const ipcTransport =
+  (raw: NonNullable<Window['api']>): Transport =>
+  async (method, args) => {
+    const fn = raw[method];
+    if (!fn) return { ok: false, error: { code: 'INTERNAL', message: `The app shell has no method ${method}; restart Posture Stage.` } };
+    return fn(...args);
+  };
 
 const httpTransport: Transport = async (method, args) => {
   let response: Response;
   try {
-    response = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }), credentials: 'same-origin' });
+    response = await fetch(`/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ args }),
+      credentials: 'same-origin',
+    });
   } catch {
-    return { ok: false, error: { code: 'UNREACHABLE', message: 'The Posture Stage UI host stopped answering. Check that `posture-stage ui` is still running, then reload.' } };
+    return {
+      ok: false,
+      error: {
+        code: 'UNREACHABLE',
+        message: 'The Posture Stage UI host stopped answering. Check that `posture-stage ui` is still running, then reload.',
+      },
+    };
   }
   return (await response.json()) as Envelope;
 };
@@ -50,11 +63,13 @@ export const shellKind: 'electron' | 'browser' = typeof window !== 'undefined' &
 /** Builds the typed API from a transport (GitButler lite-api.ts style). */
 export function createApi(transport: Transport): Api {
   return new Proxy({} as Api, {
-    get: (_t, method: string) => async (...args: unknown[]) => {
-      const envelope = await transport(method as Method, args);
-      if (!envelope.ok) throw new ApiError(envelope.error);
-      return envelope.result;
-    },
+    get:
+      (_t, method: string) =>
+      async (...args: unknown[]) => {
+        const envelope = await transport(method as Method, args);
+        if (!envelope.ok) throw new ApiError(envelope.error);
+        return envelope.result;
+      },
   });
 }
 

@@ -14,7 +14,14 @@ export class JobWatch {
       try {
         this.job = await api.getJob({ jobId });
       } catch (e) {
-        this.job = { id: jobId, kind: this.job?.kind ?? 'fetch', state: 'failed', progress: null, steps: this.job?.steps ?? [], error: asErrorJSON(e) };
+        this.job = {
+          id: jobId,
+          kind: this.job?.kind ?? 'fetch',
+          state: 'failed',
+          progress: null,
+          steps: this.job?.steps ?? [],
+          error: asErrorJSON(e),
+        };
       }
       if (this.job.state !== 'running' || this.#stopped) return this.job;
       await new Promise((r) => setTimeout(r, intervalMs));
