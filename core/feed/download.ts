@@ -3,11 +3,10 @@
  * after a cut connection (also across runs: the validator is kept in `<part>.json`), bounded retries
  * with exponential backoff, and a size cap. Hashing and checks happen after, in fetch.ts.
  */
-import { createWriteStream } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { writeFileSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { request, type Dispatcher } from 'undici';
+import { discardBody, readBodyText, writeBodyToFile } from './body.js';
 import { CoreError } from '../errors.js';
 import { classifyConnectError, isInterruption, unreachable, type ConnectContext } from './diagnose.js';
 import { redactUrl } from './proxy.js';
@@ -91,12 +90,16 @@ export function refuseTlsDowngrade(from: string, to: string): void {
   }
 }
 
-/** Follows redirects (≤5, never from https to http) and returns the final answer's headers and body. */
-async function get(
+/**
+ * Follows redirects (≤5, never from https to http) and hands the final answer to `take` in the same tick
+ * it arrived, so that its body is being read before anything else can run (body.ts: nodejs/undici#5360).
+ */
+async function get<T>(
   url: string,
   headers: Record<string, string>,
-  opts: DownloadOptions,
-): Promise<{ res: Dispatcher.ResponseData; url: string }> {
+  opts: Pick<DownloadOptions, 'dispatcher' | 'connect' | 'signal'>,
+  take: (res: Dispatcher.ResponseData, url: string) => T,
+): Promise<T> {
   let current = url;
   for (let hop = 0; hop < 6; hop++) {
     let res: Dispatcher.ResponseData;
@@ -113,15 +116,27 @@ async function get(
     }
     const location = res.headers.location;
     if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
-      await res.body.dump();
+      void discardBody(res.body);
       const next = new URL(location, current).toString();
       refuseTlsDowngrade(current, next);
       current = next;
       continue;
     }
-    return { res, url: current };
+    return take(res, current);
   }
   throw unreachable('http', `Too many redirects starting at ${url}.`, { url });
+}
+
+/** What one GET of the bundle turned into; the body is already being written or discarded. */
+type Attempt =
+  | { kind: 'status'; status: number; url: string }
+  | { kind: 'too-large'; total: number }
+  | { kind: 'body'; res: Dispatcher.ResponseData; url: string; offset: number; total?: number; writing: Promise<void>; done: () => number };
+
+/** The first byte a 206 answer holds (`Content-Range: bytes START-END/SIZE`), or undefined. */
+function rangeStart(res: Dispatcher.ResponseData): number | undefined {
+  const m = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Downloads `url` to `opts.partPath`, resuming what is already there when the server's validator matches. */
@@ -130,15 +145,59 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
   let resumedAny = false;
   for (let attempt = 0; attempt <= opts.retries; attempt++) {
     const meta = await readMeta(opts.partPath);
-    let offset = meta?.url === url && meta.validator ? await partSize(opts.partPath) : 0;
+    const have = meta?.url === url && meta.validator ? await partSize(opts.partPath) : 0;
     const headers: Record<string, string> = { 'user-agent': 'posture-stage', accept: '*/*' };
-    if (offset > 0 && meta?.validator) {
-      headers.range = `bytes=${offset}-`;
+    if (have > 0 && meta?.validator) {
+      headers.range = `bytes=${have}-`;
       headers['if-range'] = meta.validator;
     }
-    let answer: Awaited<ReturnType<typeof get>>;
+    const started = Date.now();
+    let answer: Attempt;
     try {
-      answer = await get(url, headers, opts);
+      answer = await get(url, headers, opts, (res, finalUrl): Attempt => {
+        const resumes = res.statusCode === 206 && have > 0 && rangeStart(res) === have;
+        if (res.statusCode !== 200 && !resumes) {
+          void discardBody(res.body);
+          return { kind: 'status', status: res.statusCode, url: finalUrl };
+        }
+        const offset = resumes ? have : 0; // a 200 means the validator changed (or no range support): start over
+        const length = Number(res.headers['content-length']);
+        const total = Number.isFinite(length) ? offset + length : undefined;
+        if (total !== undefined && total > opts.maxBytes) {
+          res.body.destroy();
+          return { kind: 'too-large', total };
+        }
+        const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
+        const lastModified = typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : undefined;
+        const validator = etag && !etag.startsWith('W/') ? etag : lastModified;
+        let done = offset;
+        const writing = writeBodyToFile(res.body, opts.partPath, {
+          append: offset > 0,
+          onChunk: (chunk) => {
+            done += chunk.length;
+            if (done > opts.maxBytes)
+              throw new CoreError('TOO_LARGE', `The download passed the ${opts.maxBytes}-byte cap.`, { max: opts.maxBytes });
+            const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+            const rate = (done - offset) / seconds;
+            opts.onProgress?.({
+              phase: 'download',
+              done,
+              ...(total !== undefined ? { total, etaSeconds: rate > 0 ? (total - done) / rate : undefined } : {}),
+              rate,
+              attempt,
+            });
+          },
+        });
+        try {
+          // the validator is what lets a later run resume this .part; kept beside it
+          writeFileSync(`${opts.partPath}.json`, JSON.stringify({ url, validator } satisfies PartMeta));
+        } catch (e) {
+          res.body.destroy();
+          writing.catch(() => undefined);
+          throw e;
+        }
+        return { kind: 'body', res, url: finalUrl, offset, ...(total !== undefined ? { total } : {}), writing, done: () => done };
+      });
     } catch (e) {
       const transient = e instanceof CoreError && e.code === 'UNREACHABLE' && e.details.step === 'tcp' && attempt < opts.retries;
       if (!transient) throw e;
@@ -146,63 +205,35 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
       await backoff(attempt, opts);
       continue;
     }
-    const { res } = answer;
-    if (res.statusCode === 416 && offset > 0) {
-      await res.body.dump();
-      await rm(opts.partPath, { force: true });
-      await rm(`${opts.partPath}.json`, { force: true });
-      continue;
+    if (answer.kind === 'too-large') {
+      throw new CoreError(
+        'TOO_LARGE',
+        `The download is ${answer.total} bytes, over the ${opts.maxBytes}-byte cap. Raise the cap if this bundle is expected to be that large.`,
+        { size: answer.total, max: opts.maxBytes },
+      );
     }
-    if (res.statusCode !== 200 && res.statusCode !== 206) {
-      await res.body.dump();
-      const err = unreachable('http', `The server answered ${res.statusCode} for ${answer.url}. Check the Update Feed URL.`, {
-        status: res.statusCode,
+    if (answer.kind === 'status') {
+      if ((answer.status === 416 || answer.status === 206) && have > 0) {
+        // the server no longer serves what the .part holds the start of: start over
+        await rm(opts.partPath, { force: true });
+        await rm(`${opts.partPath}.json`, { force: true });
+        continue;
+      }
+      const err = unreachable('http', `The server answered ${answer.status} for ${answer.url}. Check the Update Feed URL.`, {
+        status: answer.status,
         url: answer.url,
       });
-      if (res.statusCode >= 500 && attempt < opts.retries) {
+      if (answer.status >= 500 && attempt < opts.retries) {
         lastError = err;
         await backoff(attempt, opts);
         continue;
       }
       throw err;
     }
-    if (res.statusCode === 200) offset = 0; // the validator changed (or no range support): start over
-    const length = Number(res.headers['content-length']);
-    const total = Number.isFinite(length) ? offset + length : undefined;
-    if (total !== undefined && total > opts.maxBytes) {
-      await res.body.dump().catch(() => undefined);
-      throw new CoreError(
-        'TOO_LARGE',
-        `The download is ${total} bytes, over the ${opts.maxBytes}-byte cap. Raise the cap if this bundle is expected to be that large.`,
-        { size: total, max: opts.maxBytes },
-      );
-    }
-    const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
-    const lastModified = typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : undefined;
-    const validator = etag && !etag.startsWith('W/') ? etag : lastModified;
-    await writeFile(`${opts.partPath}.json`, JSON.stringify({ url, validator } satisfies PartMeta));
-    if (offset > 0) resumedAny = true;
-    let done = offset;
-    const started = Date.now();
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        done += chunk.length;
-        if (done > opts.maxBytes)
-          return cb(new CoreError('TOO_LARGE', `The download passed the ${opts.maxBytes}-byte cap.`, { max: opts.maxBytes }));
-        const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-        const rate = (done - offset) / seconds;
-        opts.onProgress?.({
-          phase: 'download',
-          done,
-          ...(total !== undefined ? { total, etaSeconds: rate > 0 ? (total - done) / rate : undefined } : {}),
-          rate,
-          attempt,
-        });
-        cb(null, chunk);
-      },
-    });
+    const { res, total } = answer;
+    if (answer.offset > 0) resumedAny = true;
     try {
-      await pipeline(res.body, meter, createWriteStream(opts.partPath, { flags: offset > 0 ? 'a' : 'w' }));
+      await answer.writing;
     } catch (e) {
       if (e instanceof CoreError) throw e;
       if (opts.signal?.aborted)
@@ -212,12 +243,14 @@ export async function downloadToPart(url: string, opts: DownloadOptions): Promis
       await backoff(attempt, opts);
       continue;
     }
+    const done = answer.done();
     if (total !== undefined && done !== total) {
       lastError = new Error(`connection closed after ${done} of ${total} bytes`);
       if (attempt >= opts.retries) break;
       await backoff(attempt, opts);
       continue;
     }
+    const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
     return {
       size: done,
       finalUrl: answer.url,
@@ -246,26 +279,37 @@ export async function fetchText(
   opts: Pick<DownloadOptions, 'dispatcher' | 'connect' | 'signal'>,
   maxBytes = 4 * 1024 * 1024,
 ): Promise<{ text: string; url: string; contentType?: string }> {
-  const { res, url: finalUrl } = await get(
+  const answer = await get(
     url,
     { 'user-agent': 'posture-stage', accept: 'application/atom+xml, application/xml, */*' },
-    { ...opts, partPath: '', maxBytes, retries: 0, backoffMs: 0 },
+    opts,
+    (res, finalUrl): { status: number; url: string; text?: Promise<string>; contentType?: string } => {
+      if (res.statusCode !== 200) {
+        void discardBody(res.body);
+        return { status: res.statusCode, url: finalUrl };
+      }
+      const type = res.headers['content-type'];
+      const text = readBodyText(
+        res.body,
+        maxBytes,
+        () => new CoreError('TOO_LARGE', `The feed at ${finalUrl} is over ${maxBytes} bytes; it is not an update feed.`, { url: finalUrl }),
+      );
+      return { status: 200, url: finalUrl, text, ...(typeof type === 'string' ? { contentType: type } : {}) };
+    },
   );
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    throw unreachable('http', `The server answered ${res.statusCode} for ${finalUrl}. Check the Update Feed URL.`, {
-      status: res.statusCode,
-      url: finalUrl,
+  if (answer.status !== 200 || !answer.text) {
+    throw unreachable('http', `The server answered ${answer.status} for ${answer.url}. Check the Update Feed URL.`, {
+      status: answer.status,
+      url: answer.url,
     });
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes)
-      throw new CoreError('TOO_LARGE', `The feed at ${finalUrl} is over ${maxBytes} bytes; it is not an update feed.`, { url: finalUrl });
-    chunks.push(chunk as Buffer);
+  let text: string;
+  try {
+    text = await answer.text;
+  } catch (e) {
+    if (e instanceof CoreError) throw e;
+    if (opts.signal?.aborted) throw new CoreError('CANCELLED', 'The download was cancelled.');
+    throw await classifyConnectError(e, { ...opts.connect, url: answer.url });
   }
-  const type = res.headers['content-type'];
-  return { text: Buffer.concat(chunks).toString('utf8'), url: finalUrl, ...(typeof type === 'string' ? { contentType: type } : {}) };
+  return { text, url: answer.url, ...(answer.contentType ? { contentType: answer.contentType } : {}) };
 }

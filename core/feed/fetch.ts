@@ -52,6 +52,11 @@ export interface FetchResult {
   out?: string;
 }
 
+/** Where the download of `url` is kept until it is verified (the same file across runs, so a later fetch resumes it). */
+export function partPathFor(downloadsDir: string, url: string): string {
+  return join(downloadsDir, createHash('sha256').update(url).digest('hex').slice(0, 24) + '.zip.part');
+}
+
 /** Follows the Atom feed (and up to 3 stub redirects) to the bundle URL and its advertised SHA-256. */
 async function resolveFeed(
   url: string,
@@ -109,7 +114,7 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
       target = await resolveFeed(startUrl, { dispatcher, connect, ...(opts.signal ? { signal: opts.signal } : {}) });
     const expected = (opts.sha256 ?? target.sha256)?.toLowerCase();
     await mkdir(library.downloadsDir, { recursive: true });
-    const partPath = join(library.downloadsDir, createHash('sha256').update(target.url).digest('hex').slice(0, 24) + '.zip.part');
+    const partPath = partPathFor(library.downloadsDir, target.url);
     const watch = watchTlsFingerprint(target.url);
     let downloaded;
     try {

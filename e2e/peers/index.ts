@@ -6,6 +6,7 @@
 export { freePort, waitForPort, stopChild, killOnExit } from './net.js';
 export { makeCa, makeServerCert, type Pem, type ServerCertOptions } from './certs.js';
 export { startFeedServer, atomFeed, type FeedServer, type FeedServerOptions, type FeedFile, type FeedRequest } from './https-feed.js';
+export { startClosingFeed, type ClosingFeed, type ClosingRoute } from './closing-feed.js';
 export { startTinyproxy, type Tinyproxy, type TinyproxyOptions } from './tinyproxy.js';
 export { startSshd, type Sshd, type SshdOptions } from './sshd.js';
 export { systemUserUnavailable } from './system-user.js';
