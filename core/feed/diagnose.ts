@@ -94,7 +94,7 @@ export async function classifyConnectError(e: unknown, ctx: ConnectContext): Pro
     if (status === 407 || status === 401)
       return unreachable(
         'proxy',
-        `The proxy ${ctx.proxy.display} asked for credentials or refused the ones given (${status} ${status === 407 ? 'Proxy Authentication Required' : 'Unauthorized'}). Give them as --proxy http://user:pass@host:port.`,
+        `The proxy ${ctx.proxy.display} asked for credentials or refused the ones given (${status} ${status === 407 ? 'Proxy Authentication Required' : 'Unauthorized'}). Give the user in the proxy URL (http://user@host:port) and the password with --proxy-password-env VAR, or when asked.`,
         { proxy: ctx.proxy.display, status },
       );
     return unreachable(

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +131,29 @@ describe('fetch through a real tinyproxy', () => {
     expect(JSON.stringify(wrong.toJSON())).not.toContain('wrong-pw');
   });
 
+  it('the proxy password can come apart from the URL (proxyPassword), and HTTPS_PROXY may carry credentials', async () => {
+    const apart = await fetchBundle({
+      url: `${feed.origin}/spa/posture-offline.zip`,
+      proxy: `http://isefeed@127.0.0.1:${authProxy.port}`,
+      proxyPassword: 's3cr3t-pw',
+      ca: [caFile],
+      home: home(),
+      env: {},
+    });
+    expect(apart.sha256).toBe(sha);
+    expect(apart.proxy).toBe(`http://***@127.0.0.1:${authProxy.port}`);
+    const fromEnv = await fetchBundle({
+      url: `${feed.origin}/spa/posture-offline.zip`,
+      ca: [caFile],
+      home: home(),
+      env: { HTTPS_PROXY: `http://isefeed:s3cr3t-pw@127.0.0.1:${authProxy.port}` },
+    });
+    expect(fromEnv.sha256).toBe(sha);
+    expect(JSON.stringify(fromEnv)).not.toContain('s3cr3t-pw');
+    const noUser = await fails({ url: `${feed.origin}/spa/posture-offline.zip`, proxy: authProxy.url, proxyPassword: 'x', home: home() });
+    expect(noUser.code).toBe('USAGE');
+  });
+
   it('an unreachable proxy is UNREACHABLE step "proxy" in the seed\'s words, and the library stays empty', async () => {
     const h = home();
     const port = await freePort();
@@ -244,6 +269,63 @@ describe('fetch: trust, resume and refusals', () => {
     expect(refused.code).toBe('NOT_A_ZIP');
     expect(libraryFiles(h)).toEqual([]);
     expect(readdirSync(join(h, 'downloads'))).toEqual([]);
+  });
+
+  it('a cut download keeps its .part for a resume; a refusal (TOO_LARGE, 404) removes it', async () => {
+    const cutting = await startFeedServer({ files: { '/c.zip': { body: bundle } }, cutFirstDownloadAt: Math.floor(bundle.length / 2) });
+    const caPem = join(home(), 'cut2-ca.pem');
+    writeFileSync(caPem, cutting.caCert);
+    const h = home();
+    try {
+      const cut = await fails({ url: `${cutting.origin}/c.zip`, ca: [caPem], home: h, retries: 0 });
+      expect(cut.code).toBe('TRANSFER_INTERRUPTED');
+      const kept = readdirSync(join(h, 'downloads'));
+      expect(kept.some((n) => n.endsWith('.zip.part'))).toBe(true);
+      const capped = await fails({ url: `${cutting.origin}/c.zip`, ca: [caPem], home: h, maxBytes: 1000 });
+      expect(capped.code).toBe('TOO_LARGE');
+      expect(readdirSync(join(h, 'downloads'))).toEqual([]);
+      // a .part left by a cut, then the URL answers 404: refused, removed
+      cutting.setFile('/c.zip', { body: '', status: 404 });
+      mkdirSync(join(h, 'downloads'), { recursive: true });
+      writeFileSync(
+        join(
+          h,
+          'downloads',
+          kept.find((n) => n.endsWith('.part'))!,
+        ),
+        bundle.subarray(0, 1000),
+      );
+      const gone = await fails({ url: `${cutting.origin}/c.zip`, ca: [caPem], home: h });
+      expect(gone.details).toMatchObject({ step: 'http', status: 404 });
+      expect(readdirSync(join(h, 'downloads'))).toEqual([]);
+    } finally {
+      await cutting.stop();
+    }
+  });
+
+  it('plain http:// is refused (USAGE, nothing sent) unless allowHttp; https→http stays refused even then', async () => {
+    let hits = 0;
+    const plain = createHttpServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': bundle.length }).end(bundle);
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/posture-offline.zip`;
+    try {
+      const refused = await fails({ url, home: home() });
+      expect(refused.code).toBe('USAGE');
+      expect(refused.message).toContain('--allow-http');
+      expect(hits).toBe(0);
+      const allowed = await fetchBundle({ url, allowHttp: true, sha256: sha, home: home(), env: {} });
+      expect(allowed.sha256).toBe(sha);
+      expect(hits).toBe(1);
+      feed.setFile('/moved/to-plain.zip', { body: '', status: 302, location: url });
+      const downgrade = await fails({ url: `${feed.origin}/moved/to-plain.zip`, allowHttp: true, ca: [caFile], home: home() });
+      expect(downgrade.details).toMatchObject({ step: 'http', location: url });
+      expect(hits).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
   });
 
   it('names the failing step: http status, tcp host:port; size cap is TOO_LARGE', async () => {

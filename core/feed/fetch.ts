@@ -2,7 +2,8 @@
  * `fetch`: the seed's "online update", done on the workstation. Resolves the feed (zip URL, or an Atom
  * feed and its stub redirect), downloads to a `.part` with resume, checks SHA-256 (given or from the
  * feed), runs the bundle core's full check, then adds to the library. A failed fetch leaves nothing in
- * the library (the `.part` stays in the downloads folder so the next run resumes).
+ * the library; a cut transfer leaves its `.part` in the downloads folder so the next run resumes, and a
+ * refusal removes it (keepsPartAfter).
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { openLibrary, hashFile, type LibraryEntry } from '../library/index.js';
 import { parseFeed } from './atom.js';
 import { downloadToPart, fetchText, refuseTlsDowngrade, type DownloadProgress } from './download.js';
 import { makeDispatcher, watchTlsFingerprint } from './http.js';
+import type { ConnectContext } from './diagnose.js';
 import { chooseProxy, redactUrl } from './proxy.js';
 import { DEFAULT_BUNDLE_URL, looksLikeFeedUrl } from './settings.js';
 import { trustedCas } from './trust.js';
@@ -19,8 +21,13 @@ import { trustedCas } from './trust.js';
 export interface FetchOptions {
   /** zip URL or Atom feed URL (default: Cisco's offline bundle) */
   url?: string;
+  /** http://[user[:password]@]host:port; the CLI refuses a password here (it would be on the command line) */
   proxy?: string;
+  /** the proxy user's password, for a proxy URL (or HTTPS_PROXY) that names a user without one */
+  proxyPassword?: string;
   noProxy?: string;
+  /** fetch a plain http:// start URL (refused otherwise); a redirect from https to http stays refused */
+  allowHttp?: boolean;
   /** admin CA PEM files added to the system store */
   ca?: string[];
   sha256?: string;
@@ -87,9 +94,26 @@ async function resolveFeed(
   throw new CoreError('PAYLOAD_INVALID', `The feed at ${url} redirects too many times.`, { url });
 }
 
-/** Downloads, verifies and stores a bundle; reports progress through `onProgress`. */
-export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: DownloadProgress) => void): Promise<FetchResult> {
-  const startUrl = opts.url ?? DEFAULT_BUNDLE_URL;
+/**
+ * Whether a failed fetch keeps its `.part` for the next run to resume: only when the transfer was cut or a
+ * peer could not be reached (or answered 5xx). A refusal — TOO_LARGE, a checksum mismatch, a refused
+ * bundle, an untrusted certificate, an http:// hop, a 4xx answer — removes it: the next run starts clean.
+ */
+export function keepsPartAfter(e: unknown): boolean {
+  if (!(e instanceof CoreError)) return false;
+  if (e.code === 'TRANSFER_INTERRUPTED' || e.code === 'CANCELLED') return true;
+  if (e.code !== 'UNREACHABLE') return false;
+  if (e.details.step !== 'http') return true;
+  return typeof e.details.status === 'number' && e.details.status >= 500;
+}
+
+async function removePart(partPath: string): Promise<void> {
+  await rm(partPath, { force: true });
+  await rm(`${partPath}.json`, { force: true });
+}
+
+/** Refuses what cannot be fetched before anything is sent: not a URL, not http(s), plain http:// unless allowed. */
+function checkStartUrl(startUrl: string, allowHttp: boolean): void {
   let parsed: URL;
   try {
     parsed = new URL(startUrl);
@@ -97,12 +121,25 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
     throw new CoreError('USAGE', `"${startUrl}" is not a URL. Give the bundle's https:// URL or an Atom feed URL.`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    throw new CoreError('USAGE', `Only https:// (or http://) URLs can be fetched, not ${parsed.protocol}`);
+    throw new CoreError('USAGE', `Only https:// URLs can be fetched, not ${parsed.protocol}`);
+  if (parsed.protocol === 'http:' && !allowHttp)
+    throw new CoreError(
+      'USAGE',
+      `${redactUrl(startUrl)} is plain http://: nothing would prove where the bundle came from, and anyone on the path could change it. Give the https:// URL; if this mirror only speaks http, allow it explicitly (fetch --allow-http) and pin the file with --sha256.`,
+      { url: redactUrl(startUrl) },
+    );
+}
+
+/** Downloads, verifies and stores a bundle; reports progress through `onProgress`. */
+export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: DownloadProgress) => void): Promise<FetchResult> {
+  const startUrl = opts.url ?? DEFAULT_BUNDLE_URL;
+  checkStartUrl(startUrl, opts.allowHttp === true);
   if (opts.sha256 && !/^[0-9a-fA-F]{64}$/.test(opts.sha256)) throw new CoreError('USAGE', '--sha256 must be 64 hex digits.');
   const library = openLibrary(opts.home);
   const ca = await trustedCas(opts.ca ?? []);
   const proxy = chooseProxy(startUrl, {
     ...(opts.proxy ? { proxy: opts.proxy } : {}),
+    ...(opts.proxyPassword !== undefined ? { proxyPassword: opts.proxyPassword } : {}),
     ...(opts.noProxy ? { noProxy: opts.noProxy } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   });
@@ -115,51 +152,16 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
     const expected = (opts.sha256 ?? target.sha256)?.toLowerCase();
     await mkdir(library.downloadsDir, { recursive: true });
     const partPath = partPathFor(library.downloadsDir, target.url);
-    const watch = watchTlsFingerprint(target.url);
-    let downloaded;
+    let stored: { entry: LibraryEntry; sha256: string; size: number; resumed: boolean; tlsFingerprint?: string };
     try {
-      downloaded = await downloadToPart(target.url, {
-        dispatcher,
-        connect: { ...connect, url: target.url },
-        partPath,
-        maxBytes: opts.maxBytes ?? 2 * 1024 ** 3,
-        retries: opts.retries ?? 4,
-        backoffMs: opts.backoffMs ?? 500,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(onProgress ? { onProgress } : {}),
-      });
-    } finally {
-      watch.stop();
-    }
-    onProgress?.({ phase: 'verify', done: downloaded.size, total: downloaded.size });
-    const { sha256 } = await hashFile(partPath);
-    if (expected && sha256 !== expected) {
-      await rm(partPath, { force: true });
-      await rm(`${partPath}.json`, { force: true });
-      throw new CoreError(
-        'CHECKSUM_MISMATCH',
-        `The downloaded file's SHA-256 is ${sha256}, not the expected ${expected}. It was discarded; nothing was added to the library.`,
-        { expected, actual: sha256, url: target.url },
-      );
-    }
-    onProgress?.({ phase: 'check', done: downloaded.size, total: downloaded.size });
-    const tlsFingerprint = watch.get();
-    let entry: LibraryEntry;
-    try {
-      entry = await library.add(
-        partPath,
-        { kind: 'url', url: redactUrl(target.url), fetchedAt: new Date().toISOString(), ...(tlsFingerprint ? { tlsFingerprint } : {}) },
-        { name: 'posture-offline.zip', ...(expected ? { expectedSha256: expected } : {}) },
-      );
+      stored = await downloadAndStore(target.url, partPath, expected, { dispatcher, connect, library, opts, onProgress });
     } catch (e) {
-      // a refused bundle is not worth resuming: start clean next time
-      await rm(partPath, { force: true });
-      await rm(`${partPath}.json`, { force: true });
+      if (!keepsPartAfter(e)) await removePart(partPath);
       throw e;
     }
-    await rm(partPath, { force: true });
-    await rm(`${partPath}.json`, { force: true });
-    onProgress?.({ phase: 'store', done: downloaded.size, total: downloaded.size });
+    await removePart(partPath);
+    const { entry, sha256, tlsFingerprint } = stored;
+    onProgress?.({ phase: 'store', done: stored.size, total: stored.size });
     let out: string | undefined;
     if (opts.out) {
       await mkdir(opts.out, { recursive: true });
@@ -170,9 +172,9 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
       entry,
       path: entry.path,
       sha256,
-      size: downloaded.size,
+      size: stored.size,
       url: redactUrl(target.url),
-      resumed: downloaded.resumed,
+      resumed: stored.resumed,
       ...(tlsFingerprint ? { tlsFingerprint } : {}),
       proxy: proxy.display,
       ...(out ? { out } : {}),
@@ -180,4 +182,53 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
   } finally {
     await dispatcher.close().catch(() => undefined);
   }
+}
+
+/** Download into `partPath` (resuming), SHA-256 against `expected`, bundle check, add to the library. */
+async function downloadAndStore(
+  url: string,
+  partPath: string,
+  expected: string | undefined,
+  ctx: {
+    dispatcher: ReturnType<typeof makeDispatcher>;
+    connect: ConnectContext;
+    library: ReturnType<typeof openLibrary>;
+    opts: FetchOptions;
+    onProgress: ((p: DownloadProgress) => void) | undefined;
+  },
+): Promise<{ entry: LibraryEntry; sha256: string; size: number; resumed: boolean; tlsFingerprint?: string }> {
+  const { opts, onProgress } = ctx;
+  const watch = watchTlsFingerprint(url);
+  let downloaded;
+  try {
+    downloaded = await downloadToPart(url, {
+      dispatcher: ctx.dispatcher,
+      connect: { ...ctx.connect, url },
+      partPath,
+      maxBytes: opts.maxBytes ?? 2 * 1024 ** 3,
+      retries: opts.retries ?? 4,
+      backoffMs: opts.backoffMs ?? 500,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+  } finally {
+    watch.stop();
+  }
+  onProgress?.({ phase: 'verify', done: downloaded.size, total: downloaded.size });
+  const { sha256 } = await hashFile(partPath);
+  if (expected && sha256 !== expected) {
+    throw new CoreError(
+      'CHECKSUM_MISMATCH',
+      `The downloaded file's SHA-256 is ${sha256}, not the expected ${expected}. It was discarded; nothing was added to the library.`,
+      { expected, actual: sha256, url },
+    );
+  }
+  onProgress?.({ phase: 'check', done: downloaded.size, total: downloaded.size });
+  const tlsFingerprint = watch.get();
+  const entry = await ctx.library.add(
+    partPath,
+    { kind: 'url', url: redactUrl(url), fetchedAt: new Date().toISOString(), ...(tlsFingerprint ? { tlsFingerprint } : {}) },
+    { name: 'posture-offline.zip', ...(expected ? { expectedSha256: expected } : {}) },
+  );
+  return { entry, sha256, size: downloaded.size, resumed: downloaded.resumed, ...(tlsFingerprint ? { tlsFingerprint } : {}) };
 }

@@ -7,16 +7,16 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import ssh2 from 'ssh2';
 import { progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
-import { fetchBundle, redactUrl } from '../../feed/index.js';
+import { fetchBundle, proxyCredentials, redactUrl } from '../../feed/index.js';
 import { openLibrary, type LibraryEntry } from '../../library/index.js';
 import { pushBundle, passwordFrom, type PushEvent, type PushOptions } from '../../transfer/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Asks on the terminal without echo; USAGE when there is no terminal (never a flag value). */
-async function promptSecret(question: string): Promise<string> {
+async function promptSecret(question: string, envFlag = 'the matching --…-env'): Promise<string> {
   if (!process.stdin.isTTY)
-    throw usageError(`${question.replace(/: $/, '')} is needed but there is no terminal to ask on. Use the matching --…-env VAR option.`);
+    throw usageError(`${question.replace(/: $/, '')} is needed but there is no terminal to ask on. Use ${envFlag} VAR.`);
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const out = rl as unknown as { _writeToOutput: (s: string) => void };
   process.stderr.write(question);
@@ -38,7 +38,27 @@ async function passphraseFor(identity: string | undefined, env: string | undefin
   }
   if (!identity) return undefined;
   const key = ssh2.utils.parseKey(await readFile(identity).catch(() => Buffer.alloc(0)));
-  if (key instanceof Error && /encrypted|passphrase/i.test(key.message)) return promptSecret(`Passphrase for ${identity}: `);
+  if (key instanceof Error && /encrypted|passphrase/i.test(key.message))
+    return promptSecret(`Passphrase for ${identity}: `, '--passphrase-env');
+  return undefined;
+}
+
+/**
+ * The proxy password: never from the command line. A password inside --proxy is refused (`ps` and the shell
+ * history would show it); it comes from --proxy-password-env VAR, else a prompt when --proxy names a user.
+ */
+async function proxyPasswordFor(proxy: string | undefined, env: string | undefined): Promise<string | undefined> {
+  const creds = proxy === undefined ? undefined : proxyCredentials(proxy);
+  if (creds?.hasPassword)
+    throw usageError(
+      `Do not put the proxy password in --proxy: every user of this computer can read the command line, and the shell keeps it in its history. Give --proxy http://${creds.user || 'USER'}@host:port and the password with --proxy-password-env VAR (or let fetch ask for it).`,
+    );
+  if (env) {
+    const v = process.env[env];
+    if (v === undefined) throw usageError(`--proxy-password-env ${env}: that environment variable is not set.`);
+    return v;
+  }
+  if (creds?.user) return promptSecret(`Proxy password for ${creds.user}: `, '--proxy-password-env');
   return undefined;
 }
 
@@ -57,21 +77,36 @@ export function registerWorkstationCommands(program: Command): void {
     .command('fetch')
     .description("download posture-offline.zip (default: Cisco's), verify it and add it to the library")
     .option('--url <url>', 'bundle URL, or an Atom feed URL (posture-update.xml)')
-    .option('--proxy <url>', 'http://[user:pass@]host:port (default: HTTPS_PROXY)')
+    .option('--proxy <url>', 'http://[user@]host:port (default: HTTPS_PROXY); the password is asked, or read with --proxy-password-env')
+    .option('--proxy-password-env <var>', "environment variable holding the proxy user's password (never on the command line)")
     .addOption(noProxy)
+    .option('--allow-http', 'allow a plain http:// URL (unencrypted; pin it with --sha256); a redirect from https to http stays refused')
     .option('--ca <file>', "extra trusted CA (PEM), e.g. a TLS-inspecting proxy's root; repeatable", collect)
     .option('--sha256 <hex>', 'expected SHA-256 of the bundle')
     .option('--out <dir>', 'also copy the stored bundle here')
     .option('--json', 'JSON output')
     .action(
-      async (opts: { url?: string; proxy?: string; noProxy?: string; ca?: string[]; sha256?: string; out?: string; json?: boolean }) => {
+      async (opts: {
+        url?: string;
+        proxy?: string;
+        proxyPasswordEnv?: string;
+        noProxy?: string;
+        allowHttp?: boolean;
+        ca?: string[];
+        sha256?: string;
+        out?: string;
+        json?: boolean;
+      }) => {
         process.exitCode = await runCommand(Boolean(opts.json), async () => {
+          const proxyPassword = await proxyPasswordFor(opts.proxy, opts.proxyPasswordEnv);
           let bar: ProgressHandle | undefined;
           try {
             const r = await fetchBundle(
               {
                 ...(opts.url ? { url: opts.url } : {}),
                 ...(opts.proxy ? { proxy: opts.proxy } : {}),
+                ...(proxyPassword !== undefined ? { proxyPassword } : {}),
+                ...(opts.allowHttp ? { allowHttp: true } : {}),
                 ...(opts.noProxy ? { noProxy: opts.noProxy } : {}),
                 ...(opts.ca ? { ca: opts.ca } : {}),
                 ...(opts.sha256 ? { sha256: opts.sha256 } : {}),
@@ -201,7 +236,7 @@ export function registerWorkstationCommands(program: Command): void {
           const needsSsh = opts.to.some((t) => t.startsWith('sftp:'));
           const passphrase = needsSsh ? await passphraseFor(opts.identity, opts.passphraseEnv) : undefined;
           let password = needsSsh ? passwordFrom({ ...(opts.passwordEnv ? { passwordEnv: opts.passwordEnv } : {}) }) : undefined;
-          if (needsSsh && !opts.identity && password === undefined) password = await promptSecret('SSH password: ');
+          if (needsSsh && !opts.identity && password === undefined) password = await promptSecret('SSH password: ', '--password-env');
           const pushOpts: PushOptions = {
             remoteCommand: opts.remoteCommand,
             ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
