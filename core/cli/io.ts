@@ -28,6 +28,23 @@ export const processOutput: Output = {
   stderrIsTTY: Boolean(process.stderr.isTTY),
 };
 
+let pipesGuarded = false;
+
+/**
+ * `posture-stage inspect … | head`: when whoever reads stdout or stderr has gone, end at once with exit 0,
+ * as Unix tools do on SIGPIPE (which Node ignores) — never an "EPIPE" stack trace. Installed once.
+ */
+export function endQuietlyOnClosedPipe(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+      throw e;
+    });
+  }
+}
+
 /** Runs one command action and turns its result or error into output and an exit code. */
 export async function runCommand(json: boolean, action: () => Promise<CommandResult>, output: Output = processOutput): Promise<number> {
   try {

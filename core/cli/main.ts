@@ -5,7 +5,7 @@
  * otherwise pay for loading the HTTP, SSH and UI stacks); `--help` with no command loads them all.
  */
 import { Command, CommanderError } from 'commander';
-import { printError } from './io.js';
+import { endQuietlyOnClosedPipe, printError } from './io.js';
 import { CoreError } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -32,6 +32,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
