@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import { CoreError, exitCodeFor, toCoreError } from '../errors.js';
+import { escapeForTerminal, escapeText, jsonForTerminal } from './format/escape.js';
 
 export interface CommandResult {
   /** merged into `{"ok":true, …data}` for --json */
@@ -50,9 +51,10 @@ export async function runCommand(json: boolean, action: () => Promise<CommandRes
   try {
     const result = await action();
     const ok = result.ok ?? true;
-    if (json) output.out(JSON.stringify({ ok, ...result.data }) + '\n');
+    if (json) output.out(jsonForTerminal({ ok, ...result.data }) + '\n');
     else {
-      const text = typeof result.human === 'function' ? result.human() : result.human;
+      // formatters escape each string from a bundle; this net catches any they missed (line breaks stay)
+      const text = escapeText(typeof result.human === 'function' ? result.human() : result.human);
       output.out(text.endsWith('\n') || text === '' ? text : text + '\n');
     }
     return result.exitCode ?? (ok ? 0 : 2);
@@ -70,14 +72,15 @@ export function errorDocument(error: CoreError): Record<string, unknown> {
   return { ok: false, error: { ...head, ...error.details, ...head } };
 }
 
+/** Prints a refusal: the JSON document on stdout, or `error CODE: message` and the details on stderr, escaped (names in it may come from a bundle). */
 export function printError(error: CoreError, json: boolean, output: Output = processOutput): void {
   if (json) {
-    output.out(JSON.stringify(errorDocument(error)) + '\n');
+    output.out(jsonForTerminal(errorDocument(error)) + '\n');
     return;
   }
-  const lines = [`error ${error.code}: ${error.message}`];
+  const lines = [`error ${error.code}: ${escapeForTerminal(error.message)}`];
   for (const [key, value] of Object.entries(error.details)) {
-    lines.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    lines.push(`  ${escapeForTerminal(key)}: ${escapeForTerminal(typeof value === 'string' ? value : JSON.stringify(value))}`);
   }
   output.err(lines.join('\n') + '\n');
 }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import ssh2 from 'ssh2';
 import { progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
+import { escapeDeep, escapeForTerminal, escapeText } from '../format/escape.js';
 import { fetchBundle, proxyCredentials, redactUrl } from '../../feed/index.js';
 import { openLibrary, type LibraryEntry } from '../../library/index.js';
 import { pushBundle, passwordFrom, type PushEvent, type PushOptions } from '../../transfer/index.js';
@@ -62,7 +63,8 @@ async function proxyPasswordFor(proxy: string | undefined, env: string | undefin
   return undefined;
 }
 
-function describeEntry(e: LibraryEntry): string {
+function describeEntry(entry: LibraryEntry): string {
+  const e = escapeDeep(entry);
   const v = e.inspection.versions;
   return `${e.sha256.slice(0, 16)}  ${String(e.size).padStart(10)}  ${e.addedAt.slice(0, 19)}  ${e.inspection.layout}${v ? `  conditions ${v.conditions}, windows ${v.avasWindows}, mac ${v.avasMac}, linux ${v.avasLinux}, os ${v.supportedOs}` : ''}  ${e.source.url ? redactUrl(e.source.url) : (e.source.path ?? e.source.kind)}`;
 }
@@ -262,12 +264,13 @@ export function registerWorkstationCommands(program: Command): void {
               bar.update(e.done ?? 0, e.total);
             } else if (e.step !== 'upload' && (process.stderr.isTTY || process.env.POSTURE_STAGE_PROGRESS === '1')) {
               if (e.step !== 'check') bars.get(target)?.stop();
-              process.stderr.write(`${target}: ${e.step}${e.message ? ` — ${e.message}` : ''}\n`);
+              process.stderr.write(escapeText(`${target}: ${e.step}${e.message ? ` — ${escapeForTerminal(e.message)}` : ''}`) + '\n');
             }
           };
           try {
             const r = await pushBundle(file, opts.to, pushOpts, onEvent);
-            const human = r.targets
+            // what a node answers (errors, component names) is printed escaped like anything from a bundle
+            const human = escapeDeep(r.targets)
               .map((t) =>
                 t.ok
                   ? `${t.target}: OK${t.dryRun ? ' (dry run)' : ''} — applied ${t.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || 'nothing'}${t.skipped.length ? `; skipped ${t.skipped.map((s) => `${s.component} (${s.reason})`).join(', ')}` : ''}`

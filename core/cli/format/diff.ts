@@ -4,6 +4,7 @@
  */
 import type { BundleDiff, ComponentChange, ProductChange } from '../../bundle/types.js';
 import { plural, table } from './text.js';
+import { escapeDeep, escapeForTerminal } from './escape.js';
 
 const MARK: Record<ComponentChange['change'], string> = { upgrade: '▲ upgrade', downgrade: '▼ downgrade', same: '= same', new: '+ new' };
 const SHOW = 5;
@@ -16,9 +17,10 @@ function examples(prefix: string, items: string[]): string[] {
 
 const product = (p: ProductChange) => `${p.os}: ${p.vendor} / ${p.product}`;
 
-/** The whole human diff report. */
-export function formatDiff(d: BundleDiff, oldLabel: string, newLabel: string): string {
-  const out = [`Applying ${newLabel} over ${oldLabel}:`, ''];
+/** The whole human diff report; every string from the bundles (or the node) is escaped for the terminal first. */
+export function formatDiff(diff: BundleDiff, oldLabel: string, newLabel: string): string {
+  const d = escapeDeep(diff);
+  const out = [`Applying ${escapeForTerminal(newLabel)} over ${escapeForTerminal(oldLabel)}:`, ''];
   out.push(
     table(
       [['Component', 'From', '', 'To', 'Change'], ...d.components.map((c) => [c.id, c.from ?? '(none)', '→', c.to, MARK[c.change]])],

@@ -5,6 +5,7 @@
 import type { AvasSummary, ComponentInfo, Inspection, OsGroupNode } from '../../bundle/types.js';
 import { VERSION_LABELS, type VersionKey } from '../../bundle/types.js';
 import { bytes, count, plural, table } from './text.js';
+import { escapeDeep } from './escape.js';
 
 function newestSignature(s: AvasSummary): string {
   let best: { v: string; d: string | null } | null = null;
@@ -36,8 +37,9 @@ function groupsLine(tree: OsGroupNode[]): string {
   return tree.map((g) => `${g.name} (${g.groups.map((s) => s.name).join(', ') || plural(g.os.length, 'OS')})`).join('; ');
 }
 
-/** The whole human report. */
-export function formatInspection(i: Inspection): string {
+/** The whole human report; every string from the bundle is escaped for the terminal first. */
+export function formatInspection(inspection: Inspection): string {
+  const i = escapeDeep(inspection);
   const out: string[] = [];
   out.push(`${i.file}  ${bytes(i.size)}  sha256 ${i.sha256}`);
   out.push(`Layout: ${i.layout}${i.updated ? `   Updated: ${i.updated}` : ''}`, '');
