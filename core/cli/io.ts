@@ -128,6 +128,25 @@ export function progressBar(label: string, total: number, output: Output = proce
   };
 }
 
+/** Files below this size are quick enough to need no bar. */
+export const BAR_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A bar for a byte count known up front (re-hashing a library copy, an export): `onProgress` is undefined
+ * below `BAR_MIN_BYTES`, so small files print nothing.
+ */
+export function byteProgress(label: string, total: number): { onProgress?: (done: number) => void; stop: () => void } {
+  if (total < BAR_MIN_BYTES) return { stop() {} };
+  let bar: ProgressHandle | undefined;
+  return {
+    onProgress(done) {
+      bar ??= progressBar(label, total);
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 export function usageError(message: string): CoreError {
   return new CoreError('USAGE', message);
 }

@@ -6,10 +6,10 @@
  * refusal removes it (keepsPartAfter).
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
-import { openLibrary, hashFile, type LibraryEntry } from '../library/index.js';
+import { copyVerified, openLibrary, hashFile, type LibraryEntry } from '../library/index.js';
 import { parseFeed } from './atom.js';
 import { downloadToPart, fetchText, refuseTlsDowngrade, type DownloadProgress } from './download.js';
 import { makeDispatcher, watchTlsFingerprint } from './http.js';
@@ -166,7 +166,7 @@ export async function fetchBundle(opts: FetchOptions = {}, onProgress?: (p: Down
     if (opts.out) {
       await mkdir(opts.out, { recursive: true });
       out = join(opts.out, 'posture-offline.zip');
-      await copyFile(entry.path, out);
+      await copyVerified(entry, out);
     }
     return {
       entry,

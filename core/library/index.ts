@@ -1,29 +1,40 @@
 /**
- * The workstation's bundle library (interfaces.md `library list|add|export|import`), used by the CLI and
- * the desktop app:
+ * The workstation's bundle library (interfaces.md `library list|add|export|import|remove`), used by the CLI
+ * and the desktop app. Every use of a stored bundle hashes its copy again first (integrity.ts):
  *
- *   openLibrary(home?: string): Library-like object
+ *   openLibrary(home?: string): BundleLibrary
  *     .home / .dir / .downloadsDir
- *     .list(): Promise<LibraryEntry[]>                                   newest first
- *     .get(sha256OrPrefix): Promise<LibraryEntry>                         NOT_FOUND if absent/ambiguous
+ *     .list({verify?, onProgress?}): Promise<LibraryEntry[]>              newest first; verify marks `verified`
+ *     .get(sha256OrPrefix, {verify = true, onProgress?})                  re-hashed: LIBRARY_DAMAGED, NOT_FOUND
+ *     .lookup(sha256OrPrefix): Promise<LibraryEntry>                      the record only (no bundle bytes read)
+ *     .verify(entry, onProgress?) · .storedShaOf(path)                    re-hash one entry · is this a library copy?
  *     .add(file, source, {expectedSha256?, name?}): Promise<LibraryEntry> full bundle check first
- *     .export(sha256, dir, {key, passphrase?}): Promise<ExportResult>    bundle + manifest + SSHSIG
- *     .import(dir, {trustedKeys}): Promise<LibraryEntry>                 signature → hashes → check → add
+ *     .remove(sha256OrPrefix): Promise<LibraryEntry>                      bundle and metadata
+ *     .export(sha256, dir, {key, passphrase?, onProgress?})               bundle (copied while hashed) + manifest + SSHSIG
+ *     .import(dir, {trustedKeys, allowReplay?})                           signature → replay → hashes → check → add
  */
 import { Library, defaultHome, type LibraryEntry, type BundleSource } from './store.js';
 import { exportEntry, importExport, type ExportResult, type TransferManifest } from './transfer-manifest.js';
+import type { HashProgress } from './integrity.js';
 
 export { Library, defaultHome, type LibraryEntry, type BundleSource } from './store.js';
 export { hashFile } from '../hash.js';
+export { libraryDamaged, copyVerified, type HashProgress } from './integrity.js';
 export { MANIFEST_SUFFIX, type ExportResult, type TransferManifest } from './transfer-manifest.js';
 export { signSshsig, verifySshsig, loadPrivateKey, loadPublicKeys, keyFingerprint, SIG_NAMESPACE } from './sshsig.js';
 
 /** A library with export/import bound to it. */
 export class BundleLibrary extends Library {
   /** Exports one bundle with its signed transfer manifest into `dir`. */
-  async export(sha: string, dir: string, opts: { key: string; passphrase?: string }): Promise<ExportResult> {
-    const entry = await this.get(sha);
-    return exportEntry(entry, dir, { file: opts.key, ...(opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {}) });
+  async export(sha: string, dir: string, opts: { key: string; passphrase?: string; onProgress?: HashProgress }): Promise<ExportResult> {
+    // no separate re-hash: the export hashes the bytes as it copies them
+    const entry = await this.lookup(sha);
+    return exportEntry(
+      entry,
+      dir,
+      { file: opts.key, ...(opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {}) },
+      opts.onProgress,
+    );
   }
 
   /** Imports what `export` wrote, verifying signature and hashes before anything enters. */

@@ -1,11 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBundle } from '../bundle/index.js';
 import { openLibrary, type BundleLibrary } from './index.js';
+import { checkBundle } from '../bundle/index.js';
 
 const run = promisify(execFile);
 let work: string;
@@ -89,5 +101,63 @@ describe('library', () => {
     await expect(far.import(out, { trustedKeys: [`${key}.pub`] })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
     await expect(far.import(out, { trustedKeys: [] })).rejects.toMatchObject({ code: 'USAGE' });
     expect(existsSync(far.dir) ? readdirSync(far.dir).filter((n) => !n.startsWith('.')) : []).toEqual([]);
+  });
+});
+
+/** Overwrites one byte in place: a local header's modification time, which the bundle check does not read. */
+function flipByte(file: string, offset = 10): void {
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.from([0x55]), 0, 1, offset);
+  closeSync(fd);
+}
+
+describe('library: what was checked is what is used (issue 8 §4)', () => {
+  it('a flipped byte the bundle check would not notice: get, export and list --verify say LIBRARY_DAMAGED with both hashes', async () => {
+    const home = openLibrary(join(work, 'home-damaged'));
+    const entry = await home.add(bundleFile, { kind: 'file', path: bundleFile });
+    flipByte(entry.path);
+    // the damage is invisible to the bundle check: the library's own hash is the only witness
+    await expect(checkBundle(entry.path)).resolves.toBeTruthy();
+    const err = await home.get(entry.sha256).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'LIBRARY_DAMAGED', details: { sha256: entry.sha256, file: entry.path } });
+    const actual = String((err as { details: { actual: string } }).details.actual);
+    expect(actual).toMatch(/^[0-9a-f]{64}$/);
+    expect(actual).not.toBe(entry.sha256);
+    expect((err as Error).message).toContain(
+      `The library copy of posture-offline.zip is damaged (expected ${entry.sha256}, got ${actual}); import it again.`,
+    );
+    const out = join(work, 'usb-damaged');
+    await expect(home.export(entry.sha256, out, { key, passphrase: 'pw for key' })).rejects.toMatchObject({ code: 'LIBRARY_DAMAGED' });
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+    // the record is still listed; verifying marks it
+    expect((await home.list()).map((e) => e.sha256)).toEqual([entry.sha256]);
+    const progress: number[] = [];
+    const [listed] = await home.list({ verify: true, onProgress: (done) => progress.push(done) });
+    expect(listed).toMatchObject({ sha256: entry.sha256, verified: false, actualSha256: actual });
+    expect(progress.at(-1)).toBe(entry.size);
+  });
+
+  it('adding the bundle again repairs the copy; remove drops an entry (damaged or not) and says NOT_FOUND after', async () => {
+    const home = openLibrary(join(work, 'home-repair'));
+    const entry = await home.add(bundleFile, { kind: 'file', path: bundleFile });
+    flipByte(entry.path);
+    await expect(home.get(entry.sha256)).rejects.toMatchObject({ code: 'LIBRARY_DAMAGED' });
+    await home.add(bundleFile, { kind: 'file', path: bundleFile });
+    await expect(home.get(entry.sha256)).resolves.toMatchObject({ sha256: entry.sha256 });
+    expect((await home.list({ verify: true }))[0]?.verified).toBe(true);
+    flipByte(entry.path);
+    const removed = await home.remove(entry.sha256.slice(0, 12));
+    expect(removed.sha256).toBe(entry.sha256);
+    expect(await home.list()).toEqual([]);
+    expect(readdirSync(home.dir).filter((n) => !n.startsWith('.'))).toEqual([]);
+    await expect(home.remove(entry.sha256)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a copy that vanished from disk is damaged ("missing"), never a crash', async () => {
+    const home = openLibrary(join(work, 'home-vanished'));
+    const entry = await home.add(bundleFile, { kind: 'file', path: bundleFile });
+    const record = await home.lookup(entry.sha256);
+    rmSync(entry.path);
+    await expect(home.verify(record)).rejects.toMatchObject({ code: 'LIBRARY_DAMAGED', details: { actual: 'missing' } });
   });
 });

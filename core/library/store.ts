@@ -2,16 +2,18 @@
  * The workstation's bundle library: content-addressed by SHA-256 under `$POSTURE_STAGE_HOME`
  * (default: the OS's per-user data folder via env-paths). Each bundle is `bundles/<sha256>.zip` with
  * `bundles/<sha256>.json` beside it. Writes are atomic (temp file in the same folder, then rename), and
- * nothing enters the library before the bundle core's full check passed.
+ * nothing enters the library before the bundle core's full check passed. Nothing leaves it (get, export)
+ * before its copy was hashed again (integrity.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import envPaths from 'env-paths';
 import { checkBundle, type Inspection } from '../bundle/index.js';
 import { CoreError } from '../errors.js';
 import { hashFile } from '../hash.js';
-import { writeFileAtomic } from '../durable.js';
+import { fsyncDir, writeFileAtomic } from '../durable.js';
+import { verifyCopy, type HashProgress } from './integrity.js';
 
 /** Where a bundle came from (interfaces.md: source URL, TLS fingerprint seen at download). */
 export interface BundleSource {
@@ -41,6 +43,10 @@ export interface LibraryEntry {
     warnings: string[];
     checksPassed: string[];
   };
+  /** set by `list({ verify: true })`: whether the copy still has its SHA-256 */
+  verified?: boolean;
+  /** with `verified: false`: the SHA-256 the copy has now (or "missing") */
+  actualSha256?: string;
 }
 
 /** `$POSTURE_STAGE_HOME`, else the per-user data folder (the desktop app uses the same one). */
@@ -62,8 +68,11 @@ export class Library {
     return join(this.home, 'downloads');
   }
 
-  /** Every stored bundle, newest first. */
-  async list(): Promise<LibraryEntry[]> {
+  /**
+   * Every stored bundle, newest first. With `verify`, each copy is hashed again and marked `verified`
+   * (false: damaged, with the `actualSha256` found); `onProgress` counts bytes over all of them.
+   */
+  async list(opts: { verify?: boolean; onProgress?: HashProgress } = {}): Promise<LibraryEntry[]> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -80,11 +89,27 @@ export class Library {
         // a metadata file without its bundle is not an entry
       }
     }
-    return entries.sort((a, b) => b.addedAt.localeCompare(a.addedAt));
+    entries.sort((a, b) => b.addedAt.localeCompare(a.addedAt));
+    if (!opts.verify) return entries;
+    const total = entries.reduce((n, e) => n + e.size, 0);
+    let before = 0;
+    const checked: LibraryEntry[] = [];
+    for (const entry of entries) {
+      const progress: HashProgress | undefined = opts.onProgress && ((done) => opts.onProgress?.(before + done, total));
+      try {
+        await verifyCopy(entry, progress);
+        checked.push({ ...entry, verified: true });
+      } catch (e) {
+        if (!CoreError.is(e, 'LIBRARY_DAMAGED')) throw e;
+        checked.push({ ...entry, verified: false, actualSha256: String(e.details.actual) });
+      }
+      before += entry.size;
+    }
+    return checked;
   }
 
-  /** One entry by full SHA-256 or a unique prefix (≥ 8 hex digits); NOT_FOUND otherwise. */
-  async get(sha: string): Promise<LibraryEntry> {
+  /** One entry by full SHA-256 or a unique prefix (≥ 8 hex digits), as recorded — not re-hashed; NOT_FOUND otherwise. */
+  async lookup(sha: string): Promise<LibraryEntry> {
     const want = sha.toLowerCase();
     const matches = (await this.list()).filter((e) => (want.length >= 8 ? e.sha256.startsWith(want) : e.sha256 === want));
     if (matches.length !== 1 || !matches[0]) {
@@ -97,6 +122,43 @@ export class Library {
       );
     }
     return matches[0];
+  }
+
+  /**
+   * One entry, ready to use: its copy is hashed again first (issue 8 §4), LIBRARY_DAMAGED when it no longer
+   * matches. Every use goes through here (inspect, export, push, the app); `verify: false` only for
+   * bookkeeping that reads no bundle bytes.
+   */
+  async get(sha: string, opts: { verify?: boolean; onProgress?: HashProgress } = {}): Promise<LibraryEntry> {
+    const entry = await this.lookup(sha);
+    if (opts.verify !== false) await verifyCopy(entry, opts.onProgress);
+    return entry;
+  }
+
+  /** Hashes an entry's copy again; LIBRARY_DAMAGED when it changed. */
+  async verify(entry: LibraryEntry, onProgress?: HashProgress): Promise<void> {
+    await verifyCopy(entry, onProgress);
+  }
+
+  /** The SHA-256 a path is stored under when it is a copy inside this library (`bundles/<sha256>.zip`), else undefined. */
+  async storedShaOf(file: string): Promise<string | undefined> {
+    const m = /^([0-9a-f]{64})\.zip$/.exec(basename(file));
+    if (!m?.[1]) return undefined;
+    try {
+      return (await realpath(dirname(file))) === (await realpath(this.dir)) ? m[1] : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes a bundle and its metadata (damaged or not); NOT_FOUND when absent. Returns what was removed. */
+  async remove(sha: string): Promise<LibraryEntry> {
+    const entry = await this.lookup(sha);
+    // metadata first: from then on the entry is gone, even if removing the bundle is cut short
+    await rm(join(this.dir, `${entry.sha256}.json`), { force: true });
+    await rm(entry.path, { force: true });
+    await fsyncDir(this.dir);
+    return entry;
   }
 
   /**

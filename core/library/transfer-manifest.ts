@@ -5,13 +5,14 @@
  * `import` verifies signature, then size and SHA-256, then the bundle check, before anything enters.
  * A third party verifies with: `ssh-keygen -Y verify -f allowed_signers -I <id> -n posture-stage -s M.sig < M`.
  */
-import { copyFile, mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Library, LibraryEntry } from './store.js';
 import { writeFileAtomic } from '../durable.js';
 import { hashFile } from '../hash.js';
+import { copyVerified, type HashProgress } from './integrity.js';
 import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from './sshsig.js';
 
 export const MANIFEST_SUFFIX = '.transfer.json';
@@ -37,7 +38,12 @@ export interface ExportResult {
 }
 
 /** Writes bundle + manifest + signature into `dir` (each atomically). */
-export async function exportEntry(entry: LibraryEntry, dir: string, key: { file: string; passphrase?: string }): Promise<ExportResult> {
+export async function exportEntry(
+  entry: LibraryEntry,
+  dir: string,
+  key: { file: string; passphrase?: string },
+  onProgress?: HashProgress,
+): Promise<ExportResult> {
   let keyText: string;
   try {
     keyText = await readFile(key.file, 'utf8');
@@ -58,9 +64,8 @@ export async function exportEntry(entry: LibraryEntry, dir: string, key: { file:
     signer: { keyType: 'ssh-ed25519', fingerprint: keyFingerprint(priv.getPublicSSH()) },
   };
   const bundlePath = join(dir, file);
-  const tmp = `${bundlePath}.tmp`;
-  await copyFile(entry.path, tmp);
-  await rename(tmp, bundlePath);
+  // the bytes written are the bytes hashed: a damaged library copy never reaches the media
+  await copyVerified(entry, bundlePath, onProgress);
   const text = JSON.stringify(manifest, null, 2) + '\n';
   const mPath = bundlePath.replace(/\.zip$/, '') + MANIFEST_SUFFIX;
   await writeFileAtomic(mPath, text);

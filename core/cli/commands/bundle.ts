@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { collect, runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
+import { BAR_MIN_BYTES, collect, runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
+import { verifyIfLibraryCopy } from '../library-copy.js';
 import { CoreError } from '../../errors.js';
 import { writeFileAtomic } from '../../durable.js';
 import {
@@ -21,8 +22,6 @@ import {
 import { formatInspection } from '../format/inspect.js';
 import { formatDiff } from '../format/diff.js';
 
-const BAR_MIN = 16 * 1024 * 1024;
-
 /**
  * Two progress bars on stderr for files big enough to take a while: "reading" (read + hash of the zip)
  * and "checking" (components inflated and parsed), both scaled to the file's size.
@@ -34,7 +33,7 @@ async function progressFor(file: string): Promise<{ onProgress?: (p: Progress) =
   } catch {
     return { stop() {} };
   }
-  if (size < BAR_MIN) return { stop() {} };
+  if (size < BAR_MIN_BYTES) return { stop() {} };
   let bar: ProgressHandle | null = null;
   let label = '';
   let parsed = { done: 0, total: 1 };
@@ -61,6 +60,7 @@ async function progressFor(file: string): Promise<{ onProgress?: (p: Progress) =
 }
 
 async function check(file: string, requireReference = false): Promise<CheckedBundle> {
+  await verifyIfLibraryCopy(file);
   const progress = await progressFor(file);
   try {
     return await checkBundle(resolve(file), { onProgress: progress.onProgress, fileName: basename(file), requireReference });

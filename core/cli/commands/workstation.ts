@@ -1,12 +1,13 @@
 /**
- * The workstation's commands (interfaces.md): `fetch`, `library list|add|export|import`, `push`.
+ * The workstation's commands (interfaces.md): `fetch`, `library list|add|export|import|remove`, `push`.
  * Thin: parse flags, call core/feed, core/library, core/transfer, print.
  */
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import ssh2 from 'ssh2';
-import { progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
+import { byteProgress, progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
+import { verifyIfLibraryCopy } from '../library-copy.js';
 import { escapeDeep, escapeForTerminal, escapeText } from '../format/escape.js';
 import { fetchBundle, proxyCredentials, redactUrl } from '../../feed/index.js';
 import { openLibrary, type LibraryEntry } from '../../library/index.js';
@@ -145,15 +146,45 @@ export function registerWorkstationCommands(program: Command): void {
   library
     .command('list')
     .description('bundles in the library, newest first')
+    .option('--verify', 'hash every copy again and mark the damaged ones (exit 2 when any is)')
     .option('--json', 'JSON output')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { verify?: boolean; json?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
         const lib = openLibrary();
-        const bundles = await lib.list();
+        let bundles: LibraryEntry[];
+        if (opts.verify) {
+          const total = (await lib.list()).reduce((n, e) => n + e.size, 0);
+          const progress = byteProgress('verifying', total);
+          try {
+            bundles = await lib.list({ verify: true, ...(progress.onProgress ? { onProgress: progress.onProgress } : {}) });
+          } finally {
+            progress.stop();
+          }
+        } else bundles = await lib.list();
+        const damaged = bundles.filter((b) => b.verified === false);
+        const lines = bundles.map((b) => (b.verified === false ? `DAMAGED  ${describeEntry(b)}` : describeEntry(b)));
+        if (opts.verify)
+          lines.push(
+            damaged.length === 0
+              ? `All ${bundles.length} copies verified.`
+              : `${damaged.length} of ${bundles.length} copies are damaged (their bytes changed after they were checked); fetch, add or import them again, or remove them with \`posture-stage library remove SHA256\`.`,
+          );
         return {
-          data: { library: lib.dir, bundles },
-          human: bundles.length === 0 ? `The library at ${lib.dir} is empty.` : bundles.map(describeEntry).join('\n'),
+          data: { library: lib.dir, bundles, ...(opts.verify ? { damaged: damaged.map((b) => b.sha256) } : {}) },
+          human: bundles.length === 0 ? `The library at ${lib.dir} is empty.` : lines.join('\n'),
+          ok: damaged.length === 0,
         };
+      });
+    });
+  library
+    .command('remove')
+    .description('remove a bundle (and its metadata) from the library; damaged copies too')
+    .argument('<sha256>', 'the SHA-256 or a unique prefix of at least 8 hex digits')
+    .option('--json', 'JSON output')
+    .action(async (sha: string, opts: { json?: boolean }) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const removed = await openLibrary().remove(sha);
+        return { data: { removed }, human: `Removed ${removed.sha256} (${removed.name}, ${removed.size} bytes).` };
       });
     });
   library
@@ -181,7 +212,18 @@ export function registerWorkstationCommands(program: Command): void {
     .action(async (sha: string, dir: string, opts: { key: string; passphraseEnv?: string; json?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
         const passphrase = await passphraseFor(opts.key, opts.passphraseEnv);
-        const r = await openLibrary().export(sha, dir, { key: opts.key, ...(passphrase !== undefined ? { passphrase } : {}) });
+        const lib = openLibrary();
+        const progress = byteProgress('export', (await lib.lookup(sha)).size);
+        let r;
+        try {
+          r = await lib.export(sha, dir, {
+            key: opts.key,
+            ...(passphrase !== undefined ? { passphrase } : {}),
+            ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+          });
+        } finally {
+          progress.stop();
+        }
         return { data: { ...r }, human: `${r.bundle}\n${r.manifest}\n${r.signature}\nsigned by ${r.signer}` };
       });
     });
@@ -268,6 +310,8 @@ export function registerWorkstationCommands(program: Command): void {
             }
           };
           try {
+            // a bundle pushed straight from the library is hashed again first (LIBRARY_DAMAGED, not a network error)
+            await verifyIfLibraryCopy(file);
             const r = await pushBundle(file, opts.to, pushOpts, onEvent);
             // what a node answers (errors, component names) is printed escaped like anything from a bundle
             const human = escapeDeep(r.targets)
