@@ -21,6 +21,7 @@ export { Library, defaultHome, type LibraryEntry, type BundleSource } from './st
 export { hashFile } from '../hash.js';
 export { libraryDamaged, copyVerified, type HashProgress } from './integrity.js';
 export { MANIFEST_SUFFIX, type ExportResult, type TransferManifest } from './transfer-manifest.js';
+export { readAccepted } from './replay.js';
 export { signSshsig, verifySshsig, loadPrivateKey, loadPublicKeys, keyFingerprint, SIG_NAMESPACE } from './sshsig.js';
 
 /** A library with export/import bound to it. */
@@ -37,9 +38,9 @@ export class BundleLibrary extends Library {
     );
   }
 
-  /** Imports what `export` wrote, verifying signature and hashes before anything enters. */
-  async import(dir: string, opts: { trustedKeys: string[] }): Promise<LibraryEntry> {
-    return importExport(this, dir, opts.trustedKeys);
+  /** Imports what `export` wrote, verifying signature, replay (REPLAYED_MANIFEST) and hashes before anything enters. */
+  async import(dir: string, opts: { trustedKeys: string[]; allowReplay?: boolean }): Promise<LibraryEntry> {
+    return importExport(this, dir, opts.trustedKeys, { allowReplay: opts.allowReplay === true });
   }
 }
 

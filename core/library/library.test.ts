@@ -161,3 +161,58 @@ describe('library: what was checked is what is used (issue 8 §4)', () => {
     await expect(home.verify(record)).rejects.toMatchObject({ code: 'LIBRARY_DAMAGED', details: { actual: 'missing' } });
   });
 });
+
+describe('library import: a replayed manifest (issue 8 §5)', () => {
+  it('refuses a manifest signed before the newest one accepted from the same key, unless allowReplay; the record only moves forward', async () => {
+    const older = join(work, 'older.zip');
+    writeFileSync(older, await writeBundle({ seed: 12, versions: { conditions: '300417.0.0.0' } }));
+    const src = openLibrary(join(work, 'home-replay-src'));
+    const a = await src.add(older, { kind: 'file', path: older });
+    const b = await src.add(bundleFile, { kind: 'file', path: bundleFile });
+    const usbA = join(work, 'usb-replay-a');
+    const usbB = join(work, 'usb-replay-b');
+    const expA = await src.export(a.sha256, usbA, { key, passphrase: 'pw for key' });
+    await new Promise((r) => setTimeout(r, 5));
+    const expB = await src.export(b.sha256, usbB, { key, passphrase: 'pw for key' });
+    const signedAt = (m: string) => JSON.parse(readFileSync(m, 'utf8')).exportedAt as string;
+    expect(signedAt(expA.manifest) < signedAt(expB.manifest)).toBe(true);
+
+    const far = openLibrary(join(work, 'home-replay-far'));
+    await far.import(usbB, { trustedKeys: [`${key}.pub`] });
+    const refused = await far.import(usbA, { trustedKeys: [`${key}.pub`] }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: 'REPLAYED_MANIFEST',
+      details: {
+        signer: expA.signer,
+        exportedAt: signedAt(expA.manifest),
+        newest: { exportedAt: signedAt(expB.manifest), sha256: b.sha256 },
+      },
+    });
+    expect((refused as Error).message).toContain('--allow-replay');
+    expect((await far.list()).map((e) => e.sha256)).toEqual([b.sha256]);
+    // the same (newest) manifest again is no replay
+    await expect(far.import(usbB, { trustedKeys: [`${key}.pub`] })).resolves.toMatchObject({ sha256: b.sha256 });
+    // told to, it takes the older one, and the record stays at the newest
+    await expect(far.import(usbA, { trustedKeys: [`${key}.pub`], allowReplay: true })).resolves.toMatchObject({ sha256: a.sha256 });
+    const record = JSON.parse(readFileSync(join(far.home, 'accepted-manifests.json'), 'utf8'));
+    expect(record.signers[expB.signer]).toMatchObject({ exportedAt: signedAt(expB.manifest), sha256: b.sha256 });
+    rmSync(join(far.dir, `${a.sha256}.json`));
+    await expect(far.import(usbA, { trustedKeys: [`${key}.pub`] })).rejects.toMatchObject({ code: 'REPLAYED_MANIFEST' });
+  });
+
+  it('another signer has its own record; an unreadable record refuses every import (fails closed)', async () => {
+    const src = openLibrary(join(work, 'home-replay-src2'));
+    const entry = await src.add(bundleFile, { kind: 'file', path: bundleFile });
+    const usbOld = join(work, 'usb-other-old');
+    await src.export(entry.sha256, usbOld, { key: otherKey });
+    await new Promise((r) => setTimeout(r, 5));
+    const usbNew = join(work, 'usb-replay-new');
+    await src.export(entry.sha256, usbNew, { key, passphrase: 'pw for key' });
+    const far = openLibrary(join(work, 'home-replay-far2'));
+    await far.import(usbNew, { trustedKeys: [`${key}.pub`] });
+    // signed earlier, but by another key: not a replay of anything this library took from that key
+    await expect(far.import(usbOld, { trustedKeys: [`${otherKey}.pub`] })).resolves.toMatchObject({ sha256: entry.sha256 });
+    writeFileSync(join(far.home, 'accepted-manifests.json'), '{"format":"posture-stage-accepted/1","signers":');
+    await expect(far.import(usbNew, { trustedKeys: [`${key}.pub`] })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+  });
+});

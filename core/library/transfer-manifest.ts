@@ -2,12 +2,15 @@
  * Crossing zones on removable media (interfaces.md "library export/import"): `export` writes the bundle,
  * a transfer manifest (hashes, sizes, source URL, TLS fingerprint seen at download, times, checks passed,
  * tool version) and an SSHSIG detached signature of the manifest made with the admin's Ed25519 key.
- * `import` verifies signature, then size and SHA-256, then the bundle check, before anything enters.
+ * `import` verifies signature, refuses a replay (replay.ts), then size and SHA-256, then the bundle check,
+ * before anything enters.
  * A third party verifies with: `ssh-keygen -Y verify -f allowed_signers -I <id> -n posture-stage -s M.sig < M`.
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { recordAccepted, refuseReplay } from './replay.js';
 import { VERSION } from '../version.js';
 import type { Library, LibraryEntry } from './store.js';
 import { writeFileAtomic } from '../durable.js';
@@ -93,8 +96,45 @@ async function findManifest(dir: string): Promise<string> {
   return join(dir, found[0]);
 }
 
-/** Verifies signature (against the trusted public keys), size and SHA-256, then adds to `library`. */
-export async function importExport(library: Library, dir: string, trustedKeyFiles: string[]): Promise<LibraryEntry> {
+const isoTime = z
+  .string()
+  .max(64)
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a time');
+
+/** What import reads from a signed manifest (only after its signature verified); other fields are ignored. */
+const SignedManifest = z.object({
+  format: z.literal('posture-stage-transfer/1'),
+  bundle: z.object({
+    file: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\\/]+$/)
+      .refine((f) => f !== '.' && f !== '..', 'not a file name'),
+    size: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  source: z.object({
+    kind: z.enum(['url', 'file', 'import']),
+    url: z.string().max(4096).optional(),
+    path: z.string().max(4096).optional(),
+    tlsFingerprint: z.string().max(200).optional(),
+    fetchedAt: z.string().max(64).optional(),
+    signer: z.string().max(200).optional(),
+  }),
+  exportedAt: isoTime,
+});
+
+/**
+ * Verifies signature (against the trusted public keys), refuses a replayed manifest (older than the newest
+ * accepted from its signer, unless `allowReplay`), then size and SHA-256, then adds to `library`.
+ */
+export async function importExport(
+  library: Library,
+  dir: string,
+  trustedKeyFiles: string[],
+  opts: { allowReplay?: boolean } = {},
+): Promise<LibraryEntry> {
   if (trustedKeyFiles.length === 0)
     throw new CoreError(
       'USAGE',
@@ -122,20 +162,16 @@ export async function importExport(library: Library, dir: string, trustedKeyFile
     });
   }
   const signer = verifySshsig(text, sig, trusted);
-  let manifest: TransferManifest;
+  let manifest: z.infer<typeof SignedManifest>;
   try {
-    manifest = JSON.parse(text.toString('utf8')) as TransferManifest;
-    if (
-      manifest.format !== 'posture-stage-transfer/1' ||
-      !/^[0-9a-f]{64}$/.test(manifest.bundle.sha256) ||
-      /[\\/]/.test(manifest.bundle.file)
-    )
-      throw new Error('bad');
+    manifest = SignedManifest.parse(JSON.parse(text.toString('utf8')));
   } catch {
     throw new CoreError('SIGNATURE_INVALID', 'The transfer manifest is signed but not one this version understands.', {
       manifest: manifestPath,
     });
   }
+  const accepted = { signer, exportedAt: manifest.exportedAt, sha256: manifest.bundle.sha256 };
+  await refuseReplay(library.home, accepted, opts.allowReplay === true);
   const bundlePath = join(manifestPath, '..', manifest.bundle.file);
   let actual: { sha256: string; size: number };
   try {
@@ -152,7 +188,7 @@ export async function importExport(library: Library, dir: string, trustedKeyFile
       { file: bundlePath, expected: manifest.bundle, actual },
     );
   }
-  return library.add(
+  const entry = await library.add(
     bundlePath,
     {
       ...manifest.source,
@@ -163,4 +199,6 @@ export async function importExport(library: Library, dir: string, trustedKeyFile
     },
     { expectedSha256: manifest.bundle.sha256, name: 'posture-offline.zip' },
   );
+  await recordAccepted(library.home, accepted);
+  return entry;
 }

@@ -2,7 +2,8 @@
  * `library list --verify`, `library remove`, and a damaged library copy met by every use (issue 8 §4):
  * fetched from a real HTTPS feed, one byte flipped on disk where the bundle check does not look, then
  * inspect, export and a push to a real agent all refuse with LIBRARY_DAMAGED (exit 2) — the push sends
- * nothing and blames no network — until a fetch repairs the copy.
+ * nothing and blames no network — until a fetch repairs the copy. And `library import` refusing a replayed
+ * manifest unless --allow-replay.
  */
 import { closeSync, copyFileSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
@@ -115,5 +116,25 @@ describe('a damaged library copy', () => {
     const again = await runCli('library', 'remove', sha, '--json');
     expect(again.code).toBe(2);
     expect(JSON.parse(again.out).error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('library import --allow-replay', () => {
+  it('an older manifest from the same key: REPLAYED_MANIFEST (exit 2); --allow-replay takes it (exit 0)', async () => {
+    const file = join(dir, 'replay.zip');
+    writeFileSync(file, await writeBundle({ seed: 33 }));
+    const sha = JSON.parse((await runCli('library', 'add', file, '--json')).out).sha256 as string;
+    const first = join(dir, 'usb-first');
+    const second = join(dir, 'usb-second');
+    expect((await runCli('library', 'export', sha, first, '--key', key, '--json')).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await runCli('library', 'export', sha, second, '--key', key, '--json')).code).toBe(0);
+    expect((await runCli('library', 'import', second, '--trusted-key', `${key}.pub`, '--json')).code).toBe(0);
+    const replayed = await runCli('library', 'import', first, '--trusted-key', `${key}.pub`, '--json');
+    expect(replayed.code).toBe(2);
+    expect(JSON.parse(replayed.out).error).toMatchObject({ code: 'REPLAYED_MANIFEST' });
+    const allowed = await runCli('library', 'import', first, '--trusted-key', `${key}.pub`, '--allow-replay', '--json');
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out).sha256).toBe(sha);
   });
 });

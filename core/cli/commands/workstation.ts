@@ -229,13 +229,14 @@ export function registerWorkstationCommands(program: Command): void {
     });
   library
     .command('import')
-    .description('verify what `library export` wrote (signature, hashes, bundle check) and add it')
+    .description('verify what `library export` wrote (signature, no replay, hashes, bundle check) and add it')
     .argument('<dir>')
     .option('--trusted-key <file>', "the exporting admin's Ed25519 public key or an allowed_signers file; repeatable", collect)
+    .option('--allow-replay', 'accept a manifest signed before the newest one this library accepted from the same key')
     .option('--json', 'JSON output')
-    .action(async (dir: string, opts: { trustedKey?: string[]; json?: boolean }) => {
+    .action(async (dir: string, opts: { trustedKey?: string[]; allowReplay?: boolean; json?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
-        const entry = await openLibrary().import(dir, { trustedKeys: opts.trustedKey ?? [] });
+        const entry = await openLibrary().import(dir, { trustedKeys: opts.trustedKey ?? [], allowReplay: Boolean(opts.allowReplay) });
         return { data: { ...entry }, human: `Imported (signed by ${entry.source.signer}):\n${describeEntry(entry)}` };
       });
     });
