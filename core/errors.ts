@@ -42,6 +42,8 @@ export const PRODUCT_CODES = [
   'USAGE', // bad flags or arguments → exit 1
   'NOT_FOUND', // a file, library entry or store that does not exist
   'SIGNATURE_INVALID', // a transfer manifest whose signature or hashes do not verify
+  'CUSTODY_REQUIRED', // a node with trusted signers got a bundle without a signed transfer manifest
+  'REPLAYED_MANIFEST', // a signed transfer manifest older than the newest one already accepted
   'NOTHING_TO_ROLL_BACK',
   'CANCELLED',
   'INTERNAL', // a bug: exit 1
