@@ -16,4 +16,5 @@ export { checkCustody, readCustodyMark, saveCustodyDocument, type CustodyRecord 
 export { listPolicies, deletePolicy } from './policies.js';
 export { verifyInboxFile } from './inbox.js';
 export { startAgentServer, httpStatusFor, type AgentServer, type AgentServerOptions } from './server.js';
+export type { RegisteredRoute } from './auth.js';
 export { readLogTail } from './log.js';
