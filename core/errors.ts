@@ -42,9 +42,10 @@ export const PRODUCT_CODES = [
   'USAGE', // bad flags or arguments → exit 1
   'NOT_FOUND', // a file, library entry or store that does not exist
   'SIGNATURE_INVALID', // a transfer manifest whose signature or hashes do not verify
+  'CUSTODY_REQUIRED', // a node with trusted signers got a bundle without a signed transfer manifest
+  'REPLAYED_MANIFEST', // a signed transfer manifest older than the newest one already accepted
   'NOTHING_TO_ROLL_BACK',
   'LIBRARY_DAMAGED', // a library copy whose bytes no longer match the SHA-256 it was stored under → exit 2
-  'REPLAYED_MANIFEST', // a signed transfer manifest older than the newest one accepted from its signer → exit 2
   'CANCELLED',
   'INTERNAL', // a bug: exit 1
 ] as const;

@@ -135,7 +135,7 @@ describe('applyBundle', () => {
     expect(await hashTree(store)).toBe(before);
   });
 
-  it('rollback restores the versions before the last apply, once', async () => {
+  it('rollback restores the versions before the last apply, then walks further back, then has nothing left', async () => {
     const store = await freshStore('s4');
     await expect(rollback(store)).rejects.toMatchObject({ code: 'NOTHING_TO_ROLL_BACK' });
     await applyBundle(store, oldFile);
@@ -144,8 +144,10 @@ describe('applyBundle', () => {
     expect(r.status.versions).toEqual(OLD_VERSIONS);
     expect((await readStatus(store)).versions).toEqual(OLD_VERSIONS);
     expect((await verifyStore(store)).ok).toBe(true);
-    await expect(rollback(store)).rejects.toMatchObject({ code: 'NOTHING_TO_ROLL_BACK' });
     expect((await readHistory(store))[0]!.mode).toBe('rollback');
+    // the undone apply is gone; the state before the first apply is still kept
+    expect((await rollback(store)).status.versions.conditions).toBe('0.0.0.0');
+    await expect(rollback(store)).rejects.toMatchObject({ code: 'NOTHING_TO_ROLL_BACK' });
   });
 
   it('default policies are created once and a deleted one never comes back', async () => {

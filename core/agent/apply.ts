@@ -4,6 +4,8 @@
  * skipped, older → the whole apply refused (DOWNGRADE_REFUSED) unless allowDowngrade. Default
  * policies/requirements/remediations are created at the first successful apply only.
  * A bundle applied from the store's inbox/ is removed from there once applied (see `removeApplied`).
+ * On a node with trusted signers the bundle's custody (a signed transfer manifest) is checked first,
+ * before the bundle is parsed at all (custody.ts).
  */
 import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -23,6 +25,8 @@ import {
   type StoreState,
 } from './store.js';
 import { commitState, pruneStates, type ComponentSource } from './commit.js';
+import { keptAfterApply } from './states.js';
+import { acceptCustody, checkCustody, type CustodyCheck } from './custody.js';
 import { withApplyLock } from './lock.js';
 import { appendHistory } from './history.js';
 import { iseTime, writeLog, DOWNLOAD_MANAGER, UPDATE_MANAGER, type LogLine } from './log.js';
@@ -37,6 +41,10 @@ export interface ApplyOptions {
   thread?: string;
   /** check progress (the CLI's progress bar) */
   onProgress?: (p: Progress) => void;
+  /** a custody document or `.transfer.json` for this bundle (`agent apply --custody`); else looked up (custody.ts) */
+  custody?: string;
+  /** accept a signed manifest older than the newest one accepted (`--allow-replay`) */
+  allowReplay?: boolean;
 }
 
 /** The SSH user when run over SSH (the SFTP path), else the OS user. */
@@ -78,6 +86,8 @@ interface Plan {
   checked: CheckedBundle;
   state: StoreState;
   pointerState: string;
+  /** rollback targets once this plan is committed */
+  kept: string[];
   applied: AppliedComponent[];
   skipped: SkippedComponent[];
   createdDefaults: InstalledPolicy[];
@@ -91,7 +101,7 @@ async function plan(store: string, file: string, opts: ApplyOptions): Promise<Pl
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   requireReferenceLayout(checked);
-  const { state, pointer } = await readCurrent(store);
+  const { state, pointer, info } = await readCurrent(store);
   const applied: AppliedComponent[] = [];
   const skipped: SkippedComponent[] = [];
   const downgrades: Array<{ component: ComponentId; installed: string; bundle: string }> = [];
@@ -123,7 +133,15 @@ async function plan(store: string, file: string, opts: ApplyOptions): Promise<Pl
     for (const name of conditions.defaultRequirements) createdDefaults.push({ name, kind: 'requirement', createdAt });
     for (const name of conditions.defaultRemediations) createdDefaults.push({ name, kind: 'remediation', createdAt });
   }
-  return { checked, state, pointerState: pointer.state, applied, skipped, createdDefaults };
+  return {
+    checked,
+    state,
+    pointerState: pointer.state,
+    kept: keptAfterApply(pointer.state, pointer.kept, info),
+    applied,
+    skipped,
+    createdDefaults,
+  };
 }
 
 function payloadName(id: ComponentId, file: string): string {
@@ -202,14 +220,35 @@ async function commit(
     bundleSha256: checked.bundle.sha256,
     origin: 'apply',
   };
-  await commitState(store, next, sources, state.id, onFile);
-  await pruneStates(store, [next.id, state.id]);
+  await commitState(store, next, sources, p.kept, onFile);
+  await pruneStates(store, [next.id, ...p.kept]);
   return next;
 }
 
+const CUSTODY_CODES: readonly string[] = ['SIGNATURE_INVALID', 'CUSTODY_REQUIRED', 'REPLAYED_MANIFEST'];
+
 function isRefusal(code: string): boolean {
-  return (BUNDLE_CODES as readonly string[]).includes(code) || (NODE_CODES as readonly string[]).includes(code);
+  return (
+    (BUNDLE_CODES as readonly string[]).includes(code) || (NODE_CODES as readonly string[]).includes(code) || CUSTODY_CODES.includes(code)
+  );
 }
+
+/** Plans under custody: the bundle checked must be the very bytes whose custody was verified. */
+async function planChecked(store: string, file: string, opts: ApplyOptions, custody: CustodyCheck | null): Promise<Plan> {
+  const p = await plan(store, file, opts);
+  if (custody && p.checked.bundle.sha256 !== custody.sha256)
+    throw new CoreError(
+      'SIGNATURE_INVALID',
+      `The bundle file changed after its custody was verified (SHA-256 ${custody.sha256}, now ${p.checked.bundle.sha256}); nothing was applied. Upload it again and do not write to it while it is applied.`,
+      { expected: custody.sha256, got: p.checked.bundle.sha256 },
+    );
+  return p;
+}
+
+const custodyOpts = (o: ApplyOptions) => ({
+  ...(o.custody ? { custody: o.custody } : {}),
+  ...(o.allowReplay ? { allowReplay: true } : {}),
+});
 
 /** Applies (or with dryRun, only plans) a bundle; throws the refusal as a CoreError, leaving the state untouched. */
 export async function applyBundle(storeDir: string, fileOrName: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
@@ -220,7 +259,8 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
   if (opts.dryRun) {
     // dry run: every check, nothing written — no lock file, no history, no log line
     const { info } = await readCurrent(store);
-    const p = await plan(store, file, opts);
+    const custody = await checkCustody(store, file, custodyOpts(opts));
+    const p = await planChecked(store, file, opts, custody);
     const createdDefaults = p.createdDefaults.map((d) => d.name);
     return {
       sha256: p.checked.bundle.sha256,
@@ -240,9 +280,11 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
       line('INFO', `Offline posture update from file ${basename(file)}`, UPDATE_MANAGER),
     ]);
     let p: Plan | null = null;
+    let custody: CustodyCheck | null = null;
     try {
       const arrived = await stat(file);
-      p = await plan(store, file, opts);
+      custody = await checkCustody(store, file, custodyOpts(opts));
+      p = await planChecked(store, file, opts, custody);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
       const next =
@@ -250,6 +292,15 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
           ? await commit(store, p, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
           : p.state;
       const info = [
+        ...(custody
+          ? [
+              line(
+                'INFO',
+                `Transfer manifest signed by ${custody.record.signer} (${custody.record.fingerprint}) at ${custody.record.signedAt} verified`,
+                UPDATE_MANAGER,
+              ),
+            ]
+          : []),
         ...repair.map((id) =>
           line(
             'WARN',
@@ -283,7 +334,9 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
         who,
         file: basename(file),
         createdDefaults,
+        ...(custody ? { custody: custody.record } : {}),
       });
+      if (custody) await acceptCustody(store, custody);
       await removeApplied(store, file, arrived);
       const { info: agent } = await readCurrent(store);
       return {
@@ -310,6 +363,7 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
         error: { code: err.code, message: err.message },
         who,
         file: basename(file),
+        ...(custody ? { custody: custody.record } : {}),
       }).catch(() => undefined);
       throw err;
     }

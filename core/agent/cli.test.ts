@@ -10,6 +10,10 @@ import { Agent, fetch } from 'undici';
 import { readFile } from 'node:fs/promises';
 import { sampleFile, OLD_VERSIONS, NEW_VERSIONS, sha256 } from './testing.js';
 import { verifyStore, readHistory } from './index.js';
+import { storePaths } from './paths.js';
+import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'core', 'cli', 'bin.js');
@@ -99,14 +103,106 @@ describe('posture-stage agent', () => {
     expect(list.policies.map((p: { name: string }) => p.name)).not.toContain('Default_AppVis_Policy_Win');
 
     const rb = await cli(['agent', 'rollback', '--store', store, '--json']);
-    expect(JSON.parse(rb.stdout).status.versions).toEqual(OLD_VERSIONS);
-    const rb2 = await cli(['agent', 'rollback', '--store', store, '--json']);
-    expect(rb2.code).toBe(2);
-    expect(JSON.parse(rb2.stdout).error.code).toBe('NOTHING_TO_ROLL_BACK');
+    expect(JSON.parse(rb.stdout)).toMatchObject({ ok: true, steps: 1, status: { versions: OLD_VERSIONS } });
+    const rb2 = await cli(['agent', 'rollback', '--store', store, '--to', '1', '--json']);
+    expect(JSON.parse(rb2.stdout).status.versions.conditions).toBe('0.0.0.0');
+    const rb3 = await cli(['agent', 'rollback', '--store', store, '--json']);
+    expect(rb3.code).toBe(2);
+    expect(JSON.parse(rb3.stdout).error.code).toBe('NOTHING_TO_ROLL_BACK');
 
     const usage = await cli(['agent', 'apply', newFile, '--json']);
     expect(usage.code).toBe(1);
     expect(JSON.parse(usage.stdout).error.code).toBe('USAGE');
+  });
+
+  it('token add/list/revoke, signers add/list/remove, init --trusted-signer --keep-states, apply --custody, states, rollback --to, history --verify', async () => {
+    const run = promisify(execFile);
+    const key = join(dir, 'alice_ed25519');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice@workstation', '-f', key]);
+    const fp = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key}.pub`])).stdout.split(' ')[1];
+    const store = join(dir, 'node-ops');
+    const init = JSON.parse(
+      (await cli(['agent', 'init', '--store', store, '--trusted-signer', `${key}.pub`, '--keep-states', '3', '--json'])).stdout,
+    );
+    expect(init).toMatchObject({ ok: true, keepStates: 3, signers: [{ fingerprint: fp, comment: 'alice@workstation' }] });
+
+    // tokens: the secret is printed once, never listed
+    const add = await cli(['agent', 'token', 'add', 'ci-pipeline', '--store', store, '--json']);
+    const added = JSON.parse(add.stdout);
+    expect(added).toEqual({
+      ok: true,
+      name: 'ci-pipeline',
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      createdAt: expect.any(String),
+    });
+    const human = await cli(['agent', 'token', 'add', 'alice', '--store', store]);
+    expect(human.stdout).toMatch(/^Token "alice" \(shown once.*\n[A-Za-z0-9_-]{43}\n$/);
+    const list = await cli(['agent', 'token', 'list', '--store', store, '--json']);
+    expect(JSON.parse(list.stdout)).toEqual({
+      ok: true,
+      tokens: ['admin', 'ci-pipeline', 'alice'].map((name) => ({ name, createdAt: expect.any(String), lastUsedAt: null })),
+    });
+    expect(list.stdout).not.toContain(added.token);
+    expect(JSON.parse((await cli(['agent', 'token', 'revoke', 'alice', '--store', store, '--json'])).stdout)).toEqual({
+      ok: true,
+      name: 'alice',
+      remaining: ['admin', 'ci-pipeline'],
+    });
+    const again = await cli(['agent', 'token', 'revoke', 'alice', '--store', store, '--json']);
+    expect([again.code, JSON.parse(again.stdout).error.code]).toEqual([2, 'NOT_FOUND']);
+
+    // custody: refused without, applied with the export's manifest
+    const unsigned = await cli(['agent', 'apply', '--store', store, oldFile, '--json']);
+    expect([unsigned.code, JSON.parse(unsigned.stdout).error.code]).toEqual([2, 'CUSTODY_REQUIRED']);
+    const home = join(dir, 'ws-home');
+    const lib = JSON.parse((await cli(['library', 'add', oldFile, '--json'], { POSTURE_STAGE_HOME: home })).stdout);
+    const exported = await cli(['library', 'export', lib.sha256, join(dir, 'usb'), '--key', key, '--json'], {
+      POSTURE_STAGE_HOME: home,
+    });
+    expect(exported.code).toBe(0);
+    const manifest = JSON.parse(exported.stdout).manifest as string;
+    const signed = await cli(['agent', 'apply', '--store', store, oldFile, '--custody', manifest, '--json']);
+    expect([signed.code, JSON.parse(signed.stdout).status.versions]).toEqual([0, OLD_VERSIONS]);
+    expect((await readHistory(store))[0]!.custody).toMatchObject({ signer: 'alice@workstation', fingerprint: fp });
+
+    // signers list/remove/add
+    expect(JSON.parse((await cli(['agent', 'signers', 'list', '--store', store, '--json'])).stdout).signers).toHaveLength(1);
+    const removed = JSON.parse((await cli(['agent', 'signers', 'remove', fp!, '--store', store, '--json'])).stdout);
+    expect(removed).toMatchObject({ ok: true, removed: { fingerprint: fp }, signers: [] });
+    const open = await cli(['agent', 'apply', '--store', store, newFile, '--json']);
+    expect(open.code).toBe(0);
+    const readd = JSON.parse((await cli(['agent', 'signers', 'add', `${key}.pub`, '--store', store, '--json'])).stdout);
+    expect(readd).toMatchObject({ ok: true, added: [{ fingerprint: fp }], signers: [{ fingerprint: fp }] });
+
+    // states and rollback --to SHA256
+    const states = JSON.parse((await cli(['agent', 'states', '--store', store, '--json'])).stdout);
+    expect(states).toMatchObject({
+      ok: true,
+      keepStates: 3,
+      current: { step: 0, versions: NEW_VERSIONS },
+      kept: [{ step: 1 }, { step: 2 }],
+    });
+    const to = await cli(['agent', 'rollback', '--store', store, '--to', states.kept[0].bundleSha256, '--json']);
+    expect(JSON.parse(to.stdout)).toMatchObject({ ok: true, steps: 1, status: { versions: OLD_VERSIONS } });
+    const bad = await cli(['agent', 'rollback', '--store', store, '--to', 'not a target', '--json']);
+    expect([bad.code, JSON.parse(bad.stdout).error.code]).toEqual([1, 'USAGE']);
+
+    // history --verify: intact, then a forged line
+    const ok = await cli(['agent', 'history', '--store', store, '--verify', '--json']);
+    const verified = JSON.parse(ok.stdout);
+    expect([ok.code, verified.ok, verified.broken]).toEqual([0, true, undefined]);
+    expect(verified).toMatchObject({ lines: verified.chained, unchained: 0, head: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const lines = (await readFile(storePaths(store).history, 'utf8')).split('\n');
+    lines[1] = lines[1]!.replace('"result":"success"', '"result":"refused"');
+    await writeFile(storePaths(store).history, lines.join('\n'));
+    const broken = await cli(['agent', 'history', '--store', store, '--verify', '--json']);
+    expect(broken.code).toBe(2);
+    expect(JSON.parse(broken.stdout)).toMatchObject({
+      ok: false,
+      broken: { line: 3, expected: expect.stringMatching(/^[0-9a-f]{64}$/), got: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    const brokenHuman = await cli(['agent', 'history', '--store', store, '--verify']);
+    expect([brokenHuman.code, brokenHuman.stdout]).toEqual([2, expect.stringMatching(/^History chain BROKEN at line 3/)]);
   });
 
   it('two concurrent applies from two processes: one APPLY_BUSY or both serialized', async () => {

@@ -11,7 +11,8 @@ import type { ComponentContent, ComponentId } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { storePaths } from './paths.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
-import { readState, type CurrentPointer, type StoreState } from './store.js';
+import { readState, type StoreState } from './store.js';
+import { pointerFor } from './states.js';
 
 /** Where a component of the new state comes from: new bytes, or an existing state's files. */
 export type ComponentSource = { kind: 'bytes'; bytes: Uint8Array; content: ComponentContent } | { kind: 'state'; stateId: string };
@@ -31,12 +32,12 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
-/** Writes `next` (whose components must all have a source) and makes it current with `previous` for rollback. */
+/** Writes `next` (whose components must all have a source) and makes it current, with `kept` (newest first) for rollback. */
 export async function commitState(
   store: string,
   next: StoreState,
   sources: Map<ComponentId, ComponentSource>,
-  previous: string | null,
+  kept: string[],
   onFile?: (id: ComponentId, path: string) => void,
 ): Promise<string> {
   const p = storePaths(store);
@@ -79,14 +80,14 @@ export async function commitState(
     if (installed && sources.get(id)?.kind === 'bytes') onFile?.(id, join(p.state(next.id), installed.file));
   }
   // the commit point
-  await writeFileAtomic(p.current, JSON.stringify({ state: next.id, previous } satisfies CurrentPointer));
+  await writeFileAtomic(p.current, JSON.stringify(pointerFor(next.id, kept)));
   return next.id;
 }
 
 /** Removes states no longer named by CURRENT (after a commit; failures here never undo the commit). */
-export async function pruneStates(store: string, keep: Array<string | null>): Promise<void> {
+export async function pruneStates(store: string, keep: string[]): Promise<void> {
   const p = storePaths(store);
-  const keepSet = new Set(keep.filter((x): x is string => Boolean(x)));
+  const keepSet = new Set(keep);
   for (const name of await readdir(p.states)) {
     if (!keepSet.has(name) && !name.startsWith('.tmp-'))
       await rm(join(p.states, name), { recursive: true, force: true }).catch(() => undefined);

@@ -4,13 +4,13 @@
  * (`npm run build:core`).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, rm, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, rm, readdir, readFile, stat } from 'node:fs/promises';
 import { existsSync, watch } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initStore, applyBundle, readStatus, readNodeContent, verifyStore, rollback } from './index.js';
+import { initStore, applyBundle, readStatus, readNodeContent, verifyStore, rollback, DEFAULT_KEEP_STATES } from './index.js';
 import { sampleFile, OLD_VERSIONS, NEW_VERSIONS } from './testing.js';
 import { storePaths } from './paths.js';
 
@@ -113,7 +113,10 @@ describe('crash safety of agent apply', () => {
     expect(await assertWhole()).toBe('new');
     const states = await readdir(storePaths(store).states);
     expect(states.filter((n) => n.startsWith('.tmp-'))).toEqual([]);
-    expect(states.length).toBeLessThanOrEqual(2);
+    // exactly the live state and the kept ones (states.ts): nothing left by the killed runs
+    const pointer = JSON.parse(await readFile(storePaths(store).current, 'utf8')) as { state: string; kept: string[] };
+    expect(states.sort()).toEqual([pointer.state, ...pointer.kept].sort());
+    expect(pointer.kept.length).toBeLessThanOrEqual(DEFAULT_KEEP_STATES - 1);
     expect((await readdir(store)).filter((n) => n.startsWith('apply.lock') || n.includes('.tmp-'))).toEqual([]);
     expect((await stat(storePaths(store).history)).size).toBeGreaterThan(0);
     console.log(

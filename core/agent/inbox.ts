@@ -11,7 +11,9 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CoreError } from '../errors.js';
 import type { InboxVerification } from './types.js';
-import { newId, storePaths } from './paths.js';
+import { newId, storePaths, UPLOAD_PREFIX } from './paths.js';
+
+export { UPLOAD_PREFIX };
 import { readAgentInfo, sha256File } from './store.js';
 
 const NAME = /^(?!\.\.?$)[A-Za-z0-9._+-][A-Za-z0-9._+ -]{0,254}$/;
@@ -24,6 +26,21 @@ export function inboxPath(store: string, name: string): string {
   if (!NAME.test(name))
     throw new CoreError('USAGE', `"${name}" is not a plain file name in the store's inbox (no slashes, no "..").`, { file: name });
   return join(storePaths(resolve(store)).inbox, name);
+}
+
+/**
+ * The name of an upload by `PUT /api/v1/inbox/:name`: a plain name that is not hidden (the agent's own
+ * temporary files start with "." — `.agent-upload-…`, `.*.tmp-…` — and an upload must never replace one
+ * of them) and not a custody document (those come through `PUT /api/v1/custody/:sha256`, which checks them).
+ */
+export function uploadName(name: string): string {
+  if (name.startsWith('.') || name.endsWith('.custody.json'))
+    throw new CoreError(
+      'USAGE',
+      `"${name}" cannot be uploaded: names starting with "." are the agent's own temporary files, and custody documents go to PUT /api/v1/custody/{sha256}. Use a plain name such as posture-offline.zip.`,
+      { file: name },
+    );
+  return name;
 }
 
 /** `agent verify`: size and SHA-256 of a file in inbox/, so the SFTP pusher need not download it again. */
@@ -46,7 +63,7 @@ export interface ReceiveOptions {
 /** Streams `body` into inbox/ under a temp name, checking size and hash, then renames it into place. */
 export async function receiveUpload(store: string, body: Readable, opts: ReceiveOptions): Promise<InboxVerification & { path: string }> {
   const max = opts.maxBytes ?? DEFAULT_MAX_UPLOAD;
-  const tmp = join(storePaths(store).inbox, `.agent-upload-${newId()}`);
+  const tmp = join(storePaths(store).inbox, `${UPLOAD_PREFIX}${newId()}`);
   const hash = createHash('sha256');
   let size = 0;
   const meter = new Transform({

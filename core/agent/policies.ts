@@ -54,9 +54,9 @@ export async function deletePolicy(
       origin: 'policy-delete',
       defaultPolicies: state.defaultPolicies.filter((p) => !match(p)),
     };
-    // keep the rollback target: deleting a policy is not an apply
-    await commitState(store, next, sources, pointer.previous);
-    await pruneStates(store, [next.id, pointer.previous]);
+    // keep the rollback targets: deleting a policy is not an apply
+    await commitState(store, next, sources, pointer.kept);
+    await pruneStates(store, [next.id, ...pointer.kept]);
     await writeLog(store, [
       {
         level: 'INFO',

@@ -1,24 +1,28 @@
 /**
  * The node agent's HTTPS API (interfaces.md "Node agent HTTPS API"; paths and status codes fixed there).
- * TLS from the store; bearer token compared in constant time; uploads streamed into inbox/; every
- * request logged without the token; errors as `{"ok":false,"error":{code,message,…}}`.
+ * TLS 1.2+ with AEAD ciphers only (tls.ts); every route needs a named token unless registered public
+ * (auth.ts: decided on the matched route, deny by default); uploads streamed into inbox/; every request
+ * logged without the token; errors as `{"ok":false,"error":{code,message,…}}`.
  */
 import { readFile, rm } from 'node:fs/promises';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { CoreError, toCoreError, BUNDLE_CODES, type ErrorCode } from '../errors.js';
 import { cleanLeftovers, certFingerprint, readCurrent, readNodeContent, readToken } from './store.js';
+import { TokenVerifier } from './tokens.js';
+import { installAuth, type RegisteredRoute } from './auth.js';
+import { AGENT_TLS } from './tls.js';
+import { saveCustodyDocument } from './custody.js';
 import { storePaths } from './paths.js';
 import { acquireApplyLock, isApplyRunning } from './lock.js';
 import { applyBundle } from './apply.js';
-import { rollback } from './rollback.js';
+import { parseRollbackTarget, rollback } from './rollback.js';
 import { readStatus } from './status.js';
 import { readHistory } from './history.js';
 import { readLogTail } from './log.js';
 import { listPolicies, deletePolicy } from './policies.js';
-import { inboxPath, receiveUpload, DEFAULT_MAX_UPLOAD } from './inbox.js';
+import { inboxPath, receiveUpload, uploadName, DEFAULT_MAX_UPLOAD, UPLOAD_PREFIX } from './inbox.js';
 
 export interface AgentServerOptions {
   store: string;
@@ -37,12 +41,12 @@ export interface AgentServer {
   url: string;
   port: number;
   fingerprint: string;
+  /** the "admin" token from the store's token file (absent once revoked) */
   token?: string;
+  /** every route the API serves, as registered (HEAD twins included): what auth tests walk */
+  routes: readonly RegisteredRoute[];
   close(): Promise<void>;
 }
-
-/** The token's name, used as `who` in history and the log (ISE's `-::admin::-`). */
-const TOKEN_NAME = 'admin';
 
 /** HTTP status per error code (interfaces.md: 401, 400, 409, 413, 422). */
 export function httpStatusFor(code: ErrorCode): number {
@@ -50,6 +54,10 @@ export function httpStatusFor(code: ErrorCode): number {
   switch (code) {
     case 'UNAUTHORIZED':
       return 401;
+    case 'SIGNATURE_INVALID':
+    case 'CUSTODY_REQUIRED':
+    case 'REPLAYED_MANIFEST':
+      return 422;
     case 'USAGE':
     case 'REMOTE_CHECKSUM_MISMATCH':
     case 'TRANSFER_INTERRUPTED':
@@ -81,8 +89,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const store = resolve(opts.store);
   const p = storePaths(store);
   await readCurrent(store);
-  const [key, cert, token] = await Promise.all([readFile(p.key), readFile(p.cert, 'utf8'), readToken(store)]);
-  const tokenDigest = createHash('sha256').update(token).digest();
+  const [key, cert, token] = await Promise.all([readFile(p.key), readFile(p.cert, 'utf8'), readToken(store).catch(() => undefined)]);
   const maxUpload = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD;
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   // leftovers of a killed apply are cleaned at start unless an apply is running right now
@@ -98,12 +105,15 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   }
 
   const app = Fastify({
-    https: { key, cert },
+    https: { key, cert, ...AGENT_TLS },
     logger: false,
     bodyLimit: 1024 * 1024,
     requestTimeout: opts.requestTimeoutMs ?? 30 * 60_000,
     connectionTimeout: 120_000,
     keepAliveTimeout: 5_000,
+    // a URL the router cannot decode: answered like any other bad request, before any route is chosen
+    frameworkErrors: (error, _req, reply) =>
+      sendError(reply, new CoreError(error.statusCode === 413 ? 'TOO_LARGE' : 'USAGE', `Bad request: ${error.message}`)),
   });
   let pool = 0;
   const threadOf = new WeakMap<FastifyRequest, string>();
@@ -111,25 +121,12 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   // the bundle body is left unread here and streamed by the route (never buffered)
   app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_req, _payload, done) => done(null, undefined));
 
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', async (req) => {
     threadOf.set(req, `admin-http-pool${(pool++ % 20) + 1}`);
     ipOf.set(req, req.ip);
-    if (!req.url.startsWith('/api/')) return;
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const given = createHash('sha256')
-      .update(m?.[1] ?? '')
-      .digest();
-    if (!m || !timingSafeEqual(given, tokenDigest)) {
-      return sendError(
-        reply,
-        new CoreError(
-          'UNAUTHORIZED',
-          "A valid API token is required: send `Authorization: Bearer <token>` with the token from the node store's token file.",
-        ),
-      );
-    }
   });
+  const auth = installAuth(app, new TokenVerifier(store), sendError);
+  const who = (req: FastifyRequest) => ({ who: auth.whoOf(req), thread: threadOf.get(req) });
   app.addHook('onResponse', async (req, reply) => {
     // the URL carries no secret (the token travels only in the Authorization header, never logged)
     log(
@@ -150,35 +147,55 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     sendError(reply, new CoreError('NOT_FOUND', `No such endpoint: ${req.method} ${req.url.split('?')[0]}.`)),
   );
 
-  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
+  // the one public route (interfaces.md); every other route needs a token (auth.ts)
+  app.get('/healthz', { config: { public: true } }, async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/api/v1/status', async () => ({ ok: true, ...(await readStatus(store)) }));
   app.get('/api/v1/content', async () => ({ ok: true, status: await readStatus(store), state: await readNodeContent(store) }));
   app.get('/api/v1/history', async () => ({ ok: true, updates: await readHistory(store) }));
   app.get('/api/v1/policies', async () => ({ ok: true, policies: await listPolicies(store) }));
   app.delete<{ Params: { name: string } }>('/api/v1/policies/:name', async (req) => ({
     ok: true,
-    ...(await deletePolicy(store, req.params.name, { who: TOKEN_NAME, thread: threadOf.get(req) })),
+    ...(await deletePolicy(store, req.params.name, who(req))),
   }));
-  app.post('/api/v1/rollback', async (req) => ({ ok: true, ...(await rollback(store, { who: TOKEN_NAME, thread: threadOf.get(req) })) }));
+  app.post<{ Body: { to?: unknown } | undefined }>('/api/v1/rollback', async (req) => {
+    const body: unknown = req.body ?? {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'to'))
+      throw new CoreError('USAGE', 'Send no body, or {"to": N} (steps back) or {"to": "<SHA-256 of a kept state\'s bundle>"}.');
+    const to = parseRollbackTarget((body as { to?: unknown }).to);
+    return { ok: true, ...(await rollback(store, { ...who(req), ...(to !== undefined ? { to } : {}) })) };
+  });
   app.get<{ Querystring: { lines?: string } }>('/api/v1/log', async (req, reply) => {
     const n = req.query.lines === undefined ? 100 : Number(req.query.lines);
     if (!Number.isInteger(n) || n < 0) throw new CoreError('USAGE', '`lines` must be a non-negative integer.');
     return reply.type('text/plain; charset=utf-8').send(await readLogTail(store, n));
   });
-  app.post<{ Body: { file?: unknown; dryRun?: unknown; allowDowngrade?: unknown } }>('/api/v1/apply', async (req) => {
-    const body = req.body ?? {};
-    if (typeof body.file !== 'string') throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
-    const path = inboxPath(store, body.file);
-    return {
-      ok: true,
-      ...(await applyBundle(store, path, {
-        dryRun: flag(body.dryRun),
-        allowDowngrade: flag(body.allowDowngrade),
-        who: TOKEN_NAME,
-        thread: threadOf.get(req),
-      })),
-    };
-  });
+  app.post<{ Body: { file?: unknown; dryRun?: unknown; allowDowngrade?: unknown; allowReplay?: unknown } }>(
+    '/api/v1/apply',
+    async (req) => {
+      const body = req.body ?? {};
+      if (typeof body.file !== 'string') throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
+      // the agent's own in-flight uploads are not for applying by name
+      if (body.file.startsWith(UPLOAD_PREFIX))
+        throw new CoreError('USAGE', `"${body.file}" is one of the agent's own temporary uploads, not a bundle to apply.`, {
+          file: body.file,
+        });
+      const path = inboxPath(store, body.file);
+      return {
+        ok: true,
+        ...(await applyBundle(store, path, {
+          dryRun: flag(body.dryRun),
+          allowDowngrade: flag(body.allowDowngrade),
+          allowReplay: flag(body.allowReplay),
+          ...who(req),
+        })),
+      };
+    },
+  );
+  // custody before the bundle (../library/custody.ts): the signed transfer manifest, stored as inbox/<sha256>.custody.json
+  app.put<{ Params: { sha256: string } }>('/api/v1/custody/:sha256', async (req) => ({
+    ok: true,
+    ...(await saveCustodyDocument(store, req.params.sha256, req.body)),
+  }));
 
   /** Streams the body to inbox/ (size cap, SHA-256 on the fly); answers 413/400 without keeping anything. */
   async function upload(req: FastifyRequest, reply: FastifyReply, name?: string) {
@@ -210,18 +227,18 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     }
   }
 
-  app.put<{ Querystring: { dryRun?: string; allowDowngrade?: string } }>('/api/v1/bundle', async (req, reply) => {
+  app.put<{ Querystring: { dryRun?: string; allowDowngrade?: string; allowReplay?: string } }>('/api/v1/bundle', async (req, reply) => {
     if (await isApplyRunning(store))
       throw new CoreError('APPLY_BUSY', 'Another apply is running on this node. Wait for it to finish, then try again.');
-    const got = await upload(req, reply, `.agent-upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.zip`);
+    const got = await upload(req, reply, `${UPLOAD_PREFIX}${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.zip`);
     try {
       return {
         ok: true,
         ...(await applyBundle(store, got.path, {
           dryRun: flag(req.query.dryRun),
           allowDowngrade: flag(req.query.allowDowngrade),
-          who: TOKEN_NAME,
-          thread: threadOf.get(req),
+          allowReplay: flag(req.query.allowReplay),
+          ...who(req),
         })),
       };
     } finally {
@@ -230,7 +247,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   });
   // our addition: upload only (the HTTPS twin of an SFTP upload), then POST /api/v1/apply
   app.put<{ Params: { name: string } }>('/api/v1/inbox/:name', async (req, reply) => {
-    const got = await upload(req, reply, req.params.name);
+    const got = await upload(req, reply, uploadName(req.params.name));
     return { ok: true, file: got.file, size: got.size, sha256: got.sha256 };
   });
 
@@ -239,5 +256,12 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   const host = opts.host ?? '127.0.0.1';
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return { url: `https://${shown}:${port}`, port, fingerprint: certFingerprint(cert), token, close: () => app.close() };
+  return {
+    url: `https://${shown}:${port}`,
+    port,
+    fingerprint: certFingerprint(cert),
+    ...(token ? { token } : {}),
+    routes: auth.routes,
+    close: () => app.close(),
+  };
 }

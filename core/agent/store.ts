@@ -1,19 +1,23 @@
 /**
  * The node store: init, read the current state, clean leftovers of a killed apply.
- * Layout in ./paths.ts. A state is an immutable directory; CURRENT names the live one and the one
- * before it (for rollback), and is only ever replaced by an atomic rename.
+ * Layout in ./paths.ts. A state is an immutable directory; CURRENT names the live one and the ones kept
+ * for rollback (states.ts), and is only ever replaced by an atomic rename.
  */
 import { mkdir, readFile, readdir, rm, stat, chmod } from 'node:fs/promises';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { ComponentContent, ComponentId, NodeContentState, Versions, VersionKey } from '../bundle/types.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { hashFile, opensshFingerprint } from '../hash.js';
-import { STORE_FORMAT, storePaths } from './paths.js';
+import { STORE_FORMAT, storePaths, UPLOAD_PREFIX } from './paths.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { generateTls } from './tls.js';
+import { newToken, writeInitialTokens } from './tokens.js';
+import { corrupt, notAStore } from './store-file.js';
+import { addSigners, listSigners, readSignerFiles, writeInitialSigners, type TrustedSigner } from './signers.js';
+import { checkKeepStates, DEFAULT_KEEP_STATES, keepStatesOf, pointerFor } from './states.js';
 
 /** One installed payload of a state. */
 export interface InstalledComponent {
@@ -54,14 +58,21 @@ export interface StoreState {
 
 export interface CurrentPointer {
   state: string;
+  /** kept[0], written for readers that predate `kept` */
   previous: string | null;
+  /** rollback targets, newest first (absent in stores made before it: then [previous]) */
+  kept?: string[];
 }
 
 export interface AgentInfo {
   format: number;
   name: string;
   createdAt: string;
+  /** how many states are kept, the current one included (absent: DEFAULT_KEEP_STATES) */
+  keepStates?: number;
 }
+
+const STATE_ID = /^[0-9a-z-]{1,64}$/;
 
 /** Which of the five Update Information versions a component drives. */
 export const VERSION_KEY: Record<ComponentId, VersionKey> = {
@@ -81,15 +92,6 @@ export const ZERO_VERSIONS: Versions = {
   supportedOs: ZERO_VERSION,
 };
 
-function corrupt(store: string, what: string, cause?: unknown): CoreError {
-  return new CoreError(
-    'STORE_CORRUPT',
-    `The node store ${store} cannot be read (${what}). Restore the store directory from a backup, or create a new one with \`posture-stage agent init --store DIR\` and apply the bundle again.`,
-    { store, problem: what },
-    { cause },
-  );
-}
-
 async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
@@ -102,11 +104,7 @@ export async function readAgentInfo(store: string): Promise<AgentInfo> {
     text = await readFile(p.agentFile, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CoreError(
-        'NOT_FOUND',
-        `${store} is not a node store (no agent.json). Create one with \`posture-stage agent init --store ${store}\`.`,
-        { store },
-      );
+      throw notAStore(store);
     }
     throw corrupt(store, 'agent.json unreadable', e);
   }
@@ -118,17 +116,23 @@ export async function readAgentInfo(store: string): Promise<AgentInfo> {
 }
 
 /** The live state and the pointer that names it; STORE_CORRUPT if either cannot be read. */
-export async function readCurrent(store: string): Promise<{ pointer: CurrentPointer; state: StoreState; info: AgentInfo }> {
+export async function readCurrent(
+  store: string,
+): Promise<{ pointer: CurrentPointer & { kept: string[] }; state: StoreState; info: AgentInfo }> {
   const info = await readAgentInfo(store);
   const p = storePaths(store);
   let pointer: CurrentPointer;
   try {
     pointer = await readJson<CurrentPointer>(p.current);
+    if (!pointer || typeof pointer !== 'object') throw new Error('not an object');
   } catch (e) {
     throw corrupt(store, 'CURRENT missing or invalid', e);
   }
-  if (typeof pointer.state !== 'string' || !/^[0-9a-z-]+$/.test(pointer.state)) throw corrupt(store, 'CURRENT names no state');
-  return { pointer, state: await readState(store, pointer.state), info };
+  if (typeof pointer.state !== 'string' || !STATE_ID.test(pointer.state)) throw corrupt(store, 'CURRENT names no state');
+  const kept = pointer.kept ?? (pointer.previous ? [pointer.previous] : []);
+  if (!Array.isArray(kept) || !kept.every((k) => typeof k === 'string' && STATE_ID.test(k)))
+    throw corrupt(store, 'CURRENT keeps invalid states');
+  return { pointer: { state: pointer.state, previous: kept[0] ?? null, kept }, state: await readState(store, pointer.state), info };
 }
 
 /** Reads states/<id>/state.json. */
@@ -153,20 +157,46 @@ export function certFingerprint(certPem: string): string {
   return opensshFingerprint(der);
 }
 
-/** Creates a node store: layout, empty initial state, TLS key/cert and API token (0600). Idempotent on a complete store. */
+/** What `agent init` answers (interfaces.md: `{"ok":true,"store","fingerprint","tokenFile"}`, plus ours). */
+export interface InitResult {
+  store: string;
+  fingerprint: string;
+  tokenFile: string;
+  created: boolean;
+  keepStates: number;
+  signers: TrustedSigner[];
+}
+
+/**
+ * Creates a node store: layout, empty initial state, TLS key/cert and the API token named "admin" (0600).
+ * On a complete store it changes nothing but what is asked: `keepStates`, and `trustedSigners` added.
+ */
 export async function initStore(
   dir: string,
-  opts: { name?: string } = {},
-): Promise<{ store: string; fingerprint: string; tokenFile: string; created: boolean }> {
+  opts: { name?: string; keepStates?: number; trustedSigners?: string[] } = {},
+): Promise<InitResult> {
   const store = resolve(dir);
   const p = storePaths(store);
+  if (opts.keepStates !== undefined) checkKeepStates(opts.keepStates);
+  // keys are read and checked before anything is created or changed
+  const signerKeys = await readSignerFiles(opts.trustedSigners ?? []);
   const existing = await stat(p.agentFile).then(
     () => true,
     () => false,
   );
   if (existing) {
-    await readCurrent(store);
-    return { store, fingerprint: certFingerprint(await readFile(p.cert, 'utf8')), tokenFile: p.token, created: false };
+    const { info } = await readCurrent(store);
+    if (opts.keepStates !== undefined && opts.keepStates !== info.keepStates)
+      await writeFileAtomic(p.agentFile, JSON.stringify({ ...info, keepStates: opts.keepStates } satisfies AgentInfo, null, 2));
+    if (signerKeys.length > 0) await addSigners(store, signerKeys);
+    return {
+      store,
+      fingerprint: certFingerprint(await readFile(p.cert, 'utf8')),
+      tokenFile: p.token,
+      created: false,
+      keepStates: opts.keepStates ?? keepStatesOf(info),
+      signers: await listSigners(store),
+    };
   }
   await mkdir(store, { recursive: true });
   const leftovers = (await readdir(store)).filter((n) => !n.startsWith('.'));
@@ -178,14 +208,18 @@ export async function initStore(
     );
   }
   const name = opts.name ?? hostname();
+  const keepStates = opts.keepStates ?? DEFAULT_KEEP_STATES;
   for (const d of [p.states, p.inbox, p.logs, p.tls]) await mkdir(d, { recursive: true });
   await chmod(p.tls, 0o700);
   const tls = await generateTls(name);
   await writeFileSynced(p.key, tls.key, 0o600);
   await writeFileSynced(p.cert, tls.cert, 0o644);
-  await writeFileSynced(p.token, randomBytes(32).toString('base64url') + '\n', 0o600);
+  const token = newToken();
+  await writeFileSynced(p.token, token + '\n', 0o600);
   await chmod(p.token, 0o600);
   await chmod(p.key, 0o600);
+  await writeInitialTokens(store, token);
+  if (signerKeys.length > 0) await writeInitialSigners(store, signerKeys);
   const createdAt = new Date().toISOString();
   const id = '0-initial';
   const initial: StoreState = {
@@ -206,10 +240,17 @@ export async function initStore(
   await writeFileSynced(join(p.state(id), 'state.json'), JSON.stringify(initial, null, 2));
   await fsyncDir(p.state(id));
   await fsyncDir(p.states);
-  await writeFileAtomic(p.current, JSON.stringify({ state: id, previous: null } satisfies CurrentPointer));
+  await writeFileAtomic(p.current, JSON.stringify(pointerFor(id, [])));
   // agent.json last: its presence marks a complete store
-  await writeFileAtomic(p.agentFile, JSON.stringify({ format: STORE_FORMAT, name, createdAt } satisfies AgentInfo, null, 2));
-  return { store, fingerprint: certFingerprint(tls.cert), tokenFile: p.token, created: true };
+  await writeFileAtomic(p.agentFile, JSON.stringify({ format: STORE_FORMAT, name, createdAt, keepStates } satisfies AgentInfo, null, 2));
+  return {
+    store,
+    fingerprint: certFingerprint(tls.cert),
+    tokenFile: p.token,
+    created: true,
+    keepStates,
+    signers: await listSigners(store),
+  };
 }
 
 /** Reads the API token (first line of the token file). */
@@ -225,7 +266,7 @@ export async function readToken(store: string): Promise<string> {
 export async function cleanLeftovers(store: string, opts: { inbox?: boolean } = {}): Promise<string[]> {
   const p = storePaths(store);
   const { pointer } = await readCurrent(store);
-  const keep = new Set([pointer.state, pointer.previous].filter((x): x is string => Boolean(x)));
+  const keep = new Set([pointer.state, ...(pointer.kept ?? [])]);
   const removed: string[] = [];
   for (const name of await readdir(p.states)) {
     if (!keep.has(name)) {
@@ -240,7 +281,8 @@ export async function cleanLeftovers(store: string, opts: { inbox?: boolean } = 
     }
   }
   for (const name of opts.inbox ? await readdir(p.inbox).catch(() => [] as string[]) : []) {
-    if (name.startsWith('.agent-upload-')) {
+    // our own partial uploads, and custody documents half-written by a killed PUT /api/v1/custody
+    if (name.startsWith(UPLOAD_PREFIX) || /^\.[0-9a-f]{64}\.custody\.json\.tmp-/.test(name)) {
       await rm(join(p.inbox, name), { force: true });
       removed.push(`inbox/${name}`);
     }

@@ -152,3 +152,31 @@ export async function hostileBundles(good: Uint8Array): Promise<HostileBundle[]>
     { name: 'truncated zip', code: 'ZIP_CORRUPT', bytes: good.slice(0, Math.floor(good.length / 2)) },
   ];
 }
+
+/** One raw HTTP/1.1 exchange over TLS: the path goes on the wire byte for byte (no client normalises it). */
+export async function rawHttps(
+  port: number,
+  req: { method: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; head: string; body: string }> {
+  const { connect } = await import('node:tls');
+  const body = req.body ?? '';
+  const headers: Record<string, string> = { host: `127.0.0.1:${port}`, connection: 'close', ...req.headers };
+  if (req.method !== 'GET' && req.method !== 'HEAD') headers['content-length'] = String(Buffer.byteLength(body));
+  const text = `${req.method} ${req.path} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n${body}`;
+  return new Promise((resolve, reject) => {
+    // the store's self-signed cert is not what is under test here; the path handling is
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => socket.write(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const all = Buffer.concat(chunks).toString('utf8');
+      const split = all.indexOf('\r\n\r\n');
+      const head = split < 0 ? all : all.slice(0, split);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+      resolve({ status, head, body: split < 0 ? '' : all.slice(split + 4) });
+    });
+  });
+}

@@ -36,3 +36,24 @@ export async function generateTls(name: string): Promise<{ key: string; cert: st
   );
   return { key: pems.private, cert: pems.cert };
 }
+
+/**
+ * What the agent's TLS accepts (issue 8 §7): TLS 1.2 and 1.3, AEAD ciphers only, forward secrecy only.
+ * TLS 1.3's suites are all AEAD; for 1.2 only ECDHE with AES-GCM or ChaCha20-Poly1305 (ECDSA for the
+ * store's own P-256 cert, RSA for an admin-supplied one). No CBC, no static RSA key exchange.
+ */
+export const AGENT_TLS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'TLS_AES_128_GCM_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;

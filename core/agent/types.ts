@@ -57,6 +57,12 @@ export interface HistoryEntry {
   file?: string;
   createdDefaults?: string[];
   policy?: string;
+  /** rollback: how many states back it went */
+  steps?: number;
+  /** apply on a node with trusted signers: who signed the transfer manifest (custody.ts) */
+  custody?: { signer: string; fingerprint: string; signedAt: string };
+  /** SHA-256 (hex) of the previous line of history.jsonl, or the genesis value on the first line (history.ts) */
+  prev?: string;
 }
 
 /** `GET /api/v1/content` (our addition): what `diff` against a node compares with. */
@@ -82,5 +88,8 @@ export interface InboxVerification {
 /** `rollback` answer minus `ok`. */
 export interface RollbackResult {
   restored: { versions: NodeStatus['versions'] };
+  /** our additions: steps gone back, the new current state's id */
+  steps?: number;
+  state?: string;
   status: NodeStatus;
 }

@@ -77,7 +77,7 @@ export async function exportEntry(
 }
 
 /** Finds the single transfer manifest in `dir` (or `dir` is the manifest itself). */
-async function findManifest(dir: string): Promise<string> {
+export async function findManifest(dir: string): Promise<string> {
   if (dir.endsWith(MANIFEST_SUFFIX)) return dir;
   let names: string[];
   try {

@@ -17,7 +17,19 @@ import {
   verifyInboxFile,
   readLogTail,
   formatUpdateInformation,
+  verifyHistory,
+  listStates,
+  parseRollbackTarget,
+  addToken,
+  revokeToken,
+  listTokens,
+  addSigners,
+  removeSigner,
+  listSigners,
+  readSignerFiles,
   type ApplyResult,
+  type KeptState,
+  type TrustedSigner,
 } from '../../agent/index.js';
 
 interface StoreOpts {
@@ -34,6 +46,19 @@ function describeApply(r: ApplyResult): string {
   lines.push('', formatUpdateInformation(r.status));
   return lines.join('\n');
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function keepStatesFlag(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,3}$/.test(v)) throw usageError(`--keep-states must be a whole number (2–100), not "${v}".`);
+  return Number(v);
+}
+
+const describeSigner = (s: TrustedSigner) => `${s.fingerprint}  ${s.comment || '(no comment)'}  added ${s.addedAt}`;
+
+const describeState = (s: KeptState) =>
+  `${String(s.step).padStart(2)}  ${s.createdAt}  ${s.origin.padEnd(13)} ${s.bundleSha256 ?? '(no bundle)'}  conditions ${s.versions.conditions}`;
 
 function parseListen(listen: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
@@ -54,7 +79,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Registers `agent init | serve | apply | status | rollback | history | policies | verify | log`. */
+/** Registers `agent init | serve | apply | status | rollback | states | history | policies | verify | log | token | signers`. */
 export function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('The node side: keep posture content in a store, apply bundles, serve the HTTPS API.');
 
@@ -63,13 +88,32 @@ export function registerAgentCommands(program: Command): void {
     .description('create a node store, a self-signed TLS key/cert and an API token')
     .requiredOption('--store <dir>', 'store directory')
     .option('--name <name>', 'node name (default: host name)')
+    .option('--keep-states <n>', 'states kept for rollback, the current one included (default 5; on an existing store: changes it)')
+    .option(
+      '--trusted-signer <key.pub>',
+      'apply only bundles whose transfer manifest this Ed25519 key signed (repeatable; on an existing store: adds it)',
+      collect,
+    )
     .option('--json', 'JSON output')
-    .action(async (opts: StoreOpts & { name?: string }) => {
+    .action(async (opts: StoreOpts & { name?: string; keepStates?: string; trustedSigner?: string[] }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
-        const r = await initStore(opts.store, opts.name ? { name: opts.name } : {});
+        const keepStates = keepStatesFlag(opts.keepStates);
+        const r = await initStore(opts.store, {
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(keepStates !== undefined ? { keepStates } : {}),
+          ...(opts.trustedSigner ? { trustedSigners: opts.trustedSigner } : {}),
+        });
         return {
-          data: { store: r.store, fingerprint: r.fingerprint, tokenFile: r.tokenFile },
-          human: `${r.created ? 'Created' : 'Already a node store:'} ${r.store}\nTLS fingerprint: ${r.fingerprint}\nAPI token file (0600): ${r.tokenFile}`,
+          data: { store: r.store, fingerprint: r.fingerprint, tokenFile: r.tokenFile, keepStates: r.keepStates, signers: r.signers },
+          human: [
+            `${r.created ? 'Created' : 'Already a node store:'} ${r.store}`,
+            `TLS fingerprint: ${r.fingerprint}`,
+            `API token file (0600, token "admin"): ${r.tokenFile}`,
+            `States kept for rollback: ${r.keepStates} (current included)`,
+            r.signers.length > 0
+              ? `Trusted signers (only bundles signed by one of them are applied):\n${r.signers.map((x) => '  ' + describeSigner(x)).join('\n')}`
+              : 'Trusted signers: none (any bundle that passes the checks is applied)',
+          ].join('\n'),
         };
       });
     });
@@ -104,24 +148,36 @@ export function registerAgentCommands(program: Command): void {
     .argument('<file>', 'bundle path or inbox name')
     .option('--dry-run', 'run every check and report what would change; write nothing')
     .option('--allow-downgrade', 'allow components older than installed')
+    .option(
+      '--custody <file>',
+      "the bundle's custody document or .transfer.json (default: inbox/<sha256>.custody.json, or the manifest beside FILE)",
+    )
+    .option('--allow-replay', 'accept a signed manifest older than the newest one this node accepted')
     .option('--who <name>', 'who applies, for history and the log (default: SSH user or OS user)')
     .option('--json', 'JSON output')
-    .action(async (file: string, opts: StoreOpts & { dryRun?: boolean; allowDowngrade?: boolean; who?: string }) => {
-      process.exitCode = await runCommand(Boolean(opts.json), async () => {
-        const bar = progressBar('check', 0);
-        try {
-          const r = await applyBundle(opts.store, file, {
-            dryRun: Boolean(opts.dryRun),
-            allowDowngrade: Boolean(opts.allowDowngrade),
-            ...(opts.who ? { who: opts.who } : {}),
-            onProgress: (p) => bar.update(p.done, p.total),
-          });
-          return { data: { ...r }, human: () => describeApply(r) };
-        } finally {
-          bar.stop();
-        }
-      });
-    });
+    .action(
+      async (
+        file: string,
+        opts: StoreOpts & { dryRun?: boolean; allowDowngrade?: boolean; who?: string; custody?: string; allowReplay?: boolean },
+      ) => {
+        process.exitCode = await runCommand(Boolean(opts.json), async () => {
+          const bar = progressBar('check', 0);
+          try {
+            const r = await applyBundle(opts.store, file, {
+              dryRun: Boolean(opts.dryRun),
+              allowDowngrade: Boolean(opts.allowDowngrade),
+              allowReplay: Boolean(opts.allowReplay),
+              ...(opts.custody ? { custody: opts.custody } : {}),
+              ...(opts.who ? { who: opts.who } : {}),
+              onProgress: (p) => bar.update(p.done, p.total),
+            });
+            return { data: { ...r }, human: () => describeApply(r) };
+          } finally {
+            bar.stop();
+          }
+        });
+      },
+    );
 
   agent
     .command('status')
@@ -148,14 +204,39 @@ export function registerAgentCommands(program: Command): void {
 
   agent
     .command('rollback')
-    .description('restore the state before the last apply')
+    .description('restore the state before the last apply, or an older kept state (see `agent states`)')
     .requiredOption('--store <dir>', 'store directory')
+    .option('--to <N|sha256>', "steps back (1 = before the last apply), or the SHA-256 of a kept state's bundle")
     .option('--who <name>', 'who, for history and the log')
     .option('--json', 'JSON output')
-    .action(async (opts: StoreOpts & { who?: string }) => {
+    .action(async (opts: StoreOpts & { who?: string; to?: string }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
-        const r = await rollback(opts.store, opts.who ? { who: opts.who } : {});
-        return { data: { ...r }, human: `Rolled back.\n\n${formatUpdateInformation(r.status)}` };
+        const to = parseRollbackTarget(opts.to);
+        const r = await rollback(opts.store, { ...(opts.who ? { who: opts.who } : {}), ...(to !== undefined ? { to } : {}) });
+        return {
+          data: { ...r },
+          human: `Rolled back ${r.steps === 1 ? 'one state' : `${r.steps} states`}.\n\n${formatUpdateInformation(r.status)}`,
+        };
+      });
+    });
+
+  agent
+    .command('states')
+    .description('the current state and the ones kept for rollback, newest first')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const r = await listStates(opts.store);
+        return {
+          data: { ...r },
+          human: [
+            `step  created                   origin        bundle (keeps ${r.keepStates} states)`,
+            describeState(r.current) + '  ← current',
+            ...r.kept.map(describeState),
+            ...(r.kept.length === 0 ? ['(nothing to roll back to)'] : []),
+          ].join('\n'),
+        };
       });
     });
 
@@ -163,9 +244,21 @@ export function registerAgentCommands(program: Command): void {
     .command('history')
     .description('every apply attempt, rollback and policy change, newest first')
     .requiredOption('--store <dir>', 'store directory')
+    .option('--verify', 'check the hash chain of history.jsonl instead; exit 2 at a broken link')
     .option('--json', 'JSON output')
-    .action(async (opts: StoreOpts) => {
+    .action(async (opts: StoreOpts & { verify?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        if (opts.verify) {
+          const v = await verifyHistory(opts.store);
+          const summary = `${v.lines} lines: ${v.chained} chained, ${v.unchained} from before chaining${v.torn.length > 0 ? `, torn by a crash: line ${v.torn.join(', ')}` : ''}`;
+          return {
+            data: { ...v },
+            ok: !v.broken,
+            human: v.broken
+              ? `History chain BROKEN at line ${v.broken.line}: it should link to ${v.broken.expected}, it holds ${v.broken.got ?? 'no link'}.\nThat line or the one before it was changed, removed or inserted after it was written.\n${summary}`
+              : `History chain intact. ${summary}.\nHead (note it to detect a rewrite later): ${v.head ?? '(empty history)'}`,
+          };
+        }
         const updates = await readHistory(opts.store);
         return {
           data: { updates },
@@ -175,7 +268,7 @@ export function registerAgentCommands(program: Command): void {
               : updates
                   .map(
                     (u) =>
-                      `${u.at}  ${u.mode.padEnd(13)} ${u.result.padEnd(8)} ${u.who}  ${u.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || (u.error ? u.error.code : (u.policy ?? '-'))}`,
+                      `${u.at}  ${u.mode.padEnd(13)} ${u.result.padEnd(8)} ${u.who}  ${u.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || (u.error ? u.error.code : (u.policy ?? '-'))}${u.custody ? `  signed by ${u.custody.signer} (${u.custody.fingerprint})` : ''}`,
                   )
                   .join('\n'),
         };
@@ -242,6 +335,107 @@ export function registerAgentCommands(program: Command): void {
         if (!Number.isInteger(n) || n < 0) throw usageError('--lines must be a non-negative integer.');
         const text = await readLogTail(opts.store, n);
         return { data: { lines: text.split('\n').filter(Boolean) }, human: text };
+      });
+    });
+  const token = agent.command('token').description('named API tokens: history and ise-psc.log record the name of the token used');
+  token
+    .command('add')
+    .description('make a new token (printed once; only its SHA-256 is stored)')
+    .argument('<name>', 'who or what uses it (e.g. alice, ci-pipeline)')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (name: string, opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const r = await addToken(opts.store, name);
+        return {
+          data: { ...r },
+          human: `Token "${r.name}" (shown once; keep it in a 0600 file and send it as \`Authorization: Bearer …\`):\n${r.token}`,
+        };
+      });
+    });
+  token
+    .command('revoke')
+    .description('revoke a token: the running agent refuses it from its next request on')
+    .argument('<name>', 'token name')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (name: string, opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const r = await revokeToken(opts.store, name);
+        return {
+          data: { ...r },
+          human: `Revoked token "${r.name}".${r.remaining.length === 0 ? ' No token is left: the API refuses every request until you add one.' : ''}`,
+        };
+      });
+    });
+  token
+    .command('list')
+    .description('token names, when made and last used (never the tokens)')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const tokens = await listTokens(opts.store);
+        return {
+          data: { tokens },
+          human:
+            tokens.length === 0
+              ? 'No tokens.'
+              : tokens.map((t) => `${t.name.padEnd(20)} created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}`).join('\n'),
+        };
+      });
+    });
+
+  const signers = agent
+    .command('signers')
+    .description('trusted signers: with one or more, only bundles with a transfer manifest signed by one of them are applied');
+  signers
+    .command('add')
+    .description('trust an Ed25519 public key (a .pub file or allowed_signers lines)')
+    .argument('<key.pub>', 'public key file')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (file: string, opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const r = await addSigners(opts.store, await readSignerFiles([file]));
+        return {
+          data: { ...r },
+          human:
+            (r.added.length > 0 ? r.added.map((x) => `Trusted ${describeSigner(x)}`).join('\n') : 'Already trusted.') +
+            `\nThis node now applies only bundles signed by one of its ${r.signers.length} trusted signer(s).`,
+        };
+      });
+    });
+  signers
+    .command('remove')
+    .description('stop trusting a key (by its SHA256:… fingerprint)')
+    .argument('<fingerprint>', 'as `signers list` shows it')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (fp: string, opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const r = await removeSigner(opts.store, fp);
+        return {
+          data: { ...r },
+          human:
+            `No longer trusted: ${describeSigner(r.removed)}` +
+            (r.signers.length === 0 ? '\nNo trusted signer is left: this node applies unsigned bundles again.' : ''),
+        };
+      });
+    });
+  signers
+    .command('list')
+    .description('the trusted keys')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const list = await listSigners(opts.store);
+        return {
+          data: { signers: list },
+          human:
+            list.length === 0 ? 'No trusted signers: any bundle that passes the checks is applied.' : list.map(describeSigner).join('\n'),
+        };
       });
     });
 }
