@@ -4,12 +4,13 @@
  * request logged without the token; errors as `{"ok":false,"error":{code,message,…}}`.
  */
 import { readFile, rm } from 'node:fs/promises';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { CoreError, toCoreError, BUNDLE_CODES, type ErrorCode } from '../errors.js';
-import { cleanLeftovers, certFingerprint, readCurrent, readNodeContent, readToken } from './store.js';
+import { cleanLeftovers, readCurrent, readNodeContent, readToken } from './store.js';
+import { certFingerprint } from '../net/trust.js';
 import { storePaths } from './paths.js';
 import { acquireApplyLock, isApplyRunning } from './lock.js';
 import { applyBundle } from './apply.js';
@@ -239,5 +240,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   const host = opts.host ?? '127.0.0.1';
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return { url: `https://${shown}:${port}`, port, fingerprint: certFingerprint(cert), token, close: () => app.close() };
+  return {
+    url: `https://${shown}:${port}`,
+    port,
+    fingerprint: certFingerprint(new X509Certificate(cert)),
+    token,
+    close: () => app.close(),
+  };
 }

@@ -10,7 +10,8 @@ import { hostname } from 'node:os';
 import type { ComponentContent, ComponentId, NodeContentState, Versions, VersionKey } from '../bundle/types.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
-import { hashFile, opensshFingerprint } from '../hash.js';
+import { hashFile } from '../hash.js';
+import { certFingerprint } from '../net/trust.js';
 import { STORE_FORMAT, storePaths } from './paths.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { generateTls } from './tls.js';
@@ -147,12 +148,6 @@ export async function sha256File(file: string): Promise<string> {
   return (await hashFile(file)).sha256;
 }
 
-/** Base64 SHA-256 of the certificate's DER, as `SHA256:<base64>` (interfaces.md `agent init`). */
-export function certFingerprint(certPem: string): string {
-  const der = new X509Certificate(certPem).raw;
-  return opensshFingerprint(der);
-}
-
 /** Creates a node store: layout, empty initial state, TLS key/cert and API token (0600). Idempotent on a complete store. */
 export async function initStore(
   dir: string,
@@ -166,7 +161,7 @@ export async function initStore(
   );
   if (existing) {
     await readCurrent(store);
-    return { store, fingerprint: certFingerprint(await readFile(p.cert, 'utf8')), tokenFile: p.token, created: false };
+    return { store, fingerprint: certFingerprint(new X509Certificate(await readFile(p.cert, 'utf8'))), tokenFile: p.token, created: false };
   }
   await mkdir(store, { recursive: true });
   const leftovers = (await readdir(store)).filter((n) => !n.startsWith('.'));
@@ -209,7 +204,7 @@ export async function initStore(
   await writeFileAtomic(p.current, JSON.stringify({ state: id, previous: null } satisfies CurrentPointer));
   // agent.json last: its presence marks a complete store
   await writeFileAtomic(p.agentFile, JSON.stringify({ format: STORE_FORMAT, name, createdAt } satisfies AgentInfo, null, 2));
-  return { store, fingerprint: certFingerprint(tls.cert), tokenFile: p.token, created: true };
+  return { store, fingerprint: certFingerprint(new X509Certificate(tls.cert)), tokenFile: p.token, created: true };
 }
 
 /** Reads the API token (first line of the token file). */

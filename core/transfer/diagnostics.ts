@@ -5,10 +5,10 @@
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
-import { probeCertificate, sameFingerprint, trustedCas } from '../feed/trust.js';
-import { unreachable } from '../feed/diagnose.js';
+import { probeCertificate, sameFingerprint, trustedCas } from '../net/trust.js';
+import { unreachable } from '../net/diagnose.js';
 import { agentRequest, resolveToken } from './https-push.js';
-import { nodeDispatcher } from './pinned-tls.js';
+import { nodeDispatcher } from './node-tls.js';
 import { readHostKey, judgeHostKey, hostKeyError } from './host-key.js';
 import { openNodeSsh, type NodeTargetOptions } from './node-content.js';
 import { parseTarget } from './target.js';

@@ -8,8 +8,8 @@ import { Transform } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { CoreError, isErrorCode } from '../errors.js';
 import type { ApplyResult } from '../agent/types.js';
-import { classifyConnectError } from '../feed/diagnose.js';
-import { nodeDispatcher, type NodeTlsOptions } from './pinned-tls.js';
+import { classifyConnectError } from '../net/diagnose.js';
+import { NODE_ADVICE, nodeDispatcher, type NodeTlsOptions } from './node-tls.js';
 import type { Target } from './target.js';
 import type { PushEventSink } from './events.js';
 
@@ -77,8 +77,8 @@ export async function agentRequest(
       url: target.origin,
       proxy: { url: null, display: null },
       ...(ctxOpts.ca ? { ca: ctxOpts.ca } : {}),
+      advice: NODE_ADVICE,
     });
-    if (err.code === 'TLS_UNTRUSTED') err.message += ' For a node agent, pin its certificate with --fingerprint (printed by `agent init`).';
     throw err;
   }
   const text = await res.body.text();

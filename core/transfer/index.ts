@@ -13,7 +13,7 @@
  * (--identity or `privateKey` in memory [+passphrase], or password; --host-key or known_hosts, --remote-command).
  * Secrets given in memory are never written anywhere (the app keeps them in its keychain).
  */
-import { probeCertificate, type CertDescription } from '../feed/trust.js';
+import { probeCertificate, type CertDescription } from '../net/trust.js';
 import { parseTarget } from './target.js';
 
 export { pushBundle, type PushOptions, type PushResult, type TargetResult } from './push.js';

@@ -5,7 +5,7 @@
 import type { NodeContentState } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { agentRequest, resolveToken } from './https-push.js';
-import { nodeDispatcher } from './pinned-tls.js';
+import { nodeDispatcher } from './node-tls.js';
 import { openSsh, runAgentJson, type SshSession } from './ssh-session.js';
 import { parseTarget, shellQuote, type Target } from './target.js';
 

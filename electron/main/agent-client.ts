@@ -4,7 +4,7 @@
  * never sent to a node that is not the one the admin confirmed.
  */
 import { request } from 'undici';
-import { nodeDispatcher } from '../../core/transfer/pinned-tls.js';
+import { nodeDispatcher } from '../../core/transfer/node-tls.js';
 import type { HistoryEntry, NodeStatus } from '../../core/agent/types.js';
 import { CoreError, isErrorCode } from '../../core/errors.js';
 

@@ -1,7 +1,8 @@
 /**
- * Trust for every TLS connection the workstation makes: the system store plus admin-supplied CA PEMs
- * (for TLS-inspecting proxies). Verification is never turned off for a transfer; the one unverified
- * handshake here (`probeCertificate`) only reads the peer's certificate to *report* it, and sends nothing.
+ * Trust for every TLS connection the workstation makes (feed downloads and node agents alike): the
+ * system store plus admin-supplied CA PEMs (for TLS-inspecting proxies or a company CA). Verification
+ * is never turned off for a transfer; the one unverified handshake here (`probeCertificate`) only reads
+ * the peer's certificate to *report* it, and sends nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
@@ -9,7 +10,6 @@ import * as tls from 'node:tls';
 import { Client } from 'undici';
 import { CoreError } from '../errors.js';
 import { opensshFingerprint } from '../hash.js';
-import { CISCO_ROOT_CA } from './settings.js';
 
 /** The system store (Node's bundled roots plus the OS store where Node can read it) and the admin's PEMs. */
 export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
@@ -35,9 +35,13 @@ export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
   return [...system, ...extra];
 }
 
-/** OpenSSH-style "SHA256:<base64, no padding>" of a certificate's DER (what `agent init` prints). */
-export function certFingerprint(der: Uint8Array): string {
-  return opensshFingerprint(der);
+/**
+ * The one certificate fingerprint of the product: OpenSSH-style "SHA256:<base64, no padding>" of the
+ * certificate's DER (what `agent init` prints and `--fingerprint` pins). From PEM text:
+ * `certFingerprint(new X509Certificate(pem))`; from a TLS socket: `socket.getPeerX509Certificate()`.
+ */
+export function certFingerprint(cert: X509Certificate): string {
+  return opensshFingerprint(cert.raw);
 }
 
 /** Compares two fingerprints ignoring base64 padding and the "SHA256:" prefix's case. */
@@ -64,7 +68,7 @@ export interface CertDescription {
 
 function describeX509(cert: X509Certificate): Omit<CertDescription, 'chain' | 'authorizationError'> {
   return {
-    fingerprint: certFingerprint(cert.raw),
+    fingerprint: certFingerprint(cert),
     subject: cert.subject.replace(/\n/g, ', '),
     issuer: cert.issuer.replace(/\n/g, ', '),
     validFrom: new Date(cert.validFrom).toISOString(),
@@ -134,18 +138,5 @@ export async function probeCertificate(
   } finally {
     socket?.destroy();
     await proxyClient?.destroy().catch(() => undefined);
-  }
-}
-
-/** A human reason for an OpenSSL verify code, with what to do (seed: IdenTrust root for cisco.com). */
-export function explainTlsCode(code: string, host: string): string {
-  switch (code) {
-    case 'CERT_HAS_EXPIRED':
-    case 'CERT_NOT_YET_VALID':
-      return `The certificate of ${host} is outside its validity period for this computer's clock. If the certificate is current, this computer's clock is wrong: sync it with NTP (UDP 123).`;
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `The certificate does not name ${host}. Check the URL's host name.`;
-    default:
-      return `The certificate chain of ${host} does not lead to a trusted root. cisco.com's chain ends at "${CISCO_ROOT_CA}" (in the system store); a TLS-inspecting proxy presents its own root instead, which you must supply with --ca FILE.`;
   }
 }
