@@ -19,7 +19,7 @@ import { readStatus } from './status.js';
 import { readHistory } from './history.js';
 import { readLogTail } from './log.js';
 import { listPolicies, deletePolicy } from './policies.js';
-import { inboxPath, receiveUpload, DEFAULT_MAX_UPLOAD } from './inbox.js';
+import { inboxPath, receiveUpload, verifyInboxFile, DEFAULT_MAX_UPLOAD } from './inbox.js';
 
 export interface AgentServerOptions {
   store: string;
@@ -234,6 +234,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     const got = await upload(req, reply, req.params.name);
     return { ok: true, file: got.file, size: got.size, sha256: got.sha256 };
   });
+  // our addition: size and SHA-256 of an inbox file as the node sees it (the HTTPS twin of `agent verify`)
+  app.get<{ Params: { name: string } }>('/api/v1/inbox/:name', async (req) => ({
+    ok: true,
+    ...(await verifyInboxFile(store, req.params.name)),
+  }));
 
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   const address = app.server.address();

@@ -32,8 +32,9 @@ export async function pinnedDispatcher(opts: PinOptions, timeouts: DispatcherTim
       ...common,
     });
   const pin = opts.fingerprint;
-  // chain validation is replaced by the pin, so the connector must not reject the self-signed cert itself
-  const base = buildConnector({ rejectUnauthorized: false, timeout: timeouts.connectMs });
+  // chain validation is replaced by the pin, so the connector must not reject the self-signed cert itself;
+  // no TLS session resumption: a resumed session shows no peer certificate, and every connection is checked
+  const base = buildConnector({ rejectUnauthorized: false, timeout: timeouts.connectMs, maxCachedSessions: 0 });
   const connect: buildConnector.connector = (options, callback) => {
     base(options, (err, socket) => {
       if (err || !socket) return callback(err ?? new Error('no socket'), null);

@@ -43,8 +43,10 @@ export class JobRegistry {
     };
     void run(control).then(
       (result) => {
+        // a job that finished despite a cancel did its work (a push whose apply had already been sent
+        // reports each target as applied or cancelled in its result), so it is done, not cancelled
         entry.job.result = result;
-        entry.job.state = controller.signal.aborted ? 'cancelled' : 'done';
+        entry.job.state = 'done';
       },
       (e: unknown) => {
         entry.job.error = errorToJSON(e);

@@ -9,7 +9,7 @@ import ssh2 from 'ssh2';
 import { progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
 import { fetchBundle, redactUrl } from '../../feed/index.js';
 import { openLibrary, type LibraryEntry } from '../../library/index.js';
-import { pushBundle, passwordFrom, type PushEvent, type PushOptions } from '../../transfer/index.js';
+import { pushBundle, pushTargets, passwordFrom, type PushEvent, type TargetFlags } from '../../transfer/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -202,7 +202,7 @@ export function registerWorkstationCommands(program: Command): void {
           const passphrase = needsSsh ? await passphraseFor(opts.identity, opts.passphraseEnv) : undefined;
           let password = needsSsh ? passwordFrom({ ...(opts.passwordEnv ? { passwordEnv: opts.passwordEnv } : {}) }) : undefined;
           if (needsSsh && !opts.identity && password === undefined) password = await promptSecret('SSH password: ');
-          const pushOpts: PushOptions = {
+          const flags: TargetFlags = {
             remoteCommand: opts.remoteCommand,
             ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
             ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}),
@@ -212,9 +212,8 @@ export function registerWorkstationCommands(program: Command): void {
             ...(password !== undefined ? { password } : {}),
             ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
             ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
-            dryRun: Boolean(opts.dryRun),
-            allowDowngrade: Boolean(opts.allowDowngrade),
           };
+          const targets = pushTargets(opts.to, flags);
           const bars = new Map<string, ProgressHandle>();
           const single = opts.to.length === 1;
           const onEvent = (target: string, e: PushEvent) => {
@@ -231,7 +230,12 @@ export function registerWorkstationCommands(program: Command): void {
             }
           };
           try {
-            const r = await pushBundle(file, opts.to, pushOpts, onEvent);
+            const r = await pushBundle(
+              file,
+              targets,
+              { dryRun: Boolean(opts.dryRun), allowDowngrade: Boolean(opts.allowDowngrade) },
+              onEvent,
+            );
             const human = r.targets
               .map((t) =>
                 t.ok

@@ -1,89 +1,102 @@
 /** Preview & apply: per-target diff before anything is sent, then the push job with a step timeline. */
 import type { HandlerTable, JobStep, PushTargetResult, TargetPreview } from '../../contract.js';
 import { diffAgainstState, requireReferenceLayout } from '../../../core/bundle/index.js';
-import { toCoreError } from '../../../core/errors.js';
-import { readAgent } from '../agent-client.js';
+import { toCoreError, type ErrorJSON } from '../../../core/errors.js';
+import { pushBundle, withNode, type PushEvent, type PushTarget, type TargetResult } from '../../../core/transfer/index.js';
 import type { JobControl } from '../jobs.js';
 import { ensureLabTarget } from './lab.js';
 import { isLab } from './targets.js';
-import { readSshNode } from '../../../core/transfer/index.js';
-import { nodeContentOf, pushTo, transferArgs, type StepEvent } from './transfer.js';
+import { nodeContentOf, nodeTarget } from './transfer.js';
 import type { HandlerContext } from './context.js';
 
-/** Maps the transfer's events onto the four steps the timeline draws. */
-function timelineStep(e: StepEvent): Pick<JobStep, 'step' | 'state'> | null {
+type TimelineStep = 'upload' | 'verify' | 'apply';
+
+/** Maps the push's events onto the steps the timeline draws. */
+function timelineStep(e: PushEvent): TimelineStep | null {
   switch (e.step) {
     case 'connect':
     case 'upload':
-      return { step: 'upload', state: 'running' };
+    case 'retry':
+      return 'upload';
     case 'verify':
-      return { step: 'verify', state: 'running' };
+      return 'verify';
     case 'apply':
-      return { step: 'apply', state: 'running' };
+      return 'apply';
     default:
       return null;
   }
 }
 
-async function pushOne(
-  ctx: HandlerContext,
-  id: string,
-  file: string,
-  sha256: string,
-  opts: { dryRun: boolean; allowDowngrade: boolean },
-  job: JobControl,
-  onBytes: (done: number, total: number) => void,
-): Promise<PushTargetResult> {
-  if (isLab(ctx, id)) await ensureLabTarget(ctx);
-  const t = ctx.targets.open(id);
-  const step = (s: Omit<JobStep, 'at' | 'target'>) => job.step({ ...s, target: id });
-  step({ step: 'check', state: 'done', message: 'bundle passed every check locally' });
-  let last = '';
-  try {
-    const result = await pushTo(t, file, sha256, opts, job.signal, (e) => {
-      const mapped = timelineStep(e);
-      if (e.step === 'upload' && e.done !== undefined) onBytes(e.done, e.total ?? 0);
-      if (mapped && mapped.step !== last) {
-        if (last) step({ step: last, state: 'done' });
-        last = mapped.step;
-        step({ ...mapped, ...(e.message ? { message: e.message } : {}) });
-      }
-    });
-    // the node verified size and SHA-256 before applying (interfaces.md PUT /api/v1/bundle; SFTP: rename after verify)
-    for (const s of ['upload', 'verify', 'apply'] as const)
-      step({ step: s, state: 'done', ...(s === 'verify' ? { message: 'the node verified size and SHA-256 before applying' } : {}) });
-    const what = result.applied.length
-      ? result.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ')
-      : 'nothing newer to apply';
-    ctx.activity.add({ kind: 'transfer', what: `pushed ${sha256.slice(0, 12)}… to ${t.name}`, target: t.name, sha256, result: 'success' });
-    ctx.activity.add({ kind: opts.dryRun ? 'dry-run' : 'apply', what, target: t.name, sha256, result: 'success' });
-    return { targetId: id, name: t.name, ok: true, result, ...(await logTail(t)) };
-  } catch (e) {
-    const err = toCoreError(e);
-    step({ step: last || 'upload', state: 'failed', message: `${err.code}: ${err.message}` });
-    const refused = !['UNREACHABLE', 'TRANSFER_INTERRUPTED', 'CANCELLED', 'INTERNAL'].includes(err.code);
-    ctx.activity.add({
-      kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer',
-      what: `push ${sha256.slice(0, 12)}… to ${t.name} stopped`,
-      target: t.name,
-      sha256,
-      result: refused ? 'refused' : 'failed',
-      code: err.code,
-      message: err.message,
-    });
-    return { targetId: id, name: t.name, ok: false, error: err.toJSON(), ...(await logTail(t)) };
-  }
+/** Draws one target's events as timeline steps and sums the upload bytes of all targets into the job's progress. */
+function timeline(job: JobControl) {
+  const last = new Map<string, TimelineStep>();
+  const bytes = new Map<string, { done: number; total: number }>();
+  const onEvent = (id: string, e: PushEvent) => {
+    const step = (s: Omit<JobStep, 'at' | 'target'>) => job.step({ ...s, target: id });
+    if (e.step === 'check') return step({ step: 'check', state: 'running' });
+    if (e.step === 'upload' && e.done !== undefined) {
+      bytes.set(id, { done: e.done, total: e.total ?? 0 });
+      const sum = [...bytes.values()].reduce((a, b) => ({ done: a.done + b.done, total: a.total + b.total }), { done: 0, total: 0 });
+      job.progress(sum.done, sum.total);
+    }
+    const mapped = timelineStep(e);
+    const previous = last.get(id);
+    if (mapped && mapped !== previous) {
+      if (!previous) step({ step: 'check', state: 'done', message: 'bundle passed every check locally' });
+      else step({ step: previous, state: 'done' });
+      last.set(id, mapped);
+      step({ step: mapped, state: 'running', ...(e.message ? { message: e.message } : {}) });
+    }
+  };
+  return { onEvent, lastStep: (id: string) => last.get(id) };
 }
 
-/** The node's ise-psc.log after a push (HTTPS API or SSH; best effort — a failure here never hides the push result). */
-async function logTail(t: ReturnType<HandlerContext['targets']['open']>): Promise<{ logTail?: string[] }> {
+/** The node's ise-psc.log after a push (best effort — a failure here never hides the push result). */
+async function logTail(ctx: HandlerContext, id: string): Promise<{ logTail?: string[] }> {
   try {
-    if (t.kind === 'https') return { logTail: (await readAgent(t.url, t.token, t.fingerprint, 20)).logTail };
-    const { url, opts } = transferArgs(t);
-    return { logTail: (await readSshNode(url, opts, { logLines: 20, history: false })).logTail };
+    return { logTail: await withNode(nodeTarget(ctx.targets.open(id)), (node) => node.log(20)) };
   } catch {
     return {};
   }
+}
+
+/** One target's outcome in the timeline, the activity log and the job's result. */
+async function report(
+  ctx: HandlerContext,
+  job: JobControl,
+  r: TargetResult,
+  sha256: string,
+  opts: { dryRun: boolean },
+  last: TimelineStep | undefined,
+): Promise<PushTargetResult> {
+  const id = r.target;
+  const name = ctx.targets.get(id).name;
+  const step = (s: Omit<JobStep, 'at' | 'target'>) => job.step({ ...s, target: id });
+  if (r.ok && r.status) {
+    // the node verified size and SHA-256 before applying (PUT /api/v1/inbox; SFTP: `agent verify` before the rename)
+    for (const s of ['upload', 'verify', 'apply'] as const)
+      step({ step: s, state: 'done', ...(s === 'verify' ? { message: 'the node verified size and SHA-256 before applying' } : {}) });
+    const result = { sha256: r.sha256, applied: r.applied, skipped: r.skipped, status: r.status, ...(r.dryRun ? { dryRun: true } : {}) };
+    const what = r.applied.length ? r.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') : 'nothing newer to apply';
+    ctx.activity.add({ kind: 'transfer', what: `pushed ${sha256.slice(0, 12)}… to ${name}`, target: name, sha256, result: 'success' });
+    ctx.activity.add({ kind: opts.dryRun ? 'dry-run' : 'apply', what, target: name, sha256, result: 'success' });
+    return { targetId: id, name, ok: true, result, ...(await logTail(ctx, id)) };
+  }
+  const err: ErrorJSON = r.error ?? toCoreError(new Error('the push gave no result')).toJSON();
+  // the bundle passed its check before the job started: a target that failed before its upload failed connecting
+  if (!last) step({ step: 'check', state: 'done', message: 'bundle passed every check locally' });
+  step({ step: last ?? 'upload', state: 'failed', message: `${err.code}: ${err.message}` });
+  const refused = !['UNREACHABLE', 'TRANSFER_INTERRUPTED', 'CANCELLED', 'INTERNAL'].includes(err.code);
+  ctx.activity.add({
+    kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer',
+    what: `push ${sha256.slice(0, 12)}… to ${name} stopped`,
+    target: name,
+    sha256,
+    result: refused ? 'refused' : 'failed',
+    code: err.code,
+    message: err.message,
+  });
+  return { targetId: id, name, ok: false, error: err, ...(last ? await logTail(ctx, id) : {}) };
 }
 
 export function applyHandlers(ctx: HandlerContext) {
@@ -115,13 +128,22 @@ export function applyHandlers(ctx: HandlerContext) {
       const { entry } = await checked(sha256);
       for (const id of targetIds) ctx.targets.get(id);
       const jobId = ctx.jobs.start('push', async (job) => {
-        const bytes = new Map<string, { done: number; total: number }>();
-        const onBytes = (id: string) => (done: number, total: number) => {
-          bytes.set(id, { done, total });
-          const sum = [...bytes.values()].reduce((a, b) => ({ done: a.done + b.done, total: a.total + b.total }), { done: 0, total: 0 });
-          job.progress(sum.done, sum.total);
-        };
-        return Promise.all(targetIds.map((id) => pushOne(ctx, id, entry.path, entry.sha256, { dryRun, allowDowngrade }, job, onBytes(id))));
+        // each target with its own secrets, opened from the keychain only when its push starts
+        const targets: PushTarget[] = targetIds.map((id) => ({
+          id,
+          node: async () => {
+            if (isLab(ctx, id)) await ensureLabTarget(ctx);
+            return nodeTarget(ctx.targets.open(id));
+          },
+        }));
+        const drawn = timeline(job);
+        const r = await pushBundle(
+          entry.path,
+          targets,
+          { dryRun, allowDowngrade, signal: job.signal, check: async () => (await checked(sha256)).entry.sha256 },
+          drawn.onEvent,
+        );
+        return Promise.all(r.targets.map((t) => report(ctx, job, t, entry.sha256, { dryRun }, drawn.lastStep(t.target))));
       });
       return { jobId };
     },
