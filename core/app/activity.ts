@@ -5,8 +5,8 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import type { ActivityEntry } from '../contract.js';
-import { parseJsonLines } from '../../core/jsonl.js';
+import type { ActivityEntry } from './contract.js';
+import { parseJsonLines } from '../jsonl.js';
 
 /** Who acts on this workstation: the OS account, as ISE's audit would name the admin. */
 export function currentUser(): string {

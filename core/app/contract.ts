@@ -6,9 +6,9 @@
  * Errors cross as `{code, message, details}` (core/errors.ts ErrorJSON), serialised by us.
  */
 import { z } from 'zod';
-import { CoreError, type ErrorJSON } from '../core/errors.js';
-import type { BundleDiff, ConditionsIndex, Inspection, Versions } from '../core/bundle/types.js';
-import type { ApplyResult, HistoryEntry, NodeStatus } from '../core/agent/types.js';
+import { CoreError, type ErrorJSON } from '../errors.js';
+import type { BundleDiff, ConditionsIndex, Inspection, Versions } from '../bundle/types.js';
+import type { ApplyResult, HistoryEntry, NodeStatus } from '../agent/types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex');
 const id = z

@@ -4,8 +4,8 @@
  * because Electron's ipcMain.handle keeps only an Error's message (STYLE.md model 3).
  */
 import { ZodError } from 'zod';
-import { parseCall, type Envelope, type HandlerTable } from '../contract.js';
-import { CoreError, toCoreError, type ErrorJSON } from '../../core/errors.js';
+import { parseCall, type Envelope, type HandlerTable } from './contract.js';
+import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
 
 /** Turns anything thrown into the `{code, message, details}` that crosses the boundary. */
 export function errorToJSON(e: unknown): ErrorJSON {

@@ -2,7 +2,7 @@
  * Checked bundles by SHA-256, so Inspect, Preview and Push do not re-read a large zip for every call.
  * Library bundles are content-addressed and immutable, so an entry never goes stale.
  */
-import { checkBundle, type CheckedBundle } from '../../core/bundle/index.js';
+import { checkBundle, type CheckedBundle } from '../bundle/index.js';
 
 export class InspectionCache {
   readonly #byHash = new Map<string, Promise<CheckedBundle>>();

@@ -3,8 +3,8 @@
  * over Electron IPC and over the `ui` HTTP host, and a closed window never orphans a transfer.
  */
 import { randomUUID } from 'node:crypto';
-import type { Job, JobStep } from '../contract.js';
-import { CoreError } from '../../core/errors.js';
+import type { Job, JobStep } from './contract.js';
+import { CoreError } from '../errors.js';
 import { errorToJSON } from './dispatch.js';
 
 /** What a running job may report. */

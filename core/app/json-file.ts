@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CoreError } from '../../core/errors.js';
+import { CoreError } from '../errors.js';
 
 /** Reads `file` as JSON, or `fallback` when it does not exist yet. */
 export function readJson<T>(file: string, fallback: T): T {

@@ -2,7 +2,7 @@
  * "Try it locally": a lab node for newcomers — an agent store under the data folder, served by the
  * real node agent (core/agent startAgentServer) on 127.0.0.1 only, for as long as the app runs.
  */
-import { initStore, readToken, startAgentServer, type AgentServer } from '../../core/agent/index.js';
+import { initStore, readToken, startAgentServer, type AgentServer } from '../agent/index.js';
 
 export class LabNode {
   #server: AgentServer | null = null;

@@ -1,5 +1,5 @@
 /** "Automatically check for updates" from Settings, on core/feed's FeedScheduler; results land in Activity. */
-import { FeedScheduler } from '../../core/feed/index.js';
+import { FeedScheduler } from '../feed/index.js';
 import type { HandlerContext } from './handlers/context.js';
 import { feedOptions, runFetch } from './handlers/fetch.js';
 

@@ -1,36 +1,20 @@
 /**
- * Secrets at rest (node API tokens, SSH passwords and keys, proxy password).
- * In the app: Electron's safeStorage (OS keychain), injected by main/index.ts so handlers never import
- * electron. In `posture-stage ui` (no keychain): AES-256-GCM with a 0600 key file in the data folder,
- * which protects against copying the settings file alone, not against the same user account.
+ * Secrets at rest (node API tokens, SSH passwords and keys, proxy password) behind one interface.
+ * In the app: Electron's safeStorage (OS keychain, electron/main/safe-storage.ts), injected by the shell
+ * so the application layer never imports electron. In `posture-stage ui` (no keychain): AES-256-GCM with
+ * a 0600 key file in the data folder, which protects against copying the settings file alone, not
+ * against the same user account.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CoreError } from '../../core/errors.js';
+import { CoreError } from '../errors.js';
 
 /** Seals and opens secrets; the sealed form is a string safe to store in JSON. */
 export interface SecretBox {
   kind: 'safeStorage' | 'file';
   seal(plain: string): string;
   open(sealed: string): string;
-}
-
-/** The subset of Electron's safeStorage we use (faked at this edge in tests). */
-export interface SafeStorageLike {
-  isEncryptionAvailable(): boolean;
-  encryptString(plain: string): Buffer;
-  decryptString(sealed: Buffer): string;
-}
-
-/** safeStorage-backed box; null when the OS offers no encryption (then use fileSecretBox). */
-export function safeStorageBox(safeStorage: SafeStorageLike): SecretBox | null {
-  if (!safeStorage.isEncryptionAvailable()) return null;
-  return {
-    kind: 'safeStorage',
-    seal: (plain) => safeStorage.encryptString(plain).toString('base64'),
-    open: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
-  };
 }
 
 /** A key file under the data folder (mode 0600), created on first use. */

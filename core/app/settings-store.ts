@@ -1,10 +1,10 @@
 /** Workstation settings (`<home>/settings.json`): feed URL, proxy, extra CAs, check schedule, library location. */
 import { join } from 'node:path';
-import type { Settings } from '../contract.js';
+import type { Settings } from './contract.js';
 import { readJson, writeJson } from './json-file.js';
 import type { SecretBox } from './secrets.js';
 
-import { DEFAULT_BUNDLE_URL } from '../../core/feed/index.js';
+import { DEFAULT_BUNDLE_URL } from '../feed/index.js';
 
 interface StoredSettings extends Omit<Settings, 'proxy'> {
   proxy: Omit<Settings['proxy'], 'hasPassword'> & { passwordSealed?: string };

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { TargetView } from '../contract.js';
-import { CoreError } from '../../core/errors.js';
+import type { TargetView } from './contract.js';
+import { CoreError } from '../errors.js';
 import { readJson, writeJson } from './json-file.js';
 import type { SecretBox } from './secrets.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { parseListen, startUiHost, type UiHost } from './ui-host.js';
-import type { HandlerTable } from '../contract.js';
+import type { HandlerTable } from './contract.js';
 
 let dir: string;
 let host: UiHost;

@@ -11,8 +11,8 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { HandlerTable } from '../contract.js';
-import { CoreError, toCoreError } from '../../core/errors.js';
+import type { HandlerTable } from './contract.js';
+import { CoreError, toCoreError } from '../errors.js';
 import { dispatch } from './dispatch.js';
 import { RENDERER_CSP } from './csp.js';
 import { readRendererFile } from './static-files.js';

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreError } from '../../core/errors.js';
+import { CoreError } from '../errors.js';
 import { createContext } from './handlers/context.js';
 import { createHandlers } from './handlers/index.js';
 import { fileSecretBox } from './secrets.js';
@@ -13,7 +13,7 @@ import { startUiHost } from './ui-host.js';
 import { dataHome } from './paths.js';
 import { FeedSchedule } from './schedule.js';
 
-/** build/dist/electron/main → build/renderer-dist (same as the Electron protocol serves). */
+/** build/dist/core/app → build/renderer-dist (the same build the Electron protocol serves). */
 export function rendererDir(): string {
   return fileURLToPath(new URL('../../../renderer-dist', import.meta.url));
 }

@@ -1,7 +1,7 @@
 /** App info, settings and the activity log (CSV and the printable change report). */
-import type { HandlerTable } from '../../contract.js';
-import { VERSION } from '../../../core/version.js';
-import { DEFAULT_BUNDLE_URL } from '../../../core/feed/index.js';
+import type { HandlerTable } from '../contract.js';
+import { VERSION } from '../../version.js';
+import { DEFAULT_BUNDLE_URL } from '../../feed/index.js';
 import { activityCsv, activityHtml, currentUser } from '../activity.js';
 import type { HandlerContext } from './context.js';
 

@@ -1,8 +1,8 @@
 /** Preview & apply: per-target diff before anything is sent, then the push job with a step timeline. */
-import type { HandlerTable, JobStep, PushTargetResult, TargetPreview } from '../../contract.js';
-import { diffAgainstState, requireReferenceLayout } from '../../../core/bundle/index.js';
-import { toCoreError, type ErrorJSON } from '../../../core/errors.js';
-import { pushBundle, withNode, type PushEvent, type PushTarget, type TargetResult } from '../../../core/transfer/index.js';
+import type { HandlerTable, JobStep, PushTargetResult, TargetPreview } from '../contract.js';
+import { diffAgainstState, requireReferenceLayout } from '../../bundle/index.js';
+import { toCoreError, type ErrorJSON } from '../../errors.js';
+import { pushBundle, withNode, type PushEvent, type PushTarget, type TargetResult } from '../../transfer/index.js';
 import type { JobControl } from '../jobs.js';
 import { ensureLabTarget } from './lab.js';
 import { isLab } from './targets.js';

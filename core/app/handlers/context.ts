@@ -4,7 +4,7 @@
  * `posture-stage ui` host builds the same context with file-based secrets and no dialogs.
  */
 import { join } from 'node:path';
-import { openLibrary, type BundleLibrary } from '../../../core/library/index.js';
+import { openLibrary, type BundleLibrary } from '../../library/index.js';
 import { ActivityLog } from '../activity.js';
 import { JobRegistry } from '../jobs.js';
 import type { SecretBox } from '../secrets.js';

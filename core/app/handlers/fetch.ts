@@ -1,9 +1,9 @@
 /** Fetch now (download with progress and cancel) and the job calls the UI polls. */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HandlerTable } from '../../contract.js';
-import { fetchBundle, type FetchOptions } from '../../../core/feed/index.js';
-import { toCoreError } from '../../../core/errors.js';
+import type { HandlerTable } from '../contract.js';
+import { fetchBundle, type FetchOptions } from '../../feed/index.js';
+import { toCoreError } from '../../errors.js';
 import type { HandlerContext } from './context.js';
 
 /** The feed options from Settings (proxy with its sealed password opened, extra CAs as a PEM file). */

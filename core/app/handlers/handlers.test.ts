@@ -10,9 +10,9 @@ import { createContext, type HandlerContext } from './context.js';
 import { createHandlers } from './index.js';
 import { handlerClient } from './testing.js';
 import { fileSecretBox } from '../secrets.js';
-import type { HandlerTable, PushTargetResult } from '../../contract.js';
-import { writeBundle } from '../../../core/bundle/index.js';
-import { parentPath } from '../../../core/bundle/fixtures/container.js';
+import type { HandlerTable, PushTargetResult } from '../contract.js';
+import { writeBundle } from '../../bundle/index.js';
+import { parentPath } from '../../bundle/fixtures/container.js';
 
 let home: string;
 let ctx: HandlerContext;

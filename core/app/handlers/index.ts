@@ -2,7 +2,7 @@
  * The handler table for every contract method. `satisfies HandlerTable` makes a missing or
  * mistyped handler a compile error (STYLE.md model 1). Shared by Electron's IPC and `posture-stage ui`.
  */
-import type { HandlerTable } from '../../contract.js';
+import type { HandlerTable } from '../contract.js';
 import type { HandlerContext } from './context.js';
 import { appHandlers } from './app.js';
 import { libraryHandlers } from './library.js';

@@ -2,8 +2,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { HandlerTable } from '../../contract.js';
-import { writeBundle } from '../../../core/bundle/index.js';
+import type { HandlerTable } from '../contract.js';
+import { writeBundle } from '../../bundle/index.js';
 import type { HandlerContext } from './context.js';
 
 /** The lab target, (re)started and with its current URL, or null when there is none. */

@@ -2,10 +2,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { HandlerTable, LibraryRow } from '../../contract.js';
-import type { LibraryEntry } from '../../../core/library/index.js';
-import { compareVersions, type Versions } from '../../../core/bundle/index.js';
-import { toCoreError } from '../../../core/errors.js';
+import type { HandlerTable, LibraryRow } from '../contract.js';
+import type { LibraryEntry } from '../../library/index.js';
+import { compareVersions, type Versions } from '../../bundle/index.js';
+import { toCoreError } from '../../errors.js';
 import type { HandlerContext } from './context.js';
 
 const KEYS: Array<keyof Versions> = ['conditions', 'avasWindows', 'avasMac', 'avasLinux', 'supportedOs'];

@@ -1,6 +1,6 @@
 /**
  * An SFTP target through the handler table, against a real OpenSSH sshd (e2e/peers): its secrets
- * (private key + passphrase) sealed by a safeStorage-backed box and handed to the transfer code in
+ * (private key + passphrase) sealed by a keychain-backed box and handed to the transfer code in
  * memory — no file is written under the data folder during a push except the activity log — and the
  * node panel shows the node's history and ise-psc.log over SSH as for HTTPS nodes.
  */
@@ -12,20 +12,20 @@ import { fileURLToPath } from 'node:url';
 import { createContext, type HandlerContext } from './context.js';
 import { createHandlers } from './index.js';
 import { handlerClient } from './testing.js';
-import { safeStorageBox, type SafeStorageLike } from '../secrets.js';
-import type { HandlerTable, PushTargetResult } from '../../contract.js';
-import { writeBundle } from '../../../core/bundle/index.js';
-import { initStore, readStatus } from '../../../core/agent/index.js';
+import type { SecretBox } from '../secrets.js';
+import type { HandlerTable, PushTargetResult } from '../contract.js';
+import { writeBundle } from '../../bundle/index.js';
+import { initStore, readStatus } from '../../agent/index.js';
 import { startSshd, type Sshd } from '../../../e2e/peers/index.js';
 
 const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const remoteCommand = `${process.execPath} ${join(repo, 'core/cli/bin.js')}`;
 
-/** Electron's safeStorage faked at its edge: an XOR "keychain". */
-const keychain: SafeStorageLike = {
-  isEncryptionAvailable: () => true,
-  encryptString: (plain) => Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)),
-  decryptString: (sealed) => Buffer.from(sealed.map((b) => b ^ 0x5a)).toString('utf8'),
+/** A keychain-backed box as the Electron shell injects it, faked at its edge: an XOR "keychain". */
+const box: SecretBox = {
+  kind: 'safeStorage',
+  seal: (plain) => Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)).toString('base64'),
+  open: (sealed) => Buffer.from(Buffer.from(sealed, 'base64').map((b) => b ^ 0x5a)).toString('utf8'),
 };
 
 let home: string;
@@ -40,8 +40,6 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'ps-sftp-handlers-'));
   work = mkdtempSync(join(tmpdir(), 'ps-sftp-node-'));
   sshd = await startSshd();
-  const box = safeStorageBox(keychain);
-  if (!box) throw new Error('fake keychain unavailable');
   ctx = createContext({ home, shell: 'electron', secrets: box });
   handlers = createHandlers(ctx);
 });

@@ -1,6 +1,6 @@
 /** Targets screen: first contact (fingerprint shown for confirmation), save with pinning, test, node status. */
-import type { HandlerTable } from '../../contract.js';
-import { readCertFingerprint, readHostKey } from '../../../core/transfer/index.js';
+import type { HandlerTable } from '../contract.js';
+import { readCertFingerprint, readHostKey } from '../../transfer/index.js';
 import { targetView } from '../targets-store.js';
 import { ensureLabTarget } from './lab.js';
 import { diagnoseTarget, nodeViewOf } from './transfer.js';

@@ -4,8 +4,8 @@
  * follows jobs as the renderer's JobWatch does.
  */
 import { dispatch } from '../dispatch.js';
-import type { HandlerTable, Job, Method, Results } from '../../contract.js';
-import type { ErrorJSON } from '../../../core/errors.js';
+import type { HandlerTable, Job, Method, Results } from '../contract.js';
+import type { ErrorJSON } from '../../errors.js';
 
 /** `table` is read at each call, so tests may build the handlers in beforeAll. */
 export function handlerClient(table: () => HandlerTable) {

@@ -3,10 +3,10 @@
  * SecretBox (Electron's safeStorage in the app), becomes the client's NodeTarget directly — address,
  * pin and secrets in memory, no URL to build and parse back. Nothing secret is written to disk for a call.
  */
-import type { NodeContentAnswer } from '../../../core/agent/types.js';
-import type { Diagnostics, NodeView } from '../../contract.js';
-import { CoreError, toCoreError } from '../../../core/errors.js';
-import { parseTarget, testConnection, withNode, type NodeTarget } from '../../../core/transfer/index.js';
+import type { NodeContentAnswer } from '../../agent/types.js';
+import type { Diagnostics, NodeView } from '../contract.js';
+import { CoreError, toCoreError } from '../../errors.js';
+import { parseTarget, testConnection, withNode, type NodeTarget } from '../../transfer/index.js';
 import type { OpenTarget } from '../targets-store.js';
 
 /** The saved target as the node client takes it. */
