@@ -14,8 +14,10 @@ import { opensshFingerprint } from '../hash.js';
 /** The system store (Node's bundled roots plus the OS store where Node can read it) and the admin's PEMs. */
 export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
   const system = new Set<string>(tls.rootCertificates);
-  const getCa = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;
-  if (getCa) for (const pem of getCa('system')) system.add(pem);
+  // tls.getCACertificates('system') exists from Node 22.15 (Electron's Node); Node 20 has the bundled roots only
+  const getCa: unknown = Reflect.get(tls, 'getCACertificates');
+  const fromOs: unknown = typeof getCa === 'function' ? getCa.call(tls, 'system') : [];
+  if (Array.isArray(fromOs)) for (const pem of fromOs) if (typeof pem === 'string') system.add(pem);
   const extra: string[] = [];
   for (const file of caFiles) {
     let text: string;

@@ -13,7 +13,7 @@ import { classifyConnectError, isInterruption } from '../net/diagnose.js';
 import { answers, nodeRefusal, parseAnswer } from './answers.js';
 import type { AgentCall } from './calls.js';
 import { NODE_ADVICE, nodeDispatcher } from './node-tls.js';
-import { cancelled } from './ssh-session.js';
+import { cancelled } from './events.js';
 import { displayOf, type HttpsTarget } from './target.js';
 import type { Transport, UploadRequest, Uploaded } from './transport.js';
 

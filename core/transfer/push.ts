@@ -12,7 +12,7 @@ import { checkBundle, requireReferenceLayout } from '../bundle/index.js';
 import { CoreError, exitCodeFor, toCoreError, type ErrorJSON } from '../errors.js';
 import type { AppliedComponent, ApplyResult, NodeStatus, SkippedComponent } from '../agent/types.js';
 import { openNode, type ApplyOptions } from './connection.js';
-import { cancelled } from './ssh-session.js';
+import { cancelled } from './events.js';
 import type { NodeTarget } from './target.js';
 import type { PushEvent } from './events.js';
 

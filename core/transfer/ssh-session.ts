@@ -9,6 +9,7 @@ import { CoreError } from '../errors.js';
 import { hostKeyError, judgeHostKey, sshFingerprint, type HostKeyVerdict } from './host-key.js';
 import { classifySshError } from './ssh-errors.js';
 import { displayOf, type SshTarget } from './target.js';
+import { cancelled } from './events.js';
 
 /** Timeout of the SSH handshake (TCP, key exchange, host key, authentication) — every SSH call to a node. */
 export const SSH_READY_TIMEOUT_MS = 15_000;
@@ -135,9 +136,4 @@ export async function openSsh(target: SshTarget, signal?: AbortSignal): Promise<
       ssh.end();
     },
   };
-}
-
-/** The refusal of a call the user cancelled. */
-export function cancelled(): CoreError {
-  return new CoreError('CANCELLED', 'Cancelled by the user.');
 }

@@ -7,7 +7,8 @@
 import { CoreError } from '../errors.js';
 import { nodeRefusal, parseAnswer } from './answers.js';
 import { calls, type AgentCall } from './calls.js';
-import { cancelled, openSsh, sftpCall, type SshSession } from './ssh-session.js';
+import { openSsh, sftpCall, type SshSession } from './ssh-session.js';
+import { cancelled } from './events.js';
 import { remoteSize, resumeOffset, uploadFrom } from './sftp-upload.js';
 import { displayOf, shellQuote, type SshTarget } from './target.js';
 import type { Transport, UploadRequest, Uploaded } from './transport.js';
