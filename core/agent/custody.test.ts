@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLibrary, type ExportResult } from '../library/index.js';
-import { custodyDocumentFor } from '../library/custody.js';
+import { custodyDocumentFor } from '../custody/document.js';
 import { applyBundle, initStore, readHistory, readStatus, startAgentServer, addSigners, removeSigner, readSignerFiles } from './index.js';
 import { hashTree, sampleFile, sha256, storeClient, OLD_VERSIONS, NEW_VERSIONS } from './testing.js';
 import { storePaths } from './paths.js';

@@ -1,7 +1,7 @@
 /**
  * Custody the node enforces (issue 8 §5; interfaces.md `agent signers`): a node with at least one trusted
  * signer applies only a bundle that arrives with a transfer manifest signed (SSHSIG) by one of them. The
- * document and both transports are described in ../library/custody.ts; here the node finds the document
+ * document and both transports are described in ../custody/document.ts; here the node finds the document
  * for the bundle it is about to apply, in this order:
  *   1. `--custody FILE` (CLI): a custody document, or a `.transfer.json` with its `.sig` beside it;
  *   2. `inbox/<sha256>.custody.json` (uploaded over SFTP, or by `PUT /api/v1/custody/<sha256>`);
@@ -17,8 +17,8 @@ import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import { writeFileAtomic } from '../durable.js';
 import { hashFile } from '../hash.js';
-import { custodyBundle, custodyDocumentFor, parseCustodyDocument, verifyCustody, type CustodyDocument } from '../library/custody.js';
-import { MANIFEST_SUFFIX } from '../library/transfer-manifest.js';
+import { custodyBundle, custodyDocumentFor, parseCustodyDocument, verifyCustody, type CustodyDocument } from '../custody/document.js';
+import { MANIFEST_SUFFIX } from '../custody/manifest-files.js';
 import { storePaths } from './paths.js';
 import { readStoreFile } from './store-file.js';
 import { trustedKeys, type TrustedSigner } from './signers.js';

@@ -3,7 +3,7 @@
  * desktop app's local lab node. Store layout: ./paths.ts; contract: ../shared/spec/interfaces.md.
  */
 export * from './types.js';
-export { initStore, readNodeContent, verifyStore, readToken, certFingerprint } from './store.js';
+export { initStore, readNodeContent, verifyStore, readToken } from './store.js';
 export type { StoreState, InstalledComponent, InstalledPolicy, InitResult } from './store.js';
 export { applyBundle, defaultWho, type ApplyOptions } from './apply.js';
 export { readStatus, formatUpdateInformation } from './status.js';

@@ -5,11 +5,13 @@
  * logged without the token; errors as `{"ok":false,"error":{code,message,…}}`.
  */
 import { readFile, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { CoreError, toCoreError, BUNDLE_CODES, type ErrorCode } from '../errors.js';
-import { cleanLeftovers, certFingerprint, readCurrent, readNodeContent, readToken } from './store.js';
+import { cleanLeftovers, readCurrent, readNodeContent, readToken } from './store.js';
+import { certFingerprint } from '../net/trust.js';
 import { TokenVerifier } from './tokens.js';
 import { installAuth, type RegisteredRoute } from './auth.js';
 import { AGENT_TLS } from './tls.js';
@@ -22,7 +24,7 @@ import { readStatus } from './status.js';
 import { readHistory } from './history.js';
 import { readLogTail } from './log.js';
 import { listPolicies, deletePolicy } from './policies.js';
-import { inboxPath, receiveUpload, uploadName, DEFAULT_MAX_UPLOAD, UPLOAD_PREFIX } from './inbox.js';
+import { inboxPath, receiveUpload, uploadName, verifyInboxFile, DEFAULT_MAX_UPLOAD, UPLOAD_PREFIX } from './inbox.js';
 
 export interface AgentServerOptions {
   store: string;
@@ -191,7 +193,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       };
     },
   );
-  // custody before the bundle (../library/custody.ts): the signed transfer manifest, stored as inbox/<sha256>.custody.json
+  // custody before the bundle (../custody/document.ts): the signed transfer manifest, stored as inbox/<sha256>.custody.json
   app.put<{ Params: { sha256: string } }>('/api/v1/custody/:sha256', async (req) => ({
     ok: true,
     ...(await saveCustodyDocument(store, req.params.sha256, req.body)),
@@ -250,6 +252,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     const got = await upload(req, reply, uploadName(req.params.name));
     return { ok: true, file: got.file, size: got.size, sha256: got.sha256 };
   });
+  // our addition: size and SHA-256 of an inbox file as the node sees it (the HTTPS twin of `agent verify`)
+  app.get<{ Params: { name: string } }>('/api/v1/inbox/:name', async (req) => ({
+    ok: true,
+    ...(await verifyInboxFile(store, req.params.name)),
+  }));
 
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   const address = app.server.address();
@@ -259,7 +266,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   return {
     url: `https://${shown}:${port}`,
     port,
-    fingerprint: certFingerprint(cert),
+    fingerprint: certFingerprint(new X509Certificate(cert)),
     ...(token ? { token } : {}),
     routes: auth.routes,
     close: () => app.close(),

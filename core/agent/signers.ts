@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../errors.js';
 import { writeFileAtomic } from '../durable.js';
-import { keyFingerprint, loadPublicKeys } from '../library/sshsig.js';
+import { keyFingerprint, loadPublicKeys } from '../custody/sshsig.js';
 import { storePaths } from './paths.js';
 import { readStoreFile, requireStore, updateStoreFile } from './store-file.js';
 

@@ -10,7 +10,8 @@ import { hostname } from 'node:os';
 import type { ComponentContent, ComponentId, NodeContentState, Versions, VersionKey } from '../bundle/types.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
-import { hashFile, opensshFingerprint } from '../hash.js';
+import { hashFile } from '../hash.js';
+import { certFingerprint } from '../net/trust.js';
 import { STORE_FORMAT, storePaths, UPLOAD_PREFIX } from './paths.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { generateTls } from './tls.js';
@@ -151,12 +152,6 @@ export async function sha256File(file: string): Promise<string> {
   return (await hashFile(file)).sha256;
 }
 
-/** Base64 SHA-256 of the certificate's DER, as `SHA256:<base64>` (interfaces.md `agent init`). */
-export function certFingerprint(certPem: string): string {
-  const der = new X509Certificate(certPem).raw;
-  return opensshFingerprint(der);
-}
-
 /** What `agent init` answers (interfaces.md: `{"ok":true,"store","fingerprint","tokenFile"}`, plus ours). */
 export interface InitResult {
   store: string;
@@ -191,7 +186,7 @@ export async function initStore(
     if (signerKeys.length > 0) await addSigners(store, signerKeys);
     return {
       store,
-      fingerprint: certFingerprint(await readFile(p.cert, 'utf8')),
+      fingerprint: certFingerprint(new X509Certificate(await readFile(p.cert, 'utf8'))),
       tokenFile: p.token,
       created: false,
       keepStates: opts.keepStates ?? keepStatesOf(info),
@@ -245,7 +240,7 @@ export async function initStore(
   await writeFileAtomic(p.agentFile, JSON.stringify({ format: STORE_FORMAT, name, createdAt, keepStates } satisfies AgentInfo, null, 2));
   return {
     store,
-    fingerprint: certFingerprint(tls.cert),
+    fingerprint: certFingerprint(new X509Certificate(tls.cert)),
     tokenFile: p.token,
     created: true,
     keepStates,

@@ -1,166 +1,34 @@
 /**
- * Turns a failed connection into the error an admin can act on: `UNREACHABLE` with the failing step
- * (`dns`, `tcp`, `proxy`, `tls`, `http`) in the words of ISE's troubleshooting ("Remote Address is not
- * accessible…", TCP 443 / DNS UDP 53 / NTP UDP 123), or `TLS_UNTRUSTED` naming the certificate.
+ * The feed's words for a failed connection (core/net/diagnose.ts does the diagnosis): ISE's
+ * troubleshooting text ("Remote Address is not accessible…"), the ports every hop to the internet must
+ * allow (TCP 443, DNS UDP 53, NTP UDP 123) and cisco.com's root CA (seed: IdenTrust).
  */
-import { CoreError } from '../errors.js';
-import { explainTlsCode, probeCertificate } from './trust.js';
-import type { ProxyChoice } from './proxy.js';
+import type { CoreError } from '../errors.js';
+import {
+  classifyConnectError as classify,
+  unreachable as netUnreachable,
+  type ConnectAdvice,
+  type ConnectContext,
+  type UnreachableStep,
+} from '../net/diagnose.js';
+import { CISCO_ROOT_CA } from './settings.js';
 
-export type UnreachableStep = 'dns' | 'tcp' | 'proxy' | 'tls' | 'http';
+export { isInterruption, type ConnectContext, type UnreachableStep } from '../net/diagnose.js';
 
-const SEED_HINT = 'Remote Address is not accessible. Please check Update Feed URL, proxy address and proxy port are correctly configured.';
-const PORTS_HINT = 'Every hop to the internet must allow TCP 443 (HTTPS), UDP 53 (DNS) and UDP 123 (NTP).';
+/** What the feed adds to the generic diagnosis. */
+export const FEED_ADVICE: ConnectAdvice = {
+  unreachable: 'Remote Address is not accessible. Please check Update Feed URL, proxy address and proxy port are correctly configured.',
+  hint: 'Every hop to the internet must allow TCP 443 (HTTPS), UDP 53 (DNS) and UDP 123 (NTP).',
+  untrustedChain: `cisco.com's chain ends at "${CISCO_ROOT_CA}" (in the system store); a TLS-inspecting proxy presents its own root instead, which you must supply with --ca FILE.`,
+  clock: "If the certificate is current, this computer's clock is wrong: sync it with NTP (UDP 123).",
+};
 
-const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_REVOKED',
-  'INVALID_CA',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'HOSTNAME_MISMATCH',
-]);
-
-interface ErrnoLike {
-  code?: string;
-  message?: string;
-  cause?: unknown;
-  errors?: unknown[];
-}
-
-/** The innermost error with a code (undici and AggregateError wrap the socket's error). */
-export function rootError(e: unknown): ErrnoLike {
-  let cur = e as ErrnoLike;
-  for (let i = 0; i < 5 && cur; i++) {
-    if (cur.code && !String(cur.code).startsWith('UND_ERR_')) return cur;
-    const next = (cur.cause ?? cur.errors?.[0]) as ErrnoLike | undefined;
-    if (!next) break;
-    cur = next;
-  }
-  return (e ?? {}) as ErrnoLike;
-}
-
-/** An UNREACHABLE error for one step, with the seed's hint and the port checklist in its details. */
+/** An UNREACHABLE error of the feed, in ISE's words. */
 export function unreachable(step: UnreachableStep, message: string, details: Record<string, unknown> = {}): CoreError {
-  return new CoreError('UNREACHABLE', `${message} ${step === 'http' ? '' : SEED_HINT}`.trim(), { step, ...details, hint: PORTS_HINT });
+  return netUnreachable(step, message, details, FEED_ADVICE);
 }
 
-export interface ConnectContext {
-  url: string;
-  proxy: ProxyChoice;
-  ca?: string[];
-}
-
-/** Whether an error is a transient cut of an established transfer (worth resuming). */
-export function isInterruption(e: unknown): boolean {
-  const code = rootError(e).code ?? (e as ErrnoLike).code;
-  return (
-    [
-      'ECONNRESET',
-      'EPIPE',
-      'UND_ERR_SOCKET',
-      'UND_ERR_BODY_TIMEOUT',
-      'UND_ERR_HEADERS_TIMEOUT',
-      'ECONNABORTED',
-      'UND_ERR_ABORTED',
-      'ERR_STREAM_PREMATURE_CLOSE',
-    ].includes(code ?? '') || /other side closed|premature close|aborted/i.test((e as Error)?.message ?? '')
-  );
-}
-
-/** Classifies a connection failure; probes the certificate to say which one failed for TLS errors. */
-export async function classifyConnectError(e: unknown, ctx: ConnectContext): Promise<CoreError> {
-  if (e instanceof CoreError) return e;
-  const err = rootError(e);
-  const code = err.code ?? '';
-  const message = (e as Error)?.message ?? String(e);
-  const u = new URL(ctx.url);
-  const hostPort = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
-  const proxied = ctx.proxy.url !== null;
-  const proxyAt = proxied ? `${ctx.proxy.host}:${ctx.proxy.port}` : '';
-
-  const proxyStatus = /Proxy response \((\d+)\)/.exec(message) ?? /Proxy Authentication Required \((407)\)/.exec(message);
-  if (proxyStatus) {
-    const status = Number(proxyStatus[1]);
-    // tinyproxy answers 401 to wrong credentials, others 407
-    if (status === 407 || status === 401)
-      return unreachable(
-        'proxy',
-        `The proxy ${ctx.proxy.display} asked for credentials or refused the ones given (${status} ${status === 407 ? 'Proxy Authentication Required' : 'Unauthorized'}). Give the user in the proxy URL (http://user@host:port) and the password with --proxy-password-env VAR, or when asked.`,
-        { proxy: ctx.proxy.display, status },
-      );
-    return unreachable(
-      'proxy',
-      `The proxy ${ctx.proxy.display} refused to open a tunnel to ${hostPort} (status ${status}). The proxy may not reach it, or may block the port.`,
-      { proxy: ctx.proxy.display, status, target: hostPort },
-    );
-  }
-  if (TLS_CODES.has(code) || (/certificate|self[- ]signed|SSL|TLS/i.test(err.message ?? '') && !/ECONN/.test(code))) {
-    let cert: Awaited<ReturnType<typeof probeCertificate>> | undefined;
-    try {
-      cert = await probeCertificate(ctx.url, { ca: ctx.ca, proxy: ctx.proxy.url });
-    } catch {
-      cert = undefined;
-    }
-    const reason = explainTlsCode(code, u.hostname);
-    const details: Record<string, unknown> = { step: 'tls', reason: code || err.message, host: hostPort };
-    if (cert)
-      Object.assign(details, {
-        subject: cert.subject,
-        issuer: cert.issuer,
-        fingerprint: cert.fingerprint,
-        validFrom: cert.validFrom,
-        validTo: cert.validTo,
-      });
-    if (code === 'CERT_NOT_YET_VALID' || code === 'CERT_HAS_EXPIRED') details.clockSkew = { localTime: new Date().toISOString() };
-    const which = cert ? `"${cert.subject}" issued by "${cert.issuer}"` : `of ${hostPort}`;
-    return new CoreError(
-      'TLS_UNTRUSTED',
-      `The certificate ${which} was not accepted (${code || 'verification failed'}). ${reason}`,
-      details,
-    );
-  }
-  if (
-    proxied &&
-    [
-      'ECONNREFUSED',
-      'ENOTFOUND',
-      'EAI_AGAIN',
-      'ETIMEDOUT',
-      'EHOSTUNREACH',
-      'ENETUNREACH',
-      'UND_ERR_CONNECT_TIMEOUT',
-      'ECONNRESET',
-    ].includes(code)
-  ) {
-    return unreachable('proxy', `Cannot connect to the proxy ${ctx.proxy.display} (${code}).`, {
-      proxy: ctx.proxy.display,
-      address: proxyAt,
-      cause: code,
-    });
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return unreachable('dns', `The name ${u.hostname} could not be resolved (${code}). Check the URL and that DNS (UDP 53) is reachable.`, {
-      host: u.hostname,
-      cause: code,
-    });
-  }
-  if (['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET'].includes(code)) {
-    return unreachable('tcp', `Cannot connect to ${hostPort} (${code}). Check the host and port, and that a firewall allows it.`, {
-      address: hostPort,
-      cause: code,
-    });
-  }
-  return unreachable('tcp', `Connecting to ${hostPort} failed: ${err.message ?? message}.`, {
-    address: hostPort,
-    cause: code || undefined,
-  });
+/** Classifies a failed feed connection, in ISE's words. */
+export function classifyConnectError(e: unknown, ctx: ConnectContext): Promise<CoreError> {
+  return classify(e, { ...ctx, advice: FEED_ADVICE });
 }

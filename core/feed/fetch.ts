@@ -16,7 +16,7 @@ import { makeDispatcher, watchTlsFingerprint } from './http.js';
 import type { ConnectContext } from './diagnose.js';
 import { chooseProxy, redactUrl } from './proxy.js';
 import { DEFAULT_BUNDLE_URL, looksLikeFeedUrl } from './settings.js';
-import { trustedCas } from './trust.js';
+import { trustedCas } from '../net/trust.js';
 
 export interface FetchOptions {
   /** zip URL or Atom feed URL (default: Cisco's offline bundle) */

@@ -6,7 +6,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { TLSSocket } from 'node:tls';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
-import { certFingerprint } from './trust.js';
+import { certFingerprint } from '../net/trust.js';
 import type { ProxyChoice } from './proxy.js';
 
 /** A dispatcher for one target: direct or through the chosen proxy; verification always on. */
@@ -32,7 +32,7 @@ export function watchTlsFingerprint(url: string): { get(): string | undefined; s
     const host = m.connectParams?.hostname ?? m.connectParams?.host;
     if (host !== u.hostname || String(m.connectParams?.port || port) !== port) return;
     const cert = m.socket && typeof m.socket.getPeerX509Certificate === 'function' ? m.socket.getPeerX509Certificate() : undefined;
-    if (cert) seen = certFingerprint(cert.raw);
+    if (cert) seen = certFingerprint(cert);
   };
   subscribe('undici:client:connected', onMessage);
   return { get: () => seen, stop: () => unsubscribe('undici:client:connected', onMessage) };

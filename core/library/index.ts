@@ -22,7 +22,7 @@ export { hashFile } from '../hash.js';
 export { libraryDamaged, copyVerified, type HashProgress } from './integrity.js';
 export { MANIFEST_SUFFIX, type ExportResult, type TransferManifest } from './transfer-manifest.js';
 export { readAccepted } from './replay.js';
-export { signSshsig, verifySshsig, loadPrivateKey, loadPublicKeys, keyFingerprint, SIG_NAMESPACE } from './sshsig.js';
+export { signSshsig, verifySshsig, loadPrivateKey, loadPublicKeys, keyFingerprint, SIG_NAMESPACE } from '../custody/sshsig.js';
 
 /** A library with export/import bound to it. */
 export class BundleLibrary extends Library {

@@ -6,7 +6,7 @@
  * before anything enters.
  * A third party verifies with: `ssh-keygen -Y verify -f allowed_signers -I <id> -n posture-stage -s M.sig < M`.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
@@ -16,10 +16,10 @@ import type { Library, LibraryEntry } from './store.js';
 import { writeFileAtomic } from '../durable.js';
 import { hashFile } from '../hash.js';
 import { copyVerified, type HashProgress } from './integrity.js';
-import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from './sshsig.js';
+import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from '../custody/sshsig.js';
+import { findManifest, MANIFEST_SUFFIX, SIGNATURE_SUFFIX } from '../custody/manifest-files.js';
 
-export const MANIFEST_SUFFIX = '.transfer.json';
-export const SIGNATURE_SUFFIX = '.transfer.json.sig';
+export { MANIFEST_SUFFIX, SIGNATURE_SUFFIX, findManifest };
 
 export interface TransferManifest {
   format: 'posture-stage-transfer/1';
@@ -74,26 +74,6 @@ export async function exportEntry(
   await writeFileAtomic(mPath, text);
   await writeFileAtomic(mPath + '.sig', signSshsig(Buffer.from(text), priv));
   return { dir, bundle: bundlePath, manifest: mPath, signature: mPath + '.sig', signer: manifest.signer.fingerprint };
-}
-
-/** Finds the single transfer manifest in `dir` (or `dir` is the manifest itself). */
-export async function findManifest(dir: string): Promise<string> {
-  if (dir.endsWith(MANIFEST_SUFFIX)) return dir;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    throw new CoreError('NOT_FOUND', `Cannot read ${dir}. Give the folder that \`library export\` wrote.`, { dir });
-  }
-  const found = names.filter((n) => n.endsWith(MANIFEST_SUFFIX));
-  if (found.length !== 1 || !found[0]) {
-    throw new CoreError(
-      found.length === 0 ? 'NOT_FOUND' : 'USAGE',
-      found.length === 0 ? `No *${MANIFEST_SUFFIX} in ${dir}.` : `Several transfer manifests in ${dir}; give the manifest file itself.`,
-      { dir, manifests: found },
-    );
-  }
-  return join(dir, found[0]);
 }
 
 const isoTime = z

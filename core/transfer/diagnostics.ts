@@ -5,13 +5,12 @@
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
-import { probeCertificate, sameFingerprint, trustedCas } from '../feed/trust.js';
-import { unreachable } from '../feed/diagnose.js';
-import { agentRequest, resolveToken } from './https-push.js';
-import { nodeDispatcher } from './pinned-tls.js';
+import { probeCertificate, sameFingerprint, trustedCas } from '../net/trust.js';
+import { unreachable } from '../net/diagnose.js';
 import { readHostKey, judgeHostKey, hostKeyError } from './host-key.js';
-import { openNodeSsh, type NodeTargetOptions } from './node-content.js';
-import { parseTarget } from './target.js';
+import { withNode } from './connection.js';
+import { NODE_TIMEOUTS } from './node-tls.js';
+import type { NodeTarget } from './target.js';
 
 export interface DiagnosticStep {
   step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
@@ -27,7 +26,7 @@ export interface ConnectionReport {
   error?: ErrorJSON;
 }
 
-function tcpProbe(host: string, port: number, timeoutMs = 10_000): Promise<void> {
+function tcpProbe(host: string, port: number, timeoutMs: number = NODE_TIMEOUTS.connectMs): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = connect({ host, port });
     const t = setTimeout(() => s.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
@@ -43,8 +42,8 @@ function tcpProbe(host: string, port: number, timeoutMs = 10_000): Promise<void>
   });
 }
 
-/** Runs the steps for `target` with the same options a push would use. */
-export async function testConnection(target: string, opts: NodeTargetOptions = {}): Promise<ConnectionReport> {
+/** Runs the steps for `t` with the same trust and credentials a push would use. */
+export async function testConnection(t: NodeTarget): Promise<ConnectionReport> {
   const steps: DiagnosticStep[] = [];
   const run = async (step: DiagnosticStep['step'], fn: () => Promise<string>): Promise<void> => {
     const started = Date.now();
@@ -57,7 +56,6 @@ export async function testConnection(target: string, opts: NodeTargetOptions = {
     }
   };
   try {
-    const t = parseTarget(target);
     const where = `${t.host}:${t.port}`;
     await run('dns', async () => {
       try {
@@ -86,13 +84,13 @@ export async function testConnection(target: string, opts: NodeTargetOptions = {
     });
     if (t.kind === 'https') {
       await run('tls', async () => {
-        const cert = await probeCertificate(t.origin, { ca: await trustedCas(opts.ca ?? []) });
-        if (opts.fingerprint) {
-          if (!sameFingerprint(cert.fingerprint, opts.fingerprint))
+        const cert = await probeCertificate(t.origin, { ca: await trustedCas(t.ca ?? []), timeoutMs: NODE_TIMEOUTS.connectMs });
+        if (t.fingerprint) {
+          if (!sameFingerprint(cert.fingerprint, t.fingerprint))
             throw new CoreError(
               'FINGERPRINT_MISMATCH',
-              `The certificate of ${where} has fingerprint ${cert.fingerprint}, not the pinned ${opts.fingerprint}.`,
-              { fingerprint: cert.fingerprint, expected: opts.fingerprint },
+              `The certificate of ${where} has fingerprint ${cert.fingerprint}, not the pinned ${t.fingerprint}.`,
+              { fingerprint: cert.fingerprint, expected: t.fingerprint },
             );
           return `certificate ${cert.fingerprint} matches the pin`;
         }
@@ -105,25 +103,18 @@ export async function testConnection(target: string, opts: NodeTargetOptions = {
         return `certificate "${cert.subject}" verified`;
       });
       await run('auth', async () => {
-        const token = await resolveToken(opts);
-        const dispatcher = await nodeDispatcher(opts);
-        try {
-          await agentRequest(t, dispatcher, token, '/api/v1/status', { method: 'GET' }, opts);
-        } finally {
-          await dispatcher.close().catch(() => undefined);
-        }
+        await withNode(t, (node) => node.status());
         return 'the agent accepted the token';
       });
     } else {
       await run('ssh', async () => {
-        const key = await readHostKey(t.host, t.port);
-        const verdict = await judgeHostKey(Buffer.from(key.knownHostsLine.split(' ')[2] ?? '', 'base64'), t.host, t.port, opts);
+        const key = await readHostKey(t.host, t.port, NODE_TIMEOUTS.connectMs);
+        const verdict = await judgeHostKey(Buffer.from(key.knownHostsLine.split(' ')[2] ?? '', 'base64'), t.host, t.port, t);
         if (verdict.verdict !== 'match') throw hostKeyError(verdict, key.fingerprint, where);
         return `host key ${key.fingerprint} (${key.keyType}) is trusted`;
       });
       await run('auth', async () => {
-        const s = await openNodeSsh(t, opts);
-        await s.close();
+        await withNode(t, async () => undefined);
         return `logged in as ${t.user} and opened SFTP`;
       });
     }

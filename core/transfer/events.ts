@@ -1,3 +1,5 @@
+import { CoreError } from '../errors.js';
+
 /** Per-target progress events of a push (check → connect → upload → verify → apply → done). */
 export interface PushEvent {
   step: 'check' | 'connect' | 'upload' | 'verify' | 'apply' | 'retry' | 'done' | 'error';
@@ -11,3 +13,8 @@ export interface PushEvent {
 
 /** Receives one target's events (the target is bound by the caller). */
 export type PushEventSink = (e: PushEvent) => void;
+
+/** The refusal of a call the user cancelled (nothing more was sent; what the node had already done stays done). */
+export function cancelled(): CoreError {
+  return new CoreError('CANCELLED', 'Cancelled by the user.');
+}

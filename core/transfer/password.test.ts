@@ -14,7 +14,12 @@ import { promisify } from 'node:util';
 import { writeBundle } from '../bundle/index.js';
 import { initStore, readHistory, readStatus } from '../agent/index.js';
 import { startSshd, systemUserUnavailable, type Sshd } from '../../e2e/peers/index.js';
-import { pushBundle, passwordFrom, type PushEvent } from './index.js';
+import { pushBundle, pushTargets, passwordFrom, type PushEvent, type PushOptions, type TargetFlags } from './index.js';
+
+type Flags = TargetFlags & PushOptions;
+/** The CLI's way in: URLs plus flags, secrets read into memory by resolveTarget. */
+const push = (file: string, urls: string[], opts: Flags = {}, onEvent?: (target: string, e: PushEvent) => void) =>
+  pushBundle(file, pushTargets(urls, opts), opts, onEvent);
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -96,7 +101,7 @@ describe.skipIf(reason !== undefined)(`push over SFTP with SSH password login${r
       delete process.env[env];
     }
     const events: PushEvent[] = [];
-    const r = await pushBundle(
+    const r = await push(
       small,
       [`sftp://${user.name}@127.0.0.1:${sshd.port}${store}`],
       { ...(password !== undefined ? { password } : {}), hostKey: sshd.hostKeyFingerprint, remoteCommand },
@@ -119,7 +124,7 @@ describe.skipIf(reason !== undefined)(`push over SFTP with SSH password login${r
     const store = await newStore();
     const before = await readStatus(store);
     const wrong = `wrong-${randomBytes(12).toString('base64url')}`;
-    const r = await pushBundle(small, [`sftp://${user.name}@127.0.0.1:${sshd.port}${store}`], {
+    const r = await push(small, [`sftp://${user.name}@127.0.0.1:${sshd.port}${store}`], {
       password: wrong,
       hostKey: sshd.hostKeyFingerprint,
       remoteCommand,

@@ -7,7 +7,24 @@ import { fileURLToPath } from 'node:url';
 import { writeBundle } from '../bundle/index.js';
 import { initStore, readStatus, startAgentServer, type AgentServer } from '../agent/index.js';
 import { startSshd, type Sshd } from '../../e2e/peers/index.js';
-import { pushBundle, fetchNodeContent, testConnection, readHostKey, type PushEvent } from './index.js';
+import {
+  pushBundle,
+  pushTargets,
+  nodeFromUrl,
+  testConnection,
+  withNode,
+  readHostKey,
+  type PushEvent,
+  type PushOptions,
+  type TargetFlags,
+} from './index.js';
+
+type Flags = TargetFlags & PushOptions;
+/** The CLI's way in: URLs plus flags, secrets read into memory by resolveTarget. */
+const push = (file: string, urls: string[], opts: Flags = {}, onEvent?: (target: string, e: PushEvent) => void) =>
+  pushBundle(file, pushTargets(urls, opts), opts, onEvent);
+const diagnose = async (url: string, flags: TargetFlags) => testConnection(await nodeFromUrl(url, flags));
+const contentOf = async (url: string, flags: TargetFlags) => (await withNode(await nodeFromUrl(url, flags), (n) => n.content())).state;
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The repo's built CLI, as the node's remote command (interfaces.md `--remote-command`). */
@@ -45,7 +62,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const events: PushEvent[] = [];
     const target = `sftp://root@127.0.0.1:${sshd.port}${store}`;
-    const r = await pushBundle(small, [target], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand }, (_t, e) =>
+    const r = await push(small, [target], { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand }, (_t, e) =>
       events.push(e),
     );
     expect(r.exitCode).toBe(0);
@@ -56,7 +73,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     expect(inbox(store)).toEqual([]);
     expect(events.map((e) => e.step)).toEqual(expect.arrayContaining(['check', 'connect', 'upload', 'verify', 'apply', 'done']));
     // the same bundle again: every component skipped as same-version
-    const again = await pushBundle(small, [target], { identity: sshd.identity, knownHosts: [sshd.knownHosts], remoteCommand });
+    const again = await push(small, [target], { identity: sshd.identity, knownHosts: [sshd.knownHosts], remoteCommand });
     expect(again.targets[0]?.applied).toEqual([]);
     expect(again.targets[0]?.skipped.every((s) => s.reason === 'same-version')).toBe(true);
   });
@@ -65,12 +82,12 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const before = await readStatus(store);
     const target = `sftp://root@127.0.0.1:${sshd.port}${store}`;
-    const wrong = await pushBundle(small, [target], { identity: sshd.identity, hostKey: 'SHA256:' + 'A'.repeat(43), remoteCommand });
+    const wrong = await push(small, [target], { identity: sshd.identity, hostKey: 'SHA256:' + 'A'.repeat(43), remoteCommand });
     expect(wrong.targets[0]?.error?.code).toBe('HOST_KEY_MISMATCH');
     expect(wrong.exitCode).toBe(2);
     const emptyKnown = join(work, 'empty_known_hosts');
     writeFileSync(emptyKnown, '');
-    const unknown = await pushBundle(small, [target], { identity: sshd.identity, knownHosts: [emptyKnown], remoteCommand });
+    const unknown = await push(small, [target], { identity: sshd.identity, knownHosts: [emptyKnown], remoteCommand });
     expect(unknown.targets[0]?.error?.code).toBe('HOST_KEY_UNKNOWN');
     expect(unknown.targets[0]?.error?.details?.fingerprint).toBe(sshd.hostKeyFingerprint);
     expect(inbox(store)).toEqual([]);
@@ -80,7 +97,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
   it('a connection killed mid-upload is resumed from the remote .part', async () => {
     const store = await newStore();
     let killed = false;
-    const r = await pushBundle(
+    const r = await push(
       big,
       [`sftp://root@127.0.0.1:${sshd.port}${store}`],
       { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand },
@@ -101,7 +118,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const before = await readStatus(store);
     let killed = false;
-    const r = await pushBundle(
+    const r = await push(
       big,
       [`sftp://root@127.0.0.1:${sshd.port}${store}`],
       { identity: sshd.identity, hostKey: sshd.hostKeyFingerprint, remoteCommand, retries: 0 },
@@ -122,7 +139,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const sha = createHash('sha256').update(readFileSync(small)).digest('hex');
     writeFileSync(join(store, 'inbox', `.${sha}.zip.part`), Buffer.alloc(1000, 7));
-    const r = await pushBundle(small, [`sftp://root@127.0.0.1:${sshd.port}${store}`], {
+    const r = await push(small, [`sftp://root@127.0.0.1:${sshd.port}${store}`], {
       identity: sshd.identity,
       hostKey: sshd.hostKeyFingerprint,
       remoteCommand,
@@ -138,7 +155,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const bad = join(work, 'bad.zip');
     writeFileSync(bad, 'not a zip');
     await expect(
-      pushBundle(bad, [`sftp://root@127.0.0.1:${sshd.port}${store}`], {
+      push(bad, [`sftp://root@127.0.0.1:${sshd.port}${store}`], {
         identity: sshd.identity,
         hostKey: sshd.hostKeyFingerprint,
         remoteCommand,
@@ -150,7 +167,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
   it('key with passphrase: right one logs in, wrong one is AUTH_FAILED', async () => {
     const store = await newStore();
     const target = `sftp://root@127.0.0.1:${sshd.port}${store}`;
-    const ok = await pushBundle(small, [target], {
+    const ok = await push(small, [target], {
       identity: sshd.identityWithPassphrase,
       passphrase: sshd.passphrase,
       hostKey: sshd.hostKeyFingerprint,
@@ -158,7 +175,7 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
       dryRun: true,
     });
     expect(ok.targets[0]?.ok).toBe(true);
-    const bad = await pushBundle(small, [target], {
+    const bad = await push(small, [target], {
       identity: sshd.identityWithPassphrase,
       passphrase: 'nope',
       hostKey: sshd.hostKeyFingerprint,
@@ -171,19 +188,19 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const store = await newStore();
     const key = await readHostKey('127.0.0.1', sshd.port);
     expect(key.fingerprint).toBe(sshd.hostKeyFingerprint);
-    const state = await fetchNodeContent(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
+    const state = await contentOf(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
       identity: sshd.identity,
       hostKey: sshd.hostKeyFingerprint,
       remoteCommand,
     });
     expect(state.versions.conditions).toBe('0.0.0.0');
-    const good = await testConnection(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
+    const good = await diagnose(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
       identity: sshd.identity,
       hostKey: sshd.hostKeyFingerprint,
     });
     expect(good.ok).toBe(true);
     expect(good.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'ssh', 'auth']);
-    const badKey = await testConnection(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
+    const badKey = await diagnose(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
       identity: sshd.identity,
       hostKey: 'SHA256:' + 'B'.repeat(43),
     });
@@ -210,12 +227,12 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
 
   it('a wrong pin sends nothing; the right pin pushes; one failed target does not stop the others', async () => {
     const before = await readStatus(store);
-    const wrong = await pushBundle(small, [`https://127.0.0.1:${agent.port}`], { tokenFile, fingerprint: 'SHA256:' + 'C'.repeat(43) });
+    const wrong = await push(small, [`https://127.0.0.1:${agent.port}`], { tokenFile, fingerprint: 'SHA256:' + 'C'.repeat(43) });
     expect(wrong.targets[0]?.error?.code).toBe('FINGERPRINT_MISMATCH');
     expect(await readStatus(store)).toEqual(before);
 
     const sftpStore = await newStore();
-    const r = await pushBundle(
+    const r = await push(
       small,
       [
         `https://127.0.0.1:${agent.port}`,
@@ -228,7 +245,7 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
     expect(r.targets.map((t) => t.ok)).toEqual([true, true, true]);
     expect((await readStatus(store)).versions.avasWindows).toBe('297.0.0.0');
 
-    const mixed = await pushBundle(small, [`https://127.0.0.1:${agent.port}`, `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`], {
+    const mixed = await push(small, [`https://127.0.0.1:${agent.port}`, `sftp://root@127.0.0.1:${sshd.port}${sftpStore}`], {
       tokenFile,
       fingerprint,
       identity: sshd.identity,
@@ -250,16 +267,16 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
           return false;
         }
       }).length;
-    const missing = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: join(work, 'no-such-token'), fingerprint });
+    const missing = await push(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: join(work, 'no-such-token'), fingerprint });
     expect(missing.targets[0]?.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('--token-file') });
     const wrongToken = join(work, 'wrong-token');
     writeFileSync(wrongToken, 'nope\n');
-    const refused = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], {
+    const refused = await push(big, [`https://127.0.0.1:${agent.port}`], {
       tokenFile: wrongToken,
       fingerprint: 'SHA256:' + 'C'.repeat(43),
     });
     expect(refused.targets[0]?.error?.code).toBe('FINGERPRINT_MISMATCH');
-    const unauthorized = await pushBundle(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: wrongToken, fingerprint });
+    const unauthorized = await push(big, [`https://127.0.0.1:${agent.port}`], { tokenFile: wrongToken, fingerprint });
     expect(unauthorized.targets[0]?.error?.code).toBe('AUTH_FAILED');
     // closing a file is asynchronous: give it a moment on a busy machine
     for (let i = 0; i < 50 && openOnBundle() > 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -267,15 +284,15 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
   });
 
   it('diff source and diagnostics over HTTPS', async () => {
-    const state = await fetchNodeContent(`https://127.0.0.1:${agent.port}`, { tokenFile, fingerprint });
+    const state = await contentOf(`https://127.0.0.1:${agent.port}`, { tokenFile, fingerprint });
     expect(state.versions).toBeDefined();
-    const report = await testConnection(`https://127.0.0.1:${agent.port}`, { tokenFile, fingerprint: 'SHA256:' + 'E'.repeat(43) });
+    const report = await diagnose(`https://127.0.0.1:${agent.port}`, { tokenFile, fingerprint: 'SHA256:' + 'E'.repeat(43) });
     expect(report.failedStep).toBe('tls');
-    const ok = await testConnection(`https://127.0.0.1:${agent.port}`, { tokenFile, fingerprint });
+    const ok = await diagnose(`https://127.0.0.1:${agent.port}`, { tokenFile, fingerprint });
     expect(ok.ok).toBe(true);
     const badToken = join(work, 'bad-token');
     writeFileSync(badToken, 'nope\n');
-    const auth = await testConnection(`https://127.0.0.1:${agent.port}`, { tokenFile: badToken, fingerprint });
+    const auth = await diagnose(`https://127.0.0.1:${agent.port}`, { tokenFile: badToken, fingerprint });
     expect(auth.failedStep).toBe('auth');
     expect(auth.error?.code).toBe('AUTH_FAILED');
   });
@@ -283,7 +300,7 @@ describe('push over HTTPS to the node agent, several targets at once', () => {
 
 describe('resumeOffset', () => {
   it('resumes on a chunk boundary before the window of writes that may have been in flight', async () => {
-    const { resumeOffset } = await import('./sftp-push.js');
+    const { resumeOffset } = await import('./sftp-upload.js');
     const chunk = 64 * 1024;
     expect(resumeOffset(0, 10 * 1024 * 1024)).toBe(0);
     expect(resumeOffset(32 * chunk, 10 * 1024 * 1024)).toBe(0);

@@ -1,17 +1,39 @@
 /**
  * `push FILE --to URL…` (interfaces.md): the bundle core checks the bundle locally first (a refused or
- * unknown-layout bundle is never sent), then every target is pushed and applied at once, each with its
- * own events and result; one failure does not stop the others; the exit code is the worst.
+ * unknown-layout bundle is never sent), then every target is pushed and applied at once over the node
+ * client — connect → upload (bytes, rate) → verify (by the node) → apply — each with its own node, secrets,
+ * events and result; one failure does not stop the others; the exit code is the worst.
+ *
+ * Cancelling (`signal`) stops a target before its apply: CANCELLED, and the node's state is untouched.
+ * An apply already sent is awaited and reported as what it is (applied or refused), never as cancelled.
  */
+import { stat } from 'node:fs/promises';
 import { checkBundle, requireReferenceLayout } from '../bundle/index.js';
 import { CoreError, exitCodeFor, toCoreError, type ErrorJSON } from '../errors.js';
 import type { AppliedComponent, ApplyResult, NodeStatus, SkippedComponent } from '../agent/types.js';
-import { pushHttps, type HttpsPushOptions } from './https-push.js';
-import { pushSftp, type SftpPushOptions } from './sftp-push.js';
-import { parseTarget, type Target } from './target.js';
+import { openNode, type ApplyOptions } from './connection.js';
+import { cancelled } from './events.js';
+import type { NodeTarget } from './target.js';
 import type { PushEvent } from './events.js';
 
-export type PushOptions = SftpPushOptions & HttpsPushOptions;
+/** One node to push to. */
+export interface PushTarget {
+  /** names the target in events and results (the `--to` URL, or the app's target id) */
+  id: string;
+  /** the node, or how to get it when its secrets must still be read (if that fails, this target fails alone) */
+  node: NodeTarget | (() => Promise<NodeTarget>);
+}
+
+export interface PushOptions extends ApplyOptions {
+  signal?: AbortSignal;
+  /**
+   * The local check before anything is sent, resolving with the bundle's SHA-256 (default: the bundle
+   * core's full check, reference layout required). The app passes its cache of the same check.
+   */
+  check?: (file: string) => Promise<string>;
+  /** reconnects after a cut upload (default 2); an SFTP upload resumes from the remote part */
+  retries?: number;
+}
 
 export interface TargetResult {
   target: string;
@@ -33,35 +55,85 @@ export interface PushResult {
   exitCode: number;
 }
 
+/** The bundle core's full check; a refused or unknown-layout bundle is never sent. */
+async function fullCheck(file: string): Promise<string> {
+  const checked = await checkBundle(file, { requireReference: true });
+  requireReferenceLayout(checked);
+  return checked.bundle.sha256;
+}
+
+/** Upload (with reconnects) and apply on one node. */
+async function pushOne(
+  target: NodeTarget,
+  file: string,
+  checking: Promise<string>,
+  opts: PushOptions,
+  emit: (e: PushEvent) => void,
+): Promise<ApplyResult & { resumedFrom?: number }> {
+  const retries = opts.retries ?? 2;
+  let resumedFrom: number | undefined;
+  for (let attempt = 0; ; attempt++) {
+    emit({ step: 'connect', attempt });
+    // SSH logs in (host key, credentials) while the local check runs; nothing is uploaded before it passes
+    const node = await openNode(target, { ...(opts.signal ? { signal: opts.signal } : {}) });
+    try {
+      const sha256 = await checking;
+      const size = (await stat(file)).size;
+      emit({ step: 'upload', done: 0, total: size });
+      const uploaded = await node.upload({
+        file,
+        size,
+        sha256,
+        name: `${sha256}.zip`,
+        onProgress: (done, total, rate) => emit({ step: 'upload', done, total, rate }),
+        onVerify: () => emit({ step: 'verify' }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (uploaded.resumedFrom !== undefined) resumedFrom = uploaded.resumedFrom;
+      if (opts.signal?.aborted) throw cancelled();
+      emit({ step: 'apply' });
+      // no signal from here: the apply runs to its end on the node and we report what it did
+      const result = await node.apply(uploaded.file, { dryRun: Boolean(opts.dryRun), allowDowngrade: Boolean(opts.allowDowngrade) });
+      return { ...result, ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
+    } catch (e) {
+      // a resumed part that does not verify was deleted by the transport: one more try from the start
+      const badResume = CoreError.is(e, 'REMOTE_CHECKSUM_MISMATCH') && e.details.resumedFrom !== undefined;
+      if ((CoreError.is(e, 'TRANSFER_INTERRUPTED') || badResume) && attempt < retries && !opts.signal?.aborted) {
+        if (badResume) resumedFrom = undefined;
+        emit({ step: 'retry', attempt: attempt + 1, message: (e as Error).message });
+        continue;
+      }
+      throw e;
+    } finally {
+      await node.close();
+    }
+  }
+}
+
 /** Pushes and applies `file` on every target; throws only when the local check refuses the bundle. */
 export async function pushBundle(
   file: string,
-  targets: string[],
+  targets: PushTarget[],
   opts: PushOptions = {},
   onEvent: (target: string, e: PushEvent) => void = () => {},
 ): Promise<PushResult> {
   if (targets.length === 0)
     throw new CoreError('USAGE', 'Give at least one --to target (https://host[:8443] or sftp://user@host[:22]/store-path).');
-  const parsed: Target[] = targets.map(parseTarget);
-  for (const t of parsed) onEvent(t.display, { step: 'check' });
-  const checking = checkBundle(file, { requireReference: true }).then((checked) => {
-    requireReferenceLayout(checked);
-    return checked.bundle.sha256;
-  });
+  for (const t of targets) onEvent(t.id, { step: 'check' });
+  const checking = (opts.check ?? fullCheck)(file);
   checking.catch(() => undefined);
-  // SSH connections (host key, auth) are opened while the check runs; uploads wait for it
-  const tasks = parsed.map(async (t): Promise<TargetResult> => {
-    const emit = (e: PushEvent) => onEvent(t.display, e);
+  const tasks = targets.map(async (t): Promise<TargetResult> => {
+    const emit = (e: PushEvent) => onEvent(t.id, e);
     try {
-      const r: ApplyResult & { resumedFrom?: number } =
-        t.kind === 'https' ? await pushHttps(file, await checking, t, opts, emit) : await pushSftp(file, checking, t, opts, emit);
+      const node = typeof t.node === 'function' ? await t.node() : t.node;
+      const r = await pushOne(node, file, checking, opts, emit);
       emit({ step: 'done' });
       return {
-        target: t.display,
+        target: t.id,
         ok: true,
-        sha256: await checking,
-        applied: r.applied ?? [],
-        skipped: r.skipped ?? [],
+        sha256: r.sha256,
+        applied: r.applied,
+        skipped: r.skipped,
         status: r.status,
         ...(r.dryRun ? { dryRun: true } : {}),
         ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}),
@@ -69,7 +141,7 @@ export async function pushBundle(
     } catch (e) {
       const err = toCoreError(e);
       emit({ step: 'error', message: err.message });
-      return { target: t.display, ok: false, sha256: await checking.catch(() => ''), applied: [], skipped: [], error: err.toJSON() };
+      return { target: t.id, ok: false, sha256: await checking.catch(() => ''), applied: [], skipped: [], error: err.toJSON() };
     }
   });
   let sha256: string;

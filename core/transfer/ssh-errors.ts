@@ -1,6 +1,6 @@
 /** Maps ssh2 connection errors to the transfer codes (interfaces.md): UNREACHABLE steps, AUTH_FAILED. */
 import { CoreError } from '../errors.js';
-import { unreachable } from '../feed/diagnose.js';
+import { unreachable } from '../net/diagnose.js';
 
 /** Classifies an ssh2 client error for target `where` (host:port). */
 export function classifySshError(e: unknown, where: string): CoreError {

@@ -1,30 +1,24 @@
 /**
  * One SSH connection to a node for SFTP and remote commands (interfaces.md `push` over `sftp://`):
  * host key checked before authentication (nothing is sent to an unknown or changed key), key auth
- * (with passphrase) or password auth (from an env var or the CLI's prompt — never a flag value).
+ * (with passphrase) or password auth — every secret handed over in memory. An AbortSignal given while
+ * connecting ends the connection itself, so a cancel stops on the wire, not only in our bookkeeping.
  */
-import { readFile } from 'node:fs/promises';
-import SftpClient from 'ssh2-sftp-client';
-import type { Client, SFTPWrapper } from 'ssh2';
-import { CoreError, isErrorCode } from '../errors.js';
-import { hostKeyError, judgeHostKey, sshFingerprint, type HostKeyPolicy, type HostKeyVerdict } from './host-key.js';
+import { Client, type SFTPWrapper } from 'ssh2';
+import { CoreError } from '../errors.js';
+import { hostKeyError, judgeHostKey, sshFingerprint, type HostKeyVerdict } from './host-key.js';
 import { classifySshError } from './ssh-errors.js';
-import type { Target } from './target.js';
+import { displayOf, type SshTarget } from './target.js';
+import { cancelled } from './events.js';
 
-export interface SshOptions extends HostKeyPolicy {
-  /** private key file (the CLI's --identity) */
-  identity?: string;
-  /** the private key itself, in memory (the app opens it from its keychain; never written to disk) */
-  privateKey?: string | Buffer;
-  passphrase?: string;
-  password?: string;
-  readyTimeoutMs?: number;
-}
+/** Timeout of the SSH handshake (TCP, key exchange, host key, authentication) — every SSH call to a node. */
+export const SSH_READY_TIMEOUT_MS = 15_000;
+/** The most a remote command may print (the largest answer is the node's content index). */
+const MAX_OUTPUT = 64 * 1024 * 1024;
 
 export interface SshSession {
-  sftp: SftpClient;
-  /** ssh2's raw SFTP channel, for pipelined writes at an offset */
-  raw: SFTPWrapper;
+  /** ssh2's SFTP channel, for pipelined writes at an offset */
+  sftp: SFTPWrapper;
   ssh: Client;
   hostKey: string;
   /** rejects when the connection is lost (pending SFTP requests never answer then) */
@@ -34,133 +28,112 @@ export interface SshSession {
   close(): Promise<void>;
 }
 
-type SftpTarget = Extract<Target, { kind: 'sftp' }>;
+/** The SFTP call `fn` as a promise that also fails when the connection is lost. */
+export function sftpCall<T>(
+  session: Pick<SshSession, 'lost'>,
+  fn: (cb: (err: Error | null | undefined, v: T) => void) => void,
+): Promise<T> {
+  return Promise.race([new Promise<T>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v)))), session.lost]);
+}
 
-/** Connects, checks the host key, authenticates and opens SFTP. */
-export async function openSsh(target: SftpTarget, opts: SshOptions): Promise<SshSession> {
+/** Connects, checks the host key, authenticates and opens SFTP; `signal` ends the connection until it is ready. */
+export async function openSsh(target: SshTarget, signal?: AbortSignal): Promise<SshSession> {
   const where = `${target.host}:${target.port}`;
-  let privateKey: Buffer | undefined = opts.privateKey === undefined ? undefined : Buffer.from(opts.privateKey);
-  if (!privateKey && opts.identity) {
-    try {
-      privateKey = await readFile(opts.identity);
-    } catch {
-      throw new CoreError('NOT_FOUND', `Cannot read the SSH key ${opts.identity}.`, { file: opts.identity });
-    }
-  }
-  if (!privateKey && opts.password === undefined)
-    throw new CoreError('USAGE', `No SSH credentials for ${target.display}: give --identity KEY or --password-env VAR.`);
-  // ssh2-sftp-client's default listeners print to stdout/stderr (which would break --json); ours
-  // record the loss of the connection so pending SFTP writes fail instead of waiting forever
+  if (target.privateKey === undefined && target.password === undefined)
+    throw new CoreError('USAGE', `No SSH credentials for ${displayOf(target)}: give --identity KEY or --password-env VAR.`);
+  if (signal?.aborted) throw cancelled();
+  const ssh = new Client();
   let onLost: (e: Error) => void = () => {};
   const lost = new Promise<never>((_, reject) => {
     onLost = reject;
   });
   lost.catch(() => undefined);
-  const callbacks = {
-    error: (e: Error) => onLost(e),
-    end: () => onLost(new Error('the SSH connection ended')),
-    close: () => onLost(new Error('the SSH connection closed')),
+  const abort = () => {
+    onLost(cancelled());
+    ssh.destroy();
   };
-  const sftp = new (SftpClient as unknown as new (name: string, cb: typeof callbacks) => SftpClient)('posture-stage', callbacks);
+  signal?.addEventListener('abort', abort, { once: true });
+  // from the first byte on, the connection's end fails whatever is pending (the handshake too)
+  ssh.on('error', (e: Error) => onLost(e));
+  ssh.on('end', () => onLost(new Error('the SSH connection ended')));
+  ssh.on('close', () => onLost(new Error('the SSH connection closed')));
   let verdict: HostKeyVerdict | undefined;
   let fingerprint = '';
   try {
-    await sftp.connect({
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      readyTimeout: opts.readyTimeoutMs ?? 15_000,
-      ...(privateKey ? { privateKey } : {}),
-      // callers without a prompt (e.g. `diff sftp://…`) can hand the passphrase over in the environment
-      ...((opts.passphrase ?? process.env.POSTURE_STAGE_KEY_PASSPHRASE) !== undefined
-        ? { passphrase: opts.passphrase ?? process.env.POSTURE_STAGE_KEY_PASSPHRASE }
-        : {}),
-      ...(opts.password !== undefined ? { password: opts.password } : {}),
-      hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
-        fingerprint = sshFingerprint(key);
-        judgeHostKey(key, target.host, target.port, opts).then(
-          (v) => {
-            verdict = v;
-            verify(v.verdict === 'match');
-          },
-          () => verify(false),
-        );
-      }) as unknown as (key: Buffer) => boolean,
+    await new Promise<void>((resolve, reject) => {
+      ssh.once('ready', () => resolve());
+      lost.catch(reject);
+      ssh.connect({
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        readyTimeout: SSH_READY_TIMEOUT_MS,
+        ...(target.privateKey !== undefined ? { privateKey: target.privateKey } : {}),
+        ...(target.privateKey !== undefined && target.passphrase !== undefined ? { passphrase: target.passphrase } : {}),
+        ...(target.password !== undefined ? { password: target.password } : {}),
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void): void => {
+          fingerprint = sshFingerprint(key);
+          judgeHostKey(key, target.host, target.port, target).then(
+            (v) => {
+              verdict = v;
+              verify(v.verdict === 'match');
+            },
+            () => verify(false),
+          );
+        },
+      });
     });
   } catch (e) {
-    await sftp.end().catch(() => undefined);
+    signal?.removeEventListener('abort', abort);
+    ssh.destroy();
+    if (signal?.aborted) throw cancelled();
     if (verdict && verdict.verdict !== 'match') throw hostKeyError(verdict, fingerprint, where);
     throw classifySshError(e, where);
   }
-  const internal = sftp as unknown as { client: Client; sftp: SFTPWrapper };
-  const ssh = internal.client;
+  const session: Pick<SshSession, 'lost'> = { lost };
+  let sftp: SFTPWrapper;
+  try {
+    sftp = await sftpCall<SFTPWrapper>(session, (cb) => ssh.sftp(cb));
+  } catch (e) {
+    signal?.removeEventListener('abort', abort);
+    ssh.destroy();
+    throw signal?.aborted ? cancelled() : classifySshError(e, where);
+  }
+  // the connection is up: from here each call takes its own signal (an apply once sent is never cut)
+  signal?.removeEventListener('abort', abort);
   return {
     sftp,
-    raw: internal.sftp,
     ssh,
     hostKey: fingerprint,
     lost,
     exec: (command) =>
       Promise.race([
         lost.catch((e: unknown) => {
-          throw classifySshError(e, where);
+          throw signal?.aborted ? cancelled() : classifySshError(e, where);
         }),
         new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
           ssh.exec(command, (err, stream) => {
             if (err) return reject(classifySshError(err, where));
-            let stdout = '';
+            const out: Buffer[] = [];
+            let size = 0;
             let stderr = '';
             stream.on('data', (d: Buffer) => {
-              stdout += d.toString();
+              size += d.length;
+              if (size > MAX_OUTPUT) {
+                stream.close();
+                return reject(new CoreError('INTERNAL', `${where}: the remote command printed more than ${MAX_OUTPUT} bytes.`));
+              }
+              out.push(d);
             });
             stream.stderr.on('data', (d: Buffer) => {
-              stderr += d.toString();
+              stderr = (stderr + d.toString()).slice(-4096);
             });
-            stream.on('close', (code: number | null) => resolve({ code, stdout, stderr }));
+            stream.on('close', (code: number | null) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr }));
           });
         }),
       ]),
     close: async () => {
-      await sftp.end().catch(() => undefined);
+      ssh.end();
     },
   };
-}
-
-/**
- * Runs `CMD agent … --json` remotely and returns its JSON document; a refusal comes back as the
- * node's own CoreError (code and details preserved).
- */
-export async function runAgentJson(session: SshSession, command: string, where: string): Promise<Record<string, unknown>> {
-  const { code, stdout, stderr } = await session.exec(command);
-  const line = stdout.trim().split('\n').pop() ?? '';
-  let doc: Record<string, unknown> | undefined;
-  try {
-    doc = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    doc = undefined;
-  }
-  if (!doc) {
-    if (code === 127)
-      throw new CoreError(
-        'NOT_FOUND',
-        `The remote command was not found on ${where}: ${command.split(' agent ')[0]}. Install posture-stage on the node or give --remote-command.`,
-        { command, stderr: stderr.slice(-500) },
-      );
-    throw new CoreError('INTERNAL', `The node's agent command gave no JSON answer (exit ${code}). ${stderr.trim().slice(-300)}`, {
-      command,
-      exitCode: code,
-    });
-  }
-  if (doc.ok === false) {
-    const e = (doc.error ?? {}) as { code?: string; message?: string } & Record<string, unknown>;
-    const { code: ecode, message, ...details } = e;
-    // a code this version does not know (a newer node) stays visible in the details, never outside the closed union
-    const known = isErrorCode(ecode) ? ecode : 'INTERNAL';
-    throw new CoreError(known, message ?? 'The node refused.', {
-      ...details,
-      node: where,
-      ...(known !== ecode && ecode !== undefined ? { nodeCode: ecode } : {}),
-    });
-  }
-  return doc;
 }

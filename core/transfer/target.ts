@@ -1,15 +1,64 @@
 /**
- * Push targets (interfaces.md `push --to`): `https://host[:8443]` (the node agent's API) or
- * `sftp://user@host[:22]/store-path` (upload into the store's inbox/, then `CMD agent apply`).
+ * Nodes as the node client takes them: an address plus the credentials, held in memory (the CLI reads
+ * them from files first — credentials.ts; the app opens them from its keychain). `parseTarget` reads the
+ * CLI's `--to` URL (interfaces.md `push --to`): `https://host[:8443]` (the node agent's API) or
+ * `sftp://user@host[:22]/store-path` (SFTP into the store's inbox/, then `CMD agent …` over the same SSH connection).
  */
 import { CoreError } from '../errors.js';
 
-export type Target =
-  | { kind: 'https'; url: string; origin: string; host: string; port: number; display: string }
-  | { kind: 'sftp'; host: string; port: number; user: string; store: string; display: string };
+/** A node agent's HTTPS API. */
+export interface HttpsAddress {
+  kind: 'https';
+  host: string;
+  port: number;
+  /** https://host:port */
+  origin: string;
+}
+
+/** A node reached over SSH: its store directory and the posture-stage CLI there. */
+export interface SshAddress {
+  kind: 'sftp';
+  host: string;
+  port: number;
+  user: string;
+  /** the store directory on the node */
+  store: string;
+}
+
+export type NodeAddress = HttpsAddress | SshAddress;
+
+/** An HTTPS node with its bearer token in memory and its certificate pin (or CA files). */
+export interface HttpsTarget extends HttpsAddress {
+  token: string;
+  /** SHA256:… of the agent's certificate (`agent init` prints it); without it the chain is verified against `ca` + the system store */
+  fingerprint?: string;
+  ca?: string[];
+}
+
+/** An SSH node with its host-key pin and its login secret(s) in memory. */
+export interface SshTarget extends SshAddress {
+  /** SHA256:… host key; without it the known_hosts files decide */
+  hostKey?: string;
+  knownHosts?: string[];
+  /** the private key (OpenSSH/PEM text) */
+  privateKey?: string | Buffer;
+  passphrase?: string;
+  password?: string;
+  /** posture-stage on the node (default "posture-stage") */
+  remoteCommand?: string;
+}
+
+/** A node, ready for `openNode`: nothing about it is read from disk later. */
+export type NodeTarget = HttpsTarget | SshTarget;
+
+/** How a node is named in messages, events and results. */
+export function displayOf(a: NodeAddress): string {
+  const host = a.host.includes(':') ? `[${a.host}]` : a.host;
+  return a.kind === 'https' ? `https://${host}:${a.port}` : `sftp://${a.user}@${host}:${a.port}${a.store}`;
+}
 
 /** Parses a `--to` value; USAGE for anything else. Passwords in URLs are refused (use --password-env). */
-export function parseTarget(raw: string): Target {
+export function parseTarget(raw: string): NodeAddress {
   let u: URL;
   try {
     u = new URL(raw);
@@ -20,8 +69,7 @@ export function parseTarget(raw: string): Target {
   if (u.password) throw new CoreError('USAGE', 'Do not put a password in the target URL; use --password-env VAR (or the prompt).');
   if (u.protocol === 'https:') {
     const port = Number(u.port || 8443);
-    const origin = `https://${u.host.includes(':') ? u.host : `${u.host}:${port}`}`;
-    return { kind: 'https', url: origin, origin, host, port, display: origin };
+    return { kind: 'https', host, port, origin: displayOf({ kind: 'https', host, port, origin: '' }) };
   }
   if (u.protocol === 'sftp:') {
     const user = decodeURIComponent(u.username);
@@ -29,8 +77,7 @@ export function parseTarget(raw: string): Target {
     const store = decodeURIComponent(u.pathname);
     if (!store || store === '/')
       throw new CoreError('USAGE', `The SFTP target ${raw} needs the store path: sftp://user@host[:22]/store-path.`);
-    const port = Number(u.port || 22);
-    return { kind: 'sftp', host, port, user, store, display: `sftp://${user}@${host}:${port}${store}` };
+    return { kind: 'sftp', host, port: Number(u.port || 22), user, store };
   }
   throw new CoreError('USAGE', `Unsupported target scheme ${u.protocol} in ${raw}. Use https:// or sftp://.`);
 }

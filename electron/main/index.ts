@@ -1,18 +1,15 @@
 /**
  * The Electron main process: lifecycle only. Hardening lives in hardening.ts, the IPC gate in ipc.ts,
- * behaviour in handlers/ (shared with `posture-stage ui`).
+ * behaviour in the application layer core/app (shared with `posture-stage ui`).
  */
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { METHODS } from '../contract.js';
+import { METHODS } from '../../core/app/contract.js';
 import { APP_ORIGIN, createMainWindow, hardenApp, hardenSession, isSafeExternal } from './hardening.js';
 import { registerIpc } from './ipc.js';
 import { registerSchemePrivileges, serveRenderer } from './protocol.js';
-import { createHandlers } from './handlers/index.js';
-import { createContext } from './handlers/context.js';
-import { fileSecretBox, safeStorageBox } from './secrets.js';
-import { dataHome } from './paths.js';
-import { FeedSchedule } from './schedule.js';
+import { createContext, createHandlers, dataHome, FeedSchedule, fileSecretBox } from '../../core/app/index.js';
+import { safeStorageBox } from './safe-storage.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 /** build/dist/electron/main → build/renderer-dist */

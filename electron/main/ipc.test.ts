@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IpcMainInvokeEvent } from 'electron';
 import { API_CHANNEL, registerIpc } from './ipc.js';
-import type { Envelope, HandlerTable } from '../contract.js';
+import type { Envelope, HandlerTable } from '../../core/app/contract.js';
 import { CoreError } from '../../core/errors.js';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<Envelope>;

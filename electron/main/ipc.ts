@@ -3,9 +3,9 @@
  * its sender (our main frame on app://renderer) and then parsed and dispatched against the contract.
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import type { Envelope, HandlerTable } from '../contract.js';
+import type { Envelope, HandlerTable } from '../../core/app/contract.js';
 import { CoreError } from '../../core/errors.js';
-import { dispatch } from './dispatch.js';
+import { dispatch } from '../../core/app/index.js';
 import { isTrustedSender } from './hardening.js';
 
 export const API_CHANNEL = 'posture-stage:api';

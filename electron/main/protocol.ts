@@ -4,8 +4,7 @@
  */
 import type { Protocol } from 'electron';
 import { APP_HOST, APP_SCHEME } from './hardening.js';
-import { RENDERER_CSP } from './csp.js';
-import { readRendererFile } from './static-files.js';
+import { RENDERER_CSP, readRendererFile } from '../../core/app/index.js';
 
 /** Must run before app 'ready'. */
 export function registerSchemePrivileges(protocol: Protocol): void {

@@ -2,7 +2,7 @@
  * The preload (sandboxed: compiled to CommonJS via preload/package.json, and only `electron` may be required). It exposes one function
  * per contract method, each sending over the single validated channel; nothing else of ipcRenderer
  * leaks (STYLE.md "Avoid": whole-ipcRenderer exposure). Method names arrive from main as an argument,
- * because a sandboxed preload cannot load electron/contract.ts itself.
+ * because a sandboxed preload cannot load the contract (core/app/contract.ts) itself.
  */
 import { contextBridge, ipcRenderer } from 'electron';
 

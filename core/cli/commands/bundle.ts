@@ -211,16 +211,17 @@ export function registerBundleCommands(program: Command): void {
         }
         if (/^(https|sftp):\/\//i.test(oldRef)) {
           const next = await check(newFile, true);
-          const { fetchNodeContent } = await import('../../transfer/node-content.js');
-          const state = await fetchNodeContent(oldRef, {
-            tokenFile: opts.tokenFile,
-            fingerprint: opts.fingerprint,
-            identity: opts.identity,
-            hostKey: opts.hostKey,
-            passwordEnv: opts.passwordEnv,
-            remoteCommand: opts.remoteCommand,
-            ca: opts.ca,
+          const { nodeFromUrl, withNode } = await import('../../transfer/index.js');
+          const node = await nodeFromUrl(oldRef, {
+            ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
+            ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}),
+            ...(opts.identity ? { identity: opts.identity } : {}),
+            ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
+            ...(opts.passwordEnv ? { passwordEnv: opts.passwordEnv } : {}),
+            ...(opts.remoteCommand ? { remoteCommand: opts.remoteCommand } : {}),
+            ...(opts.ca ? { ca: opts.ca } : {}),
           });
+          const { state } = await withNode(node, (n) => n.content());
           const diff = diffAgainstState(state, next);
           return { data: { ...diff }, human: () => formatDiff(diff, oldRef, newFile) };
         }

@@ -1,14 +1,12 @@
 /**
  * `posture-stage ui [--listen 127.0.0.1:PORT] [--no-open]` (interfaces.md): serves the desktop app's
- * UI and handlers over HTTP on loopback with a one-time token in the URL. The host lives with the
- * app shell (electron/main/ui-session.ts, which never imports electron) so both share one handler table.
+ * UI and handlers over HTTP on loopback with a one-time token in the URL. The host is part of the
+ * application layer (core/app), which the Electron shell uses too: both serve one handler table.
  */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { runCommand } from '../io.js';
-// The ui command hosts the desktop app's own handler table (issue 5); those modules never import electron.
-import { parseListen } from '../../../electron/main/ui-host.js';
-import { startUiSession, type UiSession } from '../../../electron/main/ui-session.js';
+import { parseListen, startUiSession, type UiSession } from '../../app/index.js';
 
 /** Opens the URL in the user's browser; failures are ignored (the URL is printed anyway). */
 function openBrowser(url: string): void {

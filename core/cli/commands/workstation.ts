@@ -11,7 +11,7 @@ import { verifyIfLibraryCopy } from '../library-copy.js';
 import { escapeDeep, escapeForTerminal, escapeText } from '../format/escape.js';
 import { fetchBundle, proxyCredentials, redactUrl } from '../../feed/index.js';
 import { openLibrary, type LibraryEntry } from '../../library/index.js';
-import { pushBundle, passwordFrom, type PushEvent, type PushOptions } from '../../transfer/index.js';
+import { pushBundle, pushTargets, passwordFrom, type PushEvent, type TargetFlags } from '../../transfer/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -282,7 +282,7 @@ export function registerWorkstationCommands(program: Command): void {
           const passphrase = needsSsh ? await passphraseFor(opts.identity, opts.passphraseEnv) : undefined;
           let password = needsSsh ? passwordFrom({ ...(opts.passwordEnv ? { passwordEnv: opts.passwordEnv } : {}) }) : undefined;
           if (needsSsh && !opts.identity && password === undefined) password = await promptSecret('SSH password: ', '--password-env');
-          const pushOpts: PushOptions = {
+          const flags: TargetFlags = {
             remoteCommand: opts.remoteCommand,
             ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
             ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}),
@@ -292,9 +292,8 @@ export function registerWorkstationCommands(program: Command): void {
             ...(password !== undefined ? { password } : {}),
             ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
             ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
-            dryRun: Boolean(opts.dryRun),
-            allowDowngrade: Boolean(opts.allowDowngrade),
           };
+          const targets = pushTargets(opts.to, flags);
           const bars = new Map<string, ProgressHandle>();
           const single = opts.to.length === 1;
           const onEvent = (target: string, e: PushEvent) => {
@@ -313,7 +312,12 @@ export function registerWorkstationCommands(program: Command): void {
           try {
             // a bundle pushed straight from the library is hashed again first (LIBRARY_DAMAGED, not a network error)
             await verifyIfLibraryCopy(file);
-            const r = await pushBundle(file, opts.to, pushOpts, onEvent);
+            const r = await pushBundle(
+              file,
+              targets,
+              { dryRun: Boolean(opts.dryRun), allowDowngrade: Boolean(opts.allowDowngrade) },
+              onEvent,
+            );
             // what a node answers (errors, component names) is printed escaped like anything from a bundle
             const human = escapeDeep(r.targets)
               .map((t) =>

@@ -3,7 +3,7 @@
  * preload) or, in a browser opened by `posture-stage ui`, over HTTP to the same handlers.
  * Answers arrive as envelopes; errors become ApiError with the core's {code, message, details}.
  */
-import type { Api, Envelope, Method } from '../../../electron/contract';
+import type { Api, Envelope, Method } from '../../../core/app/contract';
 import type { ErrorJSON } from '../../../core/errors';
 
 /** An error the core reported: code, plain-language message, structured details. */

@@ -3,7 +3,7 @@
  * (STYLE.md model 6). Screens read from it and call its methods; only it talks to the API.
  */
 import { createContext } from 'svelte';
-import type { AppInfo, LibraryRow, TargetView } from '../../../../electron/contract';
+import type { AppInfo, LibraryRow, TargetView } from '../../../../core/app/contract';
 import type { ErrorJSON } from '../../../../core/errors';
 import { api, asErrorJSON } from '../api';
 

@@ -1,5 +1,5 @@
 /** Follows one background job (fetch or push) by polling getJob until it ends. */
-import type { Job } from '../../../../electron/contract';
+import type { Job } from '../../../../core/app/contract';
 import { api, asErrorJSON } from '../api';
 
 export class JobWatch {

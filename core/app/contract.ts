@@ -1,0 +1,278 @@
+/**
+ * The one contract between the UI and the core (STYLE.md model 1, GitButler's ipc.ts + lite-api.ts).
+ * Every method takes zero or one argument object, parsed here with zod on the trusted side because
+ * the renderer is untrusted (STYLE.md model 2). The Electron preload and the `posture-stage ui` HTTP
+ * host expose exactly these methods; the renderer only `import type`s this module.
+ * Errors cross as `{code, message, details}` (core/errors.ts ErrorJSON), serialised by us.
+ */
+import { z } from 'zod';
+import { CoreError, type ErrorJSON } from '../errors.js';
+import type { BundleDiff, ConditionsIndex, Inspection, Versions } from '../bundle/types.js';
+import type { ApplyResult, HistoryEntry, NodeStatus } from '../agent/types.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex');
+const id = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/);
+const text = (max = 4096) => z.string().max(max);
+const none = z.tuple([]);
+const one = <T extends z.ZodType>(schema: T) => z.tuple([schema]);
+
+/** SHA256:<base64> as OpenSSH and the agent print it. */
+const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'a fingerprint like SHA256:…');
+
+const httpsTarget = z.object({
+  kind: z.literal('https'),
+  name: text(100).min(1),
+  url: z.url({ protocol: /^https$/ }),
+  fingerprint,
+  token: text(1000).min(1),
+});
+const sftpTarget = z.object({
+  kind: z.literal('sftp'),
+  name: text(100).min(1),
+  host: text(255).min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: text(100).min(1),
+  storePath: text(1000).min(1),
+  hostKey: fingerprint,
+  privateKey: text(20_000).optional(),
+  /** the private key's passphrase, sealed with the key */
+  passphrase: text(1000).optional(),
+  password: text(1000).optional(),
+  remoteCommand: text(1000).optional(),
+});
+
+/** Argument schemas, one per method. */
+export const schemas = {
+  appInfo: none,
+  listLibrary: none,
+  importBundle: one(z.object({ name: text(255).min(1), dataBase64: z.string().max(1.4 * 1024 ** 3) })),
+  exportBundle: one(z.object({ sha256, dir: text().min(1), keyFile: text().min(1), passphrase: text(1000).optional() })),
+  importFromMedia: one(z.object({ dir: text().min(1), trustedKeyFile: text().min(1) })),
+  chooseDirectory: none,
+  inspectBundle: one(z.object({ sha256 })),
+  startFetch: one(z.object({ url: z.url({ protocol: /^https?$/ }).optional() })),
+  getJob: one(z.object({ jobId: id })),
+  cancelJob: one(z.object({ jobId: id })),
+  listTargets: none,
+  probeTarget: one(
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('https'), url: z.url({ protocol: /^https$/ }) }),
+      z.object({ kind: z.literal('sftp'), host: text(255).min(1), port: z.number().int().min(1).max(65535) }),
+    ]),
+  ),
+  saveTarget: one(z.discriminatedUnion('kind', [httpsTarget, sftpTarget])),
+  removeTarget: one(z.object({ id })),
+  testTarget: one(z.object({ id })),
+  nodeStatus: one(z.object({ id })),
+  previewApply: one(z.object({ sha256, targetIds: z.array(id).min(1).max(50) })),
+  startPush: one(
+    z.object({
+      sha256,
+      targetIds: z.array(id).min(1).max(50),
+      dryRun: z.boolean().default(false),
+      allowDowngrade: z.boolean().default(false),
+    }),
+  ),
+  listActivity: none,
+  activityReport: one(z.object({ format: z.enum(['csv', 'html']) })),
+  startLab: none,
+  getSettings: none,
+  saveSettings: one(
+    z.object({
+      feedUrl: z.url({ protocol: /^https?$/ }),
+      proxy: z.object({
+        host: text(255),
+        port: z.number().int().min(0).max(65535),
+        username: text(255),
+        password: text(1000).optional(),
+        bypass: text(),
+      }),
+      extraCaPem: text(200_000),
+      schedule: z.object({
+        enabled: z.boolean(),
+        initialDelayMinutes: z.number().int().min(0).max(10_080),
+        everyHours: z.number().int().min(1).max(720),
+      }),
+      libraryDir: text(),
+    }),
+  ),
+} as const;
+
+export type Method = keyof typeof schemas;
+export const METHODS = Object.keys(schemas) as Method[];
+
+/** One row of the Library screen. */
+export interface LibraryRow {
+  sha256: string;
+  fileName: string;
+  size: number;
+  layout: 'reference' | 'unknown';
+  versions: Versions | null;
+  /** ISO time the bundle entered the library (fetched or imported) */
+  addedAt: string;
+  source: string;
+  verified: boolean;
+  /** a newer bundle (by conditions version) is known */
+  stale: boolean;
+}
+
+export interface AppInfo {
+  version: string;
+  home: string;
+  shell: 'electron' | 'browser';
+  secrets: 'safeStorage' | 'file';
+  firstRun: boolean;
+  defaultFeedUrl: string;
+}
+
+export interface JobStep {
+  target?: string;
+  step: string;
+  state: 'running' | 'done' | 'failed' | 'skipped';
+  message?: string;
+  at: string;
+}
+
+export interface Job {
+  id: string;
+  kind: 'fetch' | 'push';
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  progress: { done: number; total: number; rate: number; etaSeconds: number | null } | null;
+  steps: JobStep[];
+  result?: unknown;
+  error?: ErrorJSON;
+}
+
+export interface TargetView {
+  id: string;
+  kind: 'https' | 'sftp';
+  name: string;
+  /** https://host:port or sftp://user@host:port/store */
+  address: string;
+  /** pinned TLS certificate or SSH host key fingerprint */
+  pinned: string;
+  auth: 'token' | 'key' | 'password';
+  lab: boolean;
+}
+
+export interface ProbeResult {
+  fingerprint: string;
+  /** what was probed, in words (certificate subject, key type) */
+  detail: string;
+}
+
+export interface DiagnosticStep {
+  step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
+  ok: boolean;
+  message: string;
+}
+
+export interface Diagnostics {
+  ok: boolean;
+  steps: DiagnosticStep[];
+  error?: ErrorJSON;
+}
+
+export interface TargetPreview {
+  targetId: string;
+  name: string;
+  ok: boolean;
+  current?: Versions;
+  diff?: BundleDiff;
+  error?: ErrorJSON;
+}
+
+export interface PushTargetResult {
+  targetId: string;
+  name: string;
+  ok: boolean;
+  result?: ApplyResult;
+  error?: ErrorJSON;
+  logTail?: string[];
+}
+
+export interface NodeView {
+  status: NodeStatus;
+  history: HistoryEntry[];
+  logTail: string[];
+}
+
+export interface ActivityEntry {
+  at: string;
+  who: string;
+  kind: 'fetch' | 'import' | 'export' | 'transfer' | 'apply' | 'dry-run' | 'target';
+  what: string;
+  target?: string;
+  sha256?: string;
+  result: 'success' | 'refused' | 'failed';
+  code?: string;
+  message?: string;
+}
+
+export interface Settings {
+  feedUrl: string;
+  proxy: { host: string; port: number; username: string; hasPassword: boolean; bypass: string };
+  extraCaPem: string;
+  schedule: { enabled: boolean; initialDelayMinutes: number; everyHours: number };
+  libraryDir: string;
+}
+
+/** Inspect's answer: the inspection, plus every condition/requirement/policy name for the searchable lists. */
+export type InspectView = Inspection & { conditionsIndex: ConditionsIndex | null };
+
+/** What each method resolves to. */
+export interface Results {
+  appInfo: AppInfo;
+  listLibrary: LibraryRow[];
+  importBundle: LibraryRow;
+  exportBundle: { dir: string; files: string[]; signer: string };
+  importFromMedia: LibraryRow;
+  chooseDirectory: string | null;
+  inspectBundle: InspectView;
+  startFetch: { jobId: string };
+  getJob: Job;
+  cancelJob: Job;
+  listTargets: TargetView[];
+  probeTarget: ProbeResult;
+  saveTarget: TargetView;
+  removeTarget: { removed: boolean };
+  testTarget: Diagnostics;
+  nodeStatus: NodeView;
+  previewApply: TargetPreview[];
+  startPush: { jobId: string };
+  listActivity: ActivityEntry[];
+  activityReport: { fileName: string; mimeType: string; content: string };
+  startLab: { targetId: string; sha256: string; previous: string | null };
+  getSettings: Settings;
+  saveSettings: Settings;
+}
+
+type Args<M extends Method> = z.input<(typeof schemas)[M]>;
+type Parsed<M extends Method> = z.output<(typeof schemas)[M]>;
+
+/** What the renderer calls (`window.api` in Electron, HTTP in the browser). */
+export type Api = { [M in Method]: (...args: Args<M>) => Promise<Results[M]> };
+
+/** The trusted side's table: `satisfies HandlerTable` makes a missing handler a compile error. */
+export type HandlerTable = { [M in Method]: (...args: Parsed<M>) => Promise<Results[M]> };
+
+/** How every answer crosses IPC or HTTP. */
+export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ErrorJSON };
+
+/** The raw transport the preload exposes: one invoke per method name. */
+export type RawApi = { [M in Method]: (...args: unknown[]) => Promise<Envelope<Results[M]>> };
+
+/** Parses a method name and its arguments from an untrusted caller; throws zod's error on bad input. */
+export function parseCall(method: unknown, args: unknown): { method: Method; args: unknown[] } {
+  if (typeof method !== 'string' || !Object.hasOwn(schemas, method))
+    throw new CoreError(
+      'USAGE',
+      `Unknown method ${JSON.stringify(String(method)).slice(0, 80)}; the UI and the app are from different versions, reload the window.`,
+    );
+  const m = method as Method;
+  return { method: m, args: schemas[m].parse(args) as unknown[] };
+}

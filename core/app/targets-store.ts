@@ -1,0 +1,147 @@
+/**
+ * Saved targets (`<home>/targets.json`). Pins (TLS certificate or SSH host-key fingerprints) are kept
+ * in clear; tokens, passwords and private keys only sealed by the injected SecretBox
+ * (Electron safeStorage in the app).
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { TargetView } from './contract.js';
+import { CoreError } from '../errors.js';
+import { readJson, writeJson } from './json-file.js';
+import type { SecretBox } from './secrets.js';
+
+/** A target as stored (secrets sealed). */
+export type StoredTarget =
+  | { id: string; kind: 'https'; name: string; url: string; fingerprint: string; tokenSealed: string; lab?: boolean; labStore?: string }
+  | {
+      id: string;
+      kind: 'sftp';
+      name: string;
+      host: string;
+      port: number;
+      user: string;
+      storePath: string;
+      hostKey: string;
+      privateKeySealed?: string;
+      passphraseSealed?: string;
+      passwordSealed?: string;
+      remoteCommand?: string;
+    };
+
+/** A target with its secrets opened, for the transfer code only (never sent to the UI). */
+export type OpenTarget =
+  | (Extract<StoredTarget, { kind: 'https' }> & { token: string })
+  | (Extract<StoredTarget, { kind: 'sftp' }> & { privateKey?: string; passphrase?: string; password?: string });
+
+export class TargetStore {
+  readonly file: string;
+  constructor(
+    home: string,
+    private readonly secrets: SecretBox,
+  ) {
+    this.file = join(home, 'targets.json');
+  }
+
+  all(): StoredTarget[] {
+    return readJson<{ targets: StoredTarget[] }>(this.file, { targets: [] }).targets;
+  }
+
+  get(id: string): StoredTarget {
+    const t = this.all().find((x) => x.id === id);
+    if (!t) throw new CoreError('NOT_FOUND', `No target with id ${id}; it may have been removed. Reload the Targets screen.`);
+    return t;
+  }
+
+  open(id: string): OpenTarget {
+    const t = this.get(id);
+    if (t.kind === 'https') return { ...t, token: this.secrets.open(t.tokenSealed) };
+    return {
+      ...t,
+      ...(t.privateKeySealed ? { privateKey: this.secrets.open(t.privateKeySealed) } : {}),
+      ...(t.passphraseSealed ? { passphrase: this.secrets.open(t.passphraseSealed) } : {}),
+      ...(t.passwordSealed ? { password: this.secrets.open(t.passwordSealed) } : {}),
+    };
+  }
+
+  /** Adds a target; secrets are sealed before they touch the disk. */
+  add(input: AddTarget): StoredTarget {
+    const id = randomUUID().slice(0, 8);
+    let stored: StoredTarget;
+    if (input.kind === 'https') {
+      stored = {
+        id,
+        kind: 'https',
+        name: input.name,
+        url: input.url.replace(/\/+$/, ''),
+        fingerprint: input.fingerprint,
+        tokenSealed: this.secrets.seal(input.token),
+        ...(input.lab ? { lab: true, labStore: input.labStore } : {}),
+      };
+    } else {
+      if (!input.privateKey && !input.password)
+        throw new CoreError(
+          'USAGE',
+          'An SFTP target needs a private key or a password. Paste the key (OpenSSH format) or enter the password.',
+        );
+      stored = {
+        id,
+        kind: 'sftp',
+        name: input.name,
+        host: input.host,
+        port: input.port,
+        user: input.user,
+        storePath: input.storePath,
+        hostKey: input.hostKey,
+        ...(input.privateKey ? { privateKeySealed: this.secrets.seal(input.privateKey) } : {}),
+        ...(input.privateKey && input.passphrase ? { passphraseSealed: this.secrets.seal(input.passphrase) } : {}),
+        ...(input.password ? { passwordSealed: this.secrets.seal(input.password) } : {}),
+        ...(input.remoteCommand ? { remoteCommand: input.remoteCommand } : {}),
+      };
+    }
+    writeJson(this.file, { targets: [...this.all(), stored] });
+    return stored;
+  }
+
+  /** Replaces a stored target (e.g. the lab node's URL after a restart). */
+  replace(target: StoredTarget): void {
+    writeJson(this.file, { targets: this.all().map((t) => (t.id === target.id ? target : t)) });
+  }
+
+  remove(id: string): boolean {
+    const all = this.all();
+    const rest = all.filter((t) => t.id !== id);
+    writeJson(this.file, { targets: rest });
+    return rest.length !== all.length;
+  }
+}
+
+export type AddTarget =
+  | { kind: 'https'; name: string; url: string; fingerprint: string; token: string; lab?: boolean; labStore?: string }
+  | {
+      kind: 'sftp';
+      name: string;
+      host: string;
+      port: number;
+      user: string;
+      storePath: string;
+      hostKey: string;
+      privateKey?: string;
+      passphrase?: string;
+      password?: string;
+      remoteCommand?: string;
+    };
+
+/** The UI's view of a target: no secrets. */
+export function targetView(t: StoredTarget): TargetView {
+  if (t.kind === 'https')
+    return { id: t.id, kind: 'https', name: t.name, address: t.url, pinned: t.fingerprint, auth: 'token', lab: Boolean(t.lab) };
+  return {
+    id: t.id,
+    kind: 'sftp',
+    name: t.name,
+    address: `sftp://${t.user}@${t.host}:${t.port}${t.storePath.startsWith('/') ? '' : '/'}${t.storePath}`,
+    pinned: t.hostKey,
+    auth: t.privateKeySealed ? 'key' : 'password',
+    lab: false,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The HTTPS transport of the node client (interfaces.md "Node agent HTTPS API"): bearer token in the
+ * Authorization header, the agent's certificate pinned (or verified against the CA trust), one dispatcher
+ * per connection with the node timeouts, the AbortSignal handed to undici so a cancel closes the socket.
+ * Uploads stream the bundle to `PUT /api/v1/inbox/<name>` with `X-Content-SHA256`: the node hashes what
+ * it receives and keeps nothing that does not match.
+ */
+import { createReadStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import { CoreError } from '../errors.js';
+import { classifyConnectError, isInterruption } from '../net/diagnose.js';
+import { answers, nodeRefusal, parseAnswer } from './answers.js';
+import type { AgentCall } from './calls.js';
+import { NODE_ADVICE, nodeDispatcher } from './node-tls.js';
+import { cancelled } from './events.js';
+import { displayOf, type HttpsTarget } from './target.js';
+import type { Transport, UploadRequest, Uploaded } from './transport.js';
+
+/** The most an answer may hold (the largest is the node's content index). */
+const MAX_ANSWER = 64 * 1024 * 1024;
+
+interface Sent {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Readable;
+  signal?: AbortSignal;
+}
+
+/** Reads a body up to MAX_ANSWER bytes. */
+async function readBody(res: Dispatcher.ResponseData, node: string): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    size += b.length;
+    if (size > MAX_ANSWER) {
+      res.body.destroy();
+      throw new CoreError('INTERNAL', `${node} sent an answer larger than ${MAX_ANSWER} bytes; this is not a Posture Stage agent answer.`, {
+        node,
+      });
+    }
+    parts.push(b);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Checks the token and prepares the dispatcher; nothing is sent before the first call. */
+export async function openHttpsTransport(target: HttpsTarget): Promise<Transport> {
+  const display = displayOf(target);
+  const token = target.token.trim();
+  if (!token || /[\r\n]/.test(token))
+    throw new CoreError('USAGE', 'The node API token is empty or spans several lines; paste the token `agent init` wrote on the node.');
+  const dispatcher = await nodeDispatcher(target);
+
+  /** One request; connection failures diagnosed for a node, refusals decoded; the answer's status and text. */
+  async function send(req: Sent): Promise<{ status: number; text: string }> {
+    if (req.signal?.aborted) throw cancelled();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${target.origin}${req.path}`, {
+        dispatcher,
+        method: req.method,
+        headers: { authorization: `Bearer ${token}`, ...req.headers },
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+    } catch (e) {
+      if (req.signal?.aborted) throw cancelled();
+      if (e instanceof CoreError) throw e;
+      const cause = (e as { cause?: unknown }).cause;
+      if (cause instanceof CoreError) throw cause;
+      if (req.method === 'PUT' && isInterruption(e))
+        throw new CoreError('TRANSFER_INTERRUPTED', `The upload to ${display} was cut: ${(e as Error).message}. Push again.`, {
+          target: display,
+        });
+      throw await classifyConnectError(e, {
+        url: target.origin,
+        proxy: { url: null, display: null },
+        ...(target.ca ? { ca: target.ca } : {}),
+        advice: NODE_ADVICE,
+      });
+    }
+    let text: string;
+    try {
+      text = await readBody(res, display);
+    } catch (e) {
+      if (req.signal?.aborted) throw cancelled();
+      throw e;
+    }
+    return { status: res.statusCode, text };
+  }
+
+  /** The answer as JSON, or the node's refusal / a "not an agent" UNREACHABLE. */
+  function decode(req: Sent, status: number, text: string, asText = false): unknown {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      doc = undefined;
+    }
+    const refusal = nodeRefusal(doc, display, { status });
+    if (refusal) throw refusal;
+    if (status >= 200 && status < 300) {
+      if (asText) return { lines: text.split('\n').filter((l) => l.trim() !== '') };
+      if (doc !== undefined) return doc;
+    }
+    throw new CoreError(
+      'UNREACHABLE',
+      `${display} answered ${status} to ${req.method} ${req.path.split('?')[0]}. Is this a Posture Stage agent?`,
+      { step: 'http', status, node: display },
+    );
+  }
+
+  async function call<T>(c: AgentCall<T>, signal?: AbortSignal): Promise<T> {
+    const req: Sent = {
+      method: c.http.method,
+      path: c.http.path,
+      ...(c.http.body ? { body: JSON.stringify(c.http.body), headers: { 'content-type': 'application/json' } } : {}),
+      ...(signal ? { signal } : {}),
+    };
+    const { status, text } = await send(req);
+    return parseAnswer(c.schema, decode(req, status, text, c.http.text), c.what, display);
+  }
+
+  async function upload(u: UploadRequest): Promise<Uploaded> {
+    const source = createReadStream(u.file);
+    let done = 0;
+    const started = Date.now();
+    const meter = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        done += chunk.length;
+        u.onProgress?.(done, u.size, done / Math.max((Date.now() - started) / 1000, 0.001));
+        if (done === u.size) u.onVerify?.();
+        cb(null, chunk);
+      },
+    });
+    const req: Sent = {
+      method: 'PUT',
+      path: `/api/v1/inbox/${encodeURIComponent(u.name)}`,
+      body: source.pipe(meter),
+      headers: { 'content-type': 'application/zip', 'content-length': String(u.size), 'x-content-sha256': u.sha256 },
+      ...(u.signal ? { signal: u.signal } : {}),
+    };
+    try {
+      const { status, text } = await send(req);
+      const got = parseAnswer(answers.verification, decode(req, status, text), 'upload', display);
+      if (got.size !== u.size || got.sha256 !== u.sha256)
+        throw new CoreError('REMOTE_CHECKSUM_MISMATCH', `The copy on ${display} does not match what was sent; push again.`, {
+          target: display,
+          expected: { size: u.size, sha256: u.sha256 },
+          actual: { size: got.size, sha256: got.sha256 },
+        });
+      return got;
+    } catch (e) {
+      if (u.signal?.aborted) throw cancelled();
+      if (e instanceof CoreError) throw e;
+      throw new CoreError('TRANSFER_INTERRUPTED', `The upload to ${display} was cut: ${(e as Error).message}.`, { target: display });
+    } finally {
+      // a refused or failed request drops `meter`, but pipe() never closes its source: close the file here
+      source.destroy();
+    }
+  }
+
+  return { display, call, upload, close: () => dispatcher.close().catch(() => undefined) };
+}

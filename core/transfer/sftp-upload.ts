@@ -1,0 +1,90 @@
+/**
+ * SFTP upload into a node's inbox (interfaces.md `push … --to sftp://user@host[:22]/store-path`): write
+ * `inbox/.<name>.part` with many requests in flight (like OpenSSH's sftp), resuming from the remote part's
+ * size after a cut connection.
+ */
+import { open as openLocal } from 'node:fs/promises';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { sftpCall, type SshSession } from './ssh-session.js';
+
+const CHUNK = 64 * 1024;
+const IN_FLIGHT = 32;
+
+/** Pipelined writes of `local` from `offset` to `remote`; fails as soon as the connection is lost. */
+export async function uploadFrom(
+  session: Pick<SshSession, 'sftp' | 'lost'>,
+  local: string,
+  remote: string,
+  offset: number,
+  size: number,
+  onBytes: (done: number) => void,
+): Promise<void> {
+  const raw: SFTPWrapper = session.sftp;
+  const lost = session.lost;
+  const handle = await sftpCall<Buffer>(session, (cb) => raw.open(remote, offset > 0 ? 'r+' : 'w', { mode: 0o600 }, cb));
+  const file = await openLocal(local, 'r');
+  let pos = offset;
+  let done = offset;
+  let failure: Error | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      lost.catch((e: Error) => {
+        failure = e;
+        reject(e);
+      });
+      let inFlight = 0;
+      const pump = (): void => {
+        if (failure) return;
+        if (pos >= size && inFlight === 0) return resolve();
+        while (inFlight < IN_FLIGHT && pos < size) {
+          const at = pos;
+          const len = Math.min(CHUNK, size - at);
+          pos += len;
+          inFlight++;
+          const buf = Buffer.allocUnsafe(len);
+          file.read(buf, 0, len, at).then(
+            ({ bytesRead }) => {
+              raw.write(handle, buf, 0, bytesRead, at, (err) => {
+                inFlight--;
+                if (err) {
+                  failure = err;
+                  return reject(err);
+                }
+                done += bytesRead;
+                onBytes(done);
+                pump();
+              });
+            },
+            (err: Error) => {
+              failure = err;
+              reject(err);
+            },
+          );
+        }
+      };
+      pump();
+    });
+  } finally {
+    await file.close();
+    await sftpCall<void>(session, (cb) => raw.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
+  }
+}
+
+/**
+ * Where to resume a cut upload. Writes go out as their local reads complete, so a cut can leave holes,
+ * but only among the last IN_FLIGHT chunks before the part's end: resume before them, on a chunk boundary.
+ */
+export function resumeOffset(partSize: number, size: number): number {
+  if (partSize > size) return 0;
+  const safe = partSize - IN_FLIGHT * CHUNK;
+  return safe > 0 ? Math.floor(safe / CHUNK) * CHUNK : 0;
+}
+
+/** Size of the remote part, 0 when there is none. */
+export async function remoteSize(session: Pick<SshSession, 'sftp' | 'lost'>, path: string): Promise<number> {
+  try {
+    return (await sftpCall<Stats>(session, (cb) => session.sftp.stat(path, cb))).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The SSH transport of the node client (interfaces.md `push … --to sftp://…`): agent calls run as
+ * `CMD agent … --store DIR --json` over the connection, answers parsed like the API's; uploads go by
+ * SFTP to `inbox/.<name>.part` (resumed after a cut), are verified by the node's `agent verify` (no
+ * re-download) and renamed into place.
+ */
+import { CoreError } from '../errors.js';
+import { nodeRefusal, parseAnswer } from './answers.js';
+import { calls, type AgentCall } from './calls.js';
+import { openSsh, sftpCall, type SshSession } from './ssh-session.js';
+import { cancelled } from './events.js';
+import { remoteSize, resumeOffset, uploadFrom } from './sftp-upload.js';
+import { displayOf, shellQuote, type SshTarget } from './target.js';
+import type { Transport, UploadRequest, Uploaded } from './transport.js';
+
+/** The node's JSON answer to one remote command; its refusal as the node's own CoreError. */
+async function runAgent(session: SshSession, command: string, node: string): Promise<unknown> {
+  const { code, stdout, stderr } = await session.exec(command);
+  const line = stdout.trim().split('\n').pop() ?? '';
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    if (code === 127)
+      throw new CoreError(
+        'NOT_FOUND',
+        `The remote command was not found on ${node}: ${command.split(' agent ')[0]}. Install posture-stage on the node or give --remote-command.`,
+        { command, stderr: stderr.slice(-500) },
+      );
+    throw new CoreError('INTERNAL', `The node's agent command gave no JSON answer (exit ${code}). ${stderr.trim().slice(-300)}`, {
+      command,
+      exitCode: code,
+      node,
+    });
+  }
+  const refusal = nodeRefusal(doc, node);
+  if (refusal) throw refusal;
+  return doc;
+}
+
+/** Opens the SSH connection (host key, login, SFTP) and returns the transport over it. */
+export async function openSshTransport(target: SshTarget, signal?: AbortSignal): Promise<Transport> {
+  const display = displayOf(target);
+  const session = await openSsh(target, signal);
+  const cmd = target.remoteCommand ?? 'posture-stage';
+  const store = target.store.replace(/\/+$/, '');
+  const inbox = `${store}/inbox`;
+
+  async function call<T>(c: AgentCall<T>, callSignal?: AbortSignal): Promise<T> {
+    if (callSignal?.aborted) throw cancelled();
+    const stop = () => session.ssh.destroy();
+    callSignal?.addEventListener('abort', stop, { once: true });
+    try {
+      const doc = await runAgent(session, `${cmd} agent ${[...c.cli, '--store', store].map(shellQuote).join(' ')} --json`, display);
+      return parseAnswer(c.cliSchema ?? c.schema, doc, c.what, display);
+    } catch (e) {
+      throw callSignal?.aborted ? cancelled() : e;
+    } finally {
+      callSignal?.removeEventListener('abort', stop);
+    }
+  }
+
+  async function upload(req: UploadRequest): Promise<Uploaded> {
+    if (req.signal?.aborted) throw cancelled();
+    const part = `${inbox}/.${req.name}.part`;
+    const offset = resumeOffset(await remoteSize(session, part), req.size);
+    const started = Date.now();
+    req.onProgress?.(offset, req.size, 0);
+    const stop = () => session.ssh.destroy();
+    req.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      await uploadFrom(session, req.file, part, offset, req.size, (done) => {
+        const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+        req.onProgress?.(done, req.size, (done - offset) / seconds);
+      });
+    } catch (e) {
+      if (req.signal?.aborted) throw cancelled();
+      const msg = (e as Error).message ?? '';
+      if (/No such file/i.test(msg))
+        throw new CoreError(
+          'NOT_FOUND',
+          `${display}: the store's inbox ${inbox} does not exist. Run \`posture-stage agent init --store ${target.store}\` on the node first.`,
+          { inbox },
+        );
+      if (/Permission denied/i.test(msg)) throw new CoreError('AUTH_FAILED', `${display}: no permission to write ${inbox}.`, { inbox });
+      throw new CoreError('TRANSFER_INTERRUPTED', `The upload to ${display} was cut: ${msg}.`, { target: display, partial: part });
+    } finally {
+      req.signal?.removeEventListener('abort', stop);
+    }
+    req.onVerify?.();
+    const verified = await call(calls.verify(`.${req.name}.part`), req.signal);
+    if (verified.size !== req.size || verified.sha256 !== req.sha256) {
+      await sftpCall<void>(session, (cb) => session.sftp.unlink(part, (err) => cb(err, undefined))).catch(() => undefined);
+      throw new CoreError(
+        'REMOTE_CHECKSUM_MISMATCH',
+        `The copy on ${display} does not match (size ${verified.size} vs ${req.size}, SHA-256 ${verified.sha256} vs ${req.sha256}). It was deleted; push again.`,
+        {
+          target: display,
+          expected: { size: req.size, sha256: req.sha256 },
+          actual: { size: verified.size, sha256: verified.sha256 },
+          ...(offset > 0 ? { resumedFrom: offset } : {}),
+        },
+      );
+    }
+    await sftpCall<void>(session, (cb) => session.sftp.ext_openssh_rename(part, `${inbox}/${req.name}`, (err) => cb(err, undefined)));
+    return { file: req.name, size: verified.size, sha256: verified.sha256, ...(offset > 0 ? { resumedFrom: offset } : {}) };
+  }
+
+  return { display, call, upload, close: () => session.close() };
+}
