@@ -14,6 +14,7 @@ export default tseslint.config(
       'build/dist/**',
       'build/renderer-dist/**',
       'build/unpacked/**',
+      'build/dist-agent/**',
       'test-results/**',
       'playwright-report/**',
       '**/*.svelte',

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { runCommand, progressBar, usageError } from '../io.js';
+import { registerAgentPackageCommand } from './package.js';
 import {
   initStore,
   startAgentServer,
@@ -57,6 +58,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 /** Registers `agent init | serve | apply | status | rollback | history | policies | verify | log`. */
 export function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('The node side: keep posture content in a store, apply bundles, serve the HTTPS API.');
+  registerAgentPackageCommand(agent);
 
   agent
     .command('init')
