@@ -116,10 +116,11 @@ export async function buildDeb(i: DebInput): Promise<void> {
     [
       'Posture Stage node agent',
       '',
-      'Posture Stage: Copyright the Posture Stage authors. All rights reserved (not open source).',
+      `Posture Stage: Copyright (C) ${i.builtAt.getUTCFullYear()} the Posture Stage authors. All rights reserved (not open source).`,
       '',
       '/usr/bin/posture-stage is a Node.js single-executable application: the Node.js runtime with the',
-      'Posture Stage CLI and its npm dependencies (MIT, ISC, BSD and Apache-2.0 licensed) bundled in.',
+      'Posture Stage CLI and its npm dependencies bundled in. Those are under the MIT, ISC and BSD',
+      'licenses, and some under the Apache License 2.0 (/usr/share/common-licenses/Apache-2.0).',
       'Node.js is under the MIT license; its LICENSE, with the licenses of the parts Node.js bundles,',
       'is /usr/share/doc/posture-stage/LICENSE.node.',
       '',

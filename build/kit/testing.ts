@@ -6,12 +6,15 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { buildKit, cloneRoot, type BuiltKit } from './build.js';
 import type { KitArch, KitArtifact } from '../../core/kit/index.js';
+import { hashTree } from '../../core/agent/testing.js';
 
 export const run = promisify(execFile);
 export const ROOT = cloneRoot(fileURLToPath(new URL('.', import.meta.url)));
@@ -129,4 +132,57 @@ export async function pinnedGet(url: string, fingerprint: string, token?: string
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * A directory that stands for / in installs with `install.sh --root` and `dpkg --root`: the account
+ * files useradd edits there, dpkg's database, and modes that let the service user reach its store.
+ */
+export async function makeTempRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'kit-root-'));
+  await chmod(root, 0o755);
+  for (const d of ['etc', 'tmp', 'var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers'])
+    await mkdir(join(root, d), { recursive: true });
+  await chmod(join(root, 'tmp'), 0o1777);
+  await writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  await writeFile(join(root, 'etc/group'), 'root:x:0:\n');
+  await writeFile(join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
+  await writeFile(join(root, 'etc/gshadow'), 'root:*::\n', { mode: 0o640 });
+  await writeFile(join(root, 'var/lib/dpkg/status'), '');
+  return root;
+}
+
+/** uid and gid of `user` in the temp root's /etc/passwd (null when absent), and how many entries it has. */
+export async function rootUser(root: string, user = 'posture-stage'): Promise<{ uid: number; gid: number; entries: number } | null> {
+  const lines = (await readFile(join(root, 'etc/passwd'), 'utf8')).split('\n').filter((l) => l.startsWith(`${user}:`));
+  const f = lines[0]?.split(':');
+  return f ? { uid: Number(f[2]), gid: Number(f[3]), entries: lines.length } : null;
+}
+
+/** Runs the installed executable of a temp root as the service user, like the service would. */
+export async function runAsService(root: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const u = await rootUser(root);
+  if (!u) throw new Error('no service user in the temp root');
+  const exe = join(root, 'usr/bin/posture-stage');
+  try {
+    const r = await run('/usr/bin/setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', '--', exe, ...args], {
+      env: NO_NODE_ENV,
+      cwd: '/',
+      maxBuffer: 16 << 20,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+/** A store's observable state: status and history (as JSON), and a hash of every file in it. */
+export async function storeSnapshot(
+  root: string,
+  store: string,
+): Promise<{ status: Record<string, unknown>; history: unknown; tree: string }> {
+  const status = JSON.parse((await runAsService(root, ['agent', 'status', '--store', store, '--json'])).stdout) as Record<string, unknown>;
+  const history = JSON.parse((await runAsService(root, ['agent', 'history', '--store', store, '--json'])).stdout) as unknown;
+  return { status, history, tree: await hashTree(store) };
 }
