@@ -140,5 +140,5 @@ describe('the .deb', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

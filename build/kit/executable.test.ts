@@ -116,5 +116,5 @@ describe('every CPU of the kit', () => {
       const v = await runFor(arch, file, ['--version']);
       expect(v.stdout.trim()).toBe(VERSION);
     }
-  });
+  }, 180_000);
 });

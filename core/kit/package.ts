@@ -64,6 +64,8 @@ export async function packageAgentKit(opts: PackageKitOptions): Promise<Packaged
   const progress = opts.onProgress ?? (() => undefined);
   // the key first: a wrong key or passphrase must not cost a build and a copy
   const key = opts.key ? await loadKitKey(opts.key, opts.passphrase) : null;
+  const out = resolve(opts.out);
+  await checkOut(out);
   const source = await locateKit(opts, (p) => progress({ step: 'build', message: p.message }));
   const manifest = await readKitManifest(source);
   const arches = opts.arches ?? [...new Set(manifest.artifacts.map((a) => a.arch))];
@@ -74,7 +76,6 @@ export async function packageAgentKit(opts: PackageKitOptions): Promise<Packaged
       missing,
     });
   const artifacts = manifest.artifacts.filter((a) => arches.includes(a.arch));
-  const out = resolve(opts.out);
   if (resolve(source) === out) throw new CoreError('USAGE', `--out ${out} is the kit's own folder; choose another folder (the medium).`);
   await prepareOut(out);
 
@@ -157,15 +158,24 @@ function describeArches(m: KitManifest): string {
 }
 
 /** `out` must be new, empty or an earlier kit (whose files are then replaced). */
-async function prepareOut(out: string): Promise<void> {
-  await mkdir(out, { recursive: true });
-  const entries = await readdir(out);
+async function checkOut(out: string): Promise<string[]> {
+  const entries = await readdir(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    if (e.code === 'ENOTDIR') throw new CoreError('USAGE', `--out ${out} is a file; give a folder.`, { out });
+    throw e;
+  });
   const foreign = entries.filter((n) => !KIT_FILE.test(n) && !n.startsWith('.kit-'));
   if (foreign.length > 0)
     throw new CoreError('USAGE', `${out} holds other files; write the kit into an empty folder (or one with an earlier kit).`, {
       out,
       entries: foreign.slice(0, 10),
     });
+  return entries;
+}
+
+async function prepareOut(out: string): Promise<void> {
+  const entries = await checkOut(out);
+  await mkdir(out, { recursive: true });
   // the old SHA256SUMS goes first, so an interrupted run never leaves a kit that looks complete
   for (const name of [SUMS_FILE, SUMS_SIGNATURE, ...entries]) await rm(join(out, name), { force: true, recursive: true });
 }
