@@ -4,6 +4,8 @@
  * edits survive upgrades), maintainer scripts from ./files, and the documentation lintian expects.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +32,12 @@ async function glibcNeeded(binary: string): Promise<string> {
 
 /** The name of the kit's instructions inside the packages (lintian reserves INSTALL for upstream build notes). */
 export const KIT_DOC = 'NODE-KIT.txt';
+
+async function md5File(file: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -147,8 +155,11 @@ export async function buildDeb(i: DebInput): Promise<void> {
   await put('usr/share/doc/posture-stage/changelog.gz', gzipSync(changelog, { level: 9 }), 0o644);
 
   let installedKiB = 0;
-  for (const rel of await listFiles(root))
-    if (!rel.startsWith('DEBIAN/')) installedKiB += Math.ceil((await stat(join(root, rel))).size / 1024);
+  const md5sums: string[] = [];
+  for (const rel of (await listFiles(root)).filter((r) => !r.startsWith('DEBIAN/')).sort()) {
+    installedKiB += Math.ceil((await stat(join(root, rel))).size / 1024);
+    md5sums.push(`${await md5File(join(root, rel))}  ${rel}\n`);
+  }
   const control = [
     'Package: posture-stage',
     `Version: ${i.version}`,
@@ -169,6 +180,7 @@ export async function buildDeb(i: DebInput): Promise<void> {
     '',
   ].join('\n');
   await put('DEBIAN/control', control, 0o644);
+  await put('DEBIAN/md5sums', md5sums.join(''), 0o644);
   await put('DEBIAN/conffiles', '/etc/default/posture-stage-agent\n', 0o644);
   await put('DEBIAN/postinst', i.files.postinst, 0o755);
   await put('DEBIAN/prerm', i.files.prerm, 0o755);

@@ -122,6 +122,6 @@ export async function nodeBinaryFor(arch: KitArch, work: string, cache: string):
   const license = join(work, 'LICENSE.node');
   await copyFile(source.license!, license);
   const strip = await stripFor(arch);
-  if (strip) await run(strip, ['--strip-all', binary]);
+  if (strip) await run(strip, ['--strip-all', '--remove-section=.comment', binary]);
   return { arch, version, binary, license, stripped: strip !== null, origin };
 }

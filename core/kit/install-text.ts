@@ -32,9 +32,10 @@ export function installText(o: InstallTextOptions): string {
         `   This kit is not signed. A signed kit (\`posture-stage agent package --key KEY\`) adds ${SUMS_SIGNATURE};`,
         `   check it with: ssh-keygen -Y verify -f allowed_signers -I kit-signer -n ${KIT_SIG_NAMESPACE} -s ${SUMS_SIGNATURE} < ${SUMS_FILE}`,
       ];
+  const title = `Posture Stage ${o.version} - node agent kit`;
   return [
-    `Posture Stage ${o.version} - node agent kit`,
-    `==========================================`,
+    title,
+    '='.repeat(title.length),
     ``,
     `The agent runs on a Linux host in ISE's zone (a jump or staging host that the workstation can reach),`,
     `NEVER on the ISE appliance itself. It needs no Node.js, no internet and no package mirror.`,
