@@ -14,16 +14,17 @@ import svelteConfig from '../renderer/svelte.config.js';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'tls', 'http', 'https', 'crypto', 'zlib', 'stream'];
 
 /** The floors inside core/, lowest first; a floor may import the ones below it, never the ones above. */
-const LOWER = ['bundle', 'net', 'custody', 'library', 'agent', 'transfer', 'feed'];
+const LOWER = ['bundle', 'net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'];
 /** Who each lower folder must not import (besides app/ and cli/, which sit above all of them). */
 const SIDEWAYS = {
-  bundle: ['net', 'custody', 'library', 'agent', 'transfer', 'feed'],
-  net: ['bundle', 'custody', 'library', 'agent', 'transfer', 'feed'],
-  custody: ['bundle', 'net', 'library', 'agent', 'transfer', 'feed'],
-  library: ['agent', 'transfer', 'feed'],
-  agent: ['library', 'transfer', 'feed'],
-  transfer: ['library', 'feed'],
-  feed: ['agent', 'transfer'],
+  bundle: ['net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  net: ['bundle', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  custody: ['bundle', 'net', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  library: ['agent', 'transfer', 'feed', 'kit'],
+  agent: ['library', 'transfer', 'feed', 'kit'],
+  transfer: ['library', 'feed', 'kit'],
+  feed: ['agent', 'transfer', 'kit'],
+  kit: ['bundle', 'net', 'library', 'agent', 'transfer', 'feed'],
 };
 
 const below = (what) => `STYLE.md layering: ${what} (see the README's Layout).`;
@@ -55,6 +56,7 @@ export default tseslint.config(
       'build/renderer-dist/**',
       'build/unpacked/**',
       'build/electron-stub/**',
+      'build/dist-agent/**',
       'test-results/**',
       'playwright-report/**',
     ],

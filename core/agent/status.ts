@@ -7,6 +7,7 @@ import { VERSION_LABELS, type VersionKey } from '../bundle/types.js';
 import { readCurrent, type StoreState } from './store.js';
 import { readHistory, statusText } from './history.js';
 import { isApplyRunning } from './lock.js';
+import { VERSION } from '../version.js';
 
 /** Builds the status from a state plus the newest apply attempt in history. */
 export async function statusFor(store: string, state: StoreState, name?: string, opts: { updating?: boolean } = {}): Promise<NodeStatus> {
@@ -27,6 +28,7 @@ export async function statusFor(store: string, state: StoreState, name?: string,
     updating,
     ...(name !== undefined ? { name } : {}),
     defaultPolicies: state.defaultPolicies.map((p) => p.name),
+    agentVersion: VERSION,
   };
 }
 

@@ -17,6 +17,8 @@ export interface NodeStatus {
   /** our additions */
   name?: string;
   defaultPolicies?: string[];
+  /** the agent's own version (`posture-stage --version`), so the app can offer a newer node kit */
+  agentVersion?: string;
 }
 
 export interface AppliedComponent {

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { runCommand, progressBar, usageError } from '../io.js';
+import { registerAgentPackageCommand } from './package.js';
 import {
   initStore,
   startAgentServer,
@@ -82,6 +83,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 /** Registers `agent init | serve | apply | status | rollback | states | history | policies | verify | log | token | signers`. */
 export function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('The node side: keep posture content in a store, apply bundles, serve the HTTPS API.');
+  registerAgentPackageCommand(agent);
 
   agent
     .command('init')
