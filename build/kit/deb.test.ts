@@ -112,7 +112,7 @@ describe('the .deb', () => {
     try {
       const first = await dpkg('-i', artifactPath(oldKit, 'deb'));
       expect(first.stdout).toMatch(/TLS fingerprint: SHA256:/);
-      expect(first.stdout).toContain(`API token file (0600): ${root}${STORE}/token`);
+      expect(first.stdout).toContain(`API token file (0600, token "admin"): ${root}${STORE}/token`);
       const user = await rootUser(root);
       expect(user).toMatchObject({ entries: 1 });
       expect((await stat(join(root, STORE, 'agent.json'))).uid).toBe(user!.uid);

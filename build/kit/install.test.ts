@@ -68,7 +68,7 @@ describe('install.sh from the .tar.gz', () => {
   it('installs the old kit: user, paths, first init, then applies with the old binary', async () => {
     const out = await installTarGz(oldKit);
     expect(out).toMatch(/TLS fingerprint: SHA256:/);
-    expect(out).toContain(`API token file (0600): ${root}${STORE}/token`);
+    expect(out).toContain(`API token file (0600, token "admin"): ${root}${STORE}/token`);
     const user = await rootUser(root);
     expect(user).toMatchObject({ entries: 1 });
     expect((await stat(join(root, STORE))).uid).toBe(user!.uid);

@@ -38,6 +38,7 @@ const status = z.object({
   updating: z.boolean(),
   name: name.optional(),
   defaultPolicies: names.optional(),
+  agentVersion: z.string().max(64).optional(),
 }) satisfies z.ZodType<NodeStatus>;
 
 const applied = z.object({ component: componentId, from: version, to: version });
