@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { CoreError, toCoreError, BUNDLE_CODES, type ErrorCode } from '../errors.js';
 import { cleanLeftovers, readCurrent, readNodeContent, readToken } from './store.js';
 import { certFingerprint } from '../net/trust.js';
@@ -86,6 +87,16 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
 
 const flag = (v: unknown) => v === '1' || v === 'true' || v === true;
 
+/** `POST /api/v1/rollback`: no body, or `{"to": N | SHA-256}` (checked by parseRollbackTarget). */
+const rollbackBody = z.strictObject({ to: z.unknown() }).partial();
+/** `POST /api/v1/apply`: the inbox file and the flags (`flag` decides what counts as set). */
+const applyBody = z.object({
+  file: z.string(),
+  dryRun: z.unknown().optional(),
+  allowDowngrade: z.unknown().optional(),
+  allowReplay: z.unknown().optional(),
+});
+
 /** Starts the agent's HTTPS API on the store's TLS identity. */
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const store = resolve(opts.store);
@@ -159,11 +170,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     ok: true,
     ...(await deletePolicy(store, req.params.name, who(req))),
   }));
-  app.post<{ Body: { to?: unknown } | undefined }>('/api/v1/rollback', async (req) => {
-    const body: unknown = req.body ?? {};
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'to'))
+  app.post('/api/v1/rollback', async (req) => {
+    const body = rollbackBody.safeParse(req.body ?? {});
+    if (!body.success)
       throw new CoreError('USAGE', 'Send no body, or {"to": N} (steps back) or {"to": "<SHA-256 of a kept state\'s bundle>"}.');
-    const to = parseRollbackTarget((body as { to?: unknown }).to);
+    const to = parseRollbackTarget(body.data.to);
     return { ok: true, ...(await rollback(store, { ...who(req), ...(to !== undefined ? { to } : {}) })) };
   });
   app.get<{ Querystring: { lines?: string } }>('/api/v1/log', async (req, reply) => {
@@ -171,28 +182,26 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     if (!Number.isInteger(n) || n < 0) throw new CoreError('USAGE', '`lines` must be a non-negative integer.');
     return reply.type('text/plain; charset=utf-8').send(await readLogTail(store, n));
   });
-  app.post<{ Body: { file?: unknown; dryRun?: unknown; allowDowngrade?: unknown; allowReplay?: unknown } }>(
-    '/api/v1/apply',
-    async (req) => {
-      const body = req.body ?? {};
-      if (typeof body.file !== 'string') throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
-      // the agent's own in-flight uploads are not for applying by name
-      if (body.file.startsWith(UPLOAD_PREFIX))
-        throw new CoreError('USAGE', `"${body.file}" is one of the agent's own temporary uploads, not a bundle to apply.`, {
-          file: body.file,
-        });
-      const path = inboxPath(store, body.file);
-      return {
-        ok: true,
-        ...(await applyBundle(store, path, {
-          dryRun: flag(body.dryRun),
-          allowDowngrade: flag(body.allowDowngrade),
-          allowReplay: flag(body.allowReplay),
-          ...who(req),
-        })),
-      };
-    },
-  );
+  app.post('/api/v1/apply', async (req) => {
+    const parsed = applyBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
+    const body = parsed.data;
+    // the agent's own in-flight uploads are not for applying by name
+    if (body.file.startsWith(UPLOAD_PREFIX))
+      throw new CoreError('USAGE', `"${body.file}" is one of the agent's own temporary uploads, not a bundle to apply.`, {
+        file: body.file,
+      });
+    const path = inboxPath(store, body.file);
+    return {
+      ok: true,
+      ...(await applyBundle(store, path, {
+        dryRun: flag(body.dryRun),
+        allowDowngrade: flag(body.allowDowngrade),
+        allowReplay: flag(body.allowReplay),
+        ...who(req),
+      })),
+    };
+  });
   // custody before the bundle (../custody/document.ts): the signed transfer manifest, stored as inbox/<sha256>.custody.json
   app.put<{ Params: { sha256: string } }>('/api/v1/custody/:sha256', async (req) => ({
     ok: true,

@@ -5,8 +5,23 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
+import { z } from 'zod';
 import type { ActivityEntry } from './contract.js';
+import { CoreError } from '../errors.js';
 import { parseJsonLines } from '../jsonl.js';
+
+/** One line of activity.jsonl. */
+const entrySchema = z.object({
+  at: z.string(),
+  who: z.string(),
+  kind: z.enum(['fetch', 'import', 'export', 'transfer', 'apply', 'dry-run', 'target']),
+  what: z.string(),
+  target: z.string().optional(),
+  sha256: z.string().optional(),
+  result: z.enum(['success', 'refused', 'failed']),
+  code: z.string().optional(),
+  message: z.string().optional(),
+}) satisfies z.ZodType<ActivityEntry>;
 
 /** Who acts on this workstation: the OS account, as ISE's audit would name the admin. */
 export function currentUser(): string {
@@ -39,7 +54,13 @@ export class ActivityLog {
     } catch {
       return [];
     }
-    return parseJsonLines<ActivityEntry>(raw).reverse();
+    const invalid = (line: number, problem: string) =>
+      new CoreError(
+        'STORE_CORRUPT',
+        `${this.file} cannot be read (line ${line}: ${problem}). Restore it from a backup, or move it aside to start a new activity log.`,
+        { file: this.file, line, problem },
+      );
+    return parseJsonLines(raw, entrySchema, invalid).reverse();
   }
 }
 

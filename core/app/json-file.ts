@@ -2,10 +2,12 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { parseJson } from '../json.js';
 
-/** Reads `file` as JSON, or `fallback` when it does not exist yet. */
-export function readJson<T>(file: string, fallback: T): T {
+/** Reads `file` through `schema`, or `fallback` when it does not exist yet; STORE_CORRUPT naming the problem otherwise. */
+export function readJson<S extends z.ZodType>(file: string, schema: S, fallback: z.output<S>): z.output<S> {
   let raw: string;
   try {
     raw = readFileSync(file, 'utf8');
@@ -13,11 +15,17 @@ export function readJson<T>(file: string, fallback: T): T {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
     throw e;
   }
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    throw new CoreError('STORE_CORRUPT', `${file} is not valid JSON. Restore it from a backup or delete it to start over.`, { file });
-  }
+  const parsed = parseJson(raw, schema);
+  if (!parsed.ok)
+    throw new CoreError(
+      'STORE_CORRUPT',
+      `${file} cannot be read (${parsed.problem}). Restore it from a backup or delete it to start over.`,
+      {
+        file,
+        problem: parsed.problem,
+      },
+    );
+  return parsed.data;
 }
 
 /** Writes `value` to `file` atomically (mode 0600: it may hold sealed secrets). */

@@ -9,9 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import envPaths from 'env-paths';
+import { z } from 'zod';
 import { checkBundle, type Inspection } from '../bundle/index.js';
 import { CoreError } from '../errors.js';
 import { hashFile } from '../hash.js';
+import { parseJson } from '../json.js';
 import { fsyncDir, writeFileAtomic } from '../durable.js';
 import { verifyCopy, type HashProgress } from './integrity.js';
 
@@ -49,6 +51,39 @@ export interface LibraryEntry {
   actualSha256?: string;
 }
 
+const text = z.string();
+/** `bundles/<sha256>.json` as `add` writes it (`verified`/`actualSha256` are never stored; `path` is set on reading). */
+const entrySchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex'),
+  size: z.number().int().nonnegative(),
+  name: text,
+  addedAt: text,
+  source: z.object({
+    kind: z.enum(['url', 'file', 'import']),
+    url: text.optional(),
+    path: text.optional(),
+    tlsFingerprint: text.optional(),
+    fetchedAt: text.optional(),
+    signer: text.optional(),
+  }),
+  inspection: z.object({
+    layout: z.enum(['reference', 'unknown']),
+    updated: text.nullable(),
+    versions: z.object({ conditions: text, avasWindows: text, avasMac: text, avasLinux: text, supportedOs: text }).nullable(),
+    warnings: z.array(text),
+    checksPassed: z.array(text),
+  }),
+}) satisfies z.ZodType<Omit<LibraryEntry, 'path'>>;
+
+/** STORE_CORRUPT for a metadata file that is not what `add` wrote. */
+function damagedRecord(file: string, problem: string): CoreError {
+  return new CoreError(
+    'STORE_CORRUPT',
+    `The library record ${file} cannot be read (${problem}). Move it aside and add the bundle again (\`posture-stage library add FILE\`).`,
+    { file, problem },
+  );
+}
+
 /** `$POSTURE_STAGE_HOME`, else the per-user data folder (the desktop app uses the same one). */
 export function defaultHome(): string {
   return process.env.POSTURE_STAGE_HOME || envPaths('posture-stage', { suffix: '' }).data;
@@ -81,13 +116,18 @@ export class Library {
     }
     const entries: LibraryEntry[] = [];
     for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))) {
-      try {
-        const entry = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as LibraryEntry;
-        await stat(join(this.dir, `${entry.sha256}.zip`));
-        entries.push({ ...entry, path: join(this.dir, `${entry.sha256}.zip`) });
-      } catch {
-        // a metadata file without its bundle is not an entry
-      }
+      const file = join(this.dir, name);
+      const path = join(this.dir, name.replace(/\.json$/, '.zip'));
+      // a metadata file without its bundle is not an entry (a removal cut short, or one in progress)
+      const text = await stat(path).then(
+        () => readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e))),
+        () => null,
+      );
+      if (text === null) continue;
+      const parsed = parseJson(text, entrySchema);
+      if (!parsed.ok) throw damagedRecord(file, parsed.problem);
+      if (`${parsed.data.sha256}.json` !== name) throw damagedRecord(file, `it names the bundle ${parsed.data.sha256}`);
+      entries.push({ ...parsed.data, path });
     }
     entries.sort((a, b) => b.addedAt.localeCompare(a.addedAt));
     if (!opts.verify) return entries;
