@@ -13,6 +13,7 @@ import { userInfo } from 'node:os';
 import { checkBundle, compareVersions, requireReferenceLayout, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
 import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
+import { isPermissionError, permissionDenied } from '../file-errors.js';
 import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
 import { newId, storePaths, STORE_FORMAT } from './paths.js';
 import {
@@ -72,7 +73,10 @@ export async function resolveBundleFile(store: string, fileOrName: string): Prom
     throw new CoreError('USAGE', `"${fileOrName}" is not a valid file name in the inbox.`, { file: fileOrName });
   }
   for (const c of candidates) {
-    const st = await stat(c).catch(() => null);
+    const st = await stat(c).catch((e: unknown) => {
+      if (isPermissionError(e)) throw permissionDenied(c, 'The bundle', 'read', e);
+      return null;
+    });
     if (st?.isFile()) return c;
   }
   throw new CoreError(

@@ -10,7 +10,8 @@ import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CoreError, toCoreError, BUNDLE_CODES, type ErrorCode } from '../errors.js';
+import { CoreError, toCoreError, type ErrorCode } from '../errors.js';
+import { httpStatusFor } from '../error-catalogue.js';
 import { cleanLeftovers, readCurrent, readNodeContent, readToken } from './store.js';
 import { certFingerprint } from '../net/trust.js';
 import { TokenVerifier } from './tokens.js';
@@ -49,32 +50,6 @@ export interface AgentServer {
   /** every route the API serves, as registered (HEAD twins included): what auth tests walk */
   routes: readonly RegisteredRoute[];
   close(): Promise<void>;
-}
-
-/** HTTP status per error code (interfaces.md: 401, 400, 409, 413, 422). */
-export function httpStatusFor(code: ErrorCode): number {
-  if ((BUNDLE_CODES as readonly string[]).includes(code) || code === 'DOWNGRADE_REFUSED') return 422;
-  switch (code) {
-    case 'UNAUTHORIZED':
-      return 401;
-    case 'SIGNATURE_INVALID':
-    case 'CUSTODY_REQUIRED':
-    case 'REPLAYED_MANIFEST':
-      return 422;
-    case 'USAGE':
-    case 'REMOTE_CHECKSUM_MISMATCH':
-    case 'TRANSFER_INTERRUPTED':
-      return 400;
-    case 'APPLY_BUSY':
-    case 'NOTHING_TO_ROLL_BACK':
-      return 409;
-    case 'TOO_LARGE':
-      return 413;
-    case 'NOT_FOUND':
-      return 404;
-    default:
-      return 500;
-  }
 }
 
 function sendError(reply: FastifyReply, e: unknown): FastifyReply {

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import type { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { writeFileAtomic } from '../durable.js';
 import { parseJson } from '../json.js';
 import { storePaths } from './paths.js';
@@ -25,9 +26,13 @@ export function notAStore(store: string): CoreError {
 
 /** Throws NOT_FOUND unless `store` is a node store (before touching any of its files). */
 export async function requireStore(store: string): Promise<void> {
-  const ok = await stat(storePaths(store).agentFile).then(
+  const file = storePaths(store).agentFile;
+  const ok = await stat(file).then(
     (s) => s.isFile(),
-    () => false,
+    (e: unknown) => {
+      if (isPermissionError(e)) throw permissionDenied(file, 'The node store file', 'read', e);
+      return false;
+    },
   );
   if (!ok) throw notAStore(store);
 }
@@ -42,9 +47,9 @@ export function corrupt(store: string, what: string, cause?: unknown): CoreError
   );
 }
 
-/** The error for a store file that exists but could not be read. */
+/** The error for a store file that could not be read: PERMISSION_DENIED when the OS refused, else STORE_CORRUPT. */
 export function storeFileError(store: string, file: string, e: unknown, what: string): CoreError {
-  return corrupt(store, what, e);
+  return fileError(e, file, 'The node store file', () => corrupt(store, what, e));
 }
 
 /** The parsed file, or null when it does not exist. */

@@ -12,6 +12,7 @@ import type { ComponentContent, ComponentId, NodeContentState, Versions, Version
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { parseJson } from '../json.js';
+import { isPermissionError } from '../file-errors.js';
 import { hashFile } from '../hash.js';
 import { certFingerprint } from '../net/trust.js';
 import { STORE_FORMAT, storePaths, UPLOAD_PREFIX } from './paths.js';
@@ -329,8 +330,8 @@ export async function verifyStore(store: string): Promise<{ ok: boolean; problem
       const st = await stat(file);
       if (st.size !== c.size) problems.push(`${c.id}: size ${st.size} != ${c.size}`);
       else if ((await sha256File(file)) !== c.sha256) problems.push(`${c.id}: sha256 differs`);
-    } catch {
-      problems.push(`${c.id}: payload missing`);
+    } catch (e) {
+      problems.push(`${c.id}: ${isPermissionError(e) ? 'payload not readable (permission denied)' : 'payload missing'}`);
     }
   }
   return { ok: problems.length === 0, problems, state };

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import type { ActivityEntry } from './contract.js';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { parseJsonLines } from '../jsonl.js';
 
 /** One line of activity.jsonl. */
@@ -41,8 +42,12 @@ export class ActivityLog {
 
   add(entry: Omit<ActivityEntry, 'at' | 'who'> & { at?: string }): ActivityEntry {
     const full: ActivityEntry = { at: entry.at ?? new Date().toISOString(), who: currentUser(), ...entry };
-    mkdirSync(join(this.file, '..'), { recursive: true });
-    appendFileSync(this.file, JSON.stringify(full) + '\n', { mode: 0o600 });
+    try {
+      mkdirSync(join(this.file, '..'), { recursive: true });
+      appendFileSync(this.file, JSON.stringify(full) + '\n', { mode: 0o600 });
+    } catch (e) {
+      throw fileError(e, this.file, 'The activity log', () => toCoreError(e), 'write');
+    }
     return full;
   }
 
@@ -51,7 +56,8 @@ export class ActivityLog {
     let raw = '';
     try {
       raw = readFileSync(this.file, 'utf8');
-    } catch {
+    } catch (e) {
+      if (isPermissionError(e)) throw permissionDenied(this.file, 'The activity log', 'read', e);
       return [];
     }
     const invalid = (line: number, problem: string) =>

@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 import { parseJson } from '../json.js';
 
 /** Reads `file` through `schema`, or `fallback` when it does not exist yet; STORE_CORRUPT naming the problem otherwise. */
@@ -13,7 +14,7 @@ export function readJson<S extends z.ZodType>(file: string, schema: S, fallback:
     raw = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
-    throw e;
+    throw fileError(e, file, 'The file', () => toCoreError(e));
   }
   const parsed = parseJson(raw, schema);
   if (!parsed.ok)
@@ -30,8 +31,12 @@ export function readJson<S extends z.ZodType>(file: string, schema: S, fallback:
 
 /** Writes `value` to `file` atomically (mode 0600: it may hold sealed secrets). */
 export function writeJson(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (e) {
+    throw fileError(e, file, 'The file', () => toCoreError(e), 'write');
+  }
 }

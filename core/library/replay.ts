@@ -8,7 +8,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 import { writeFileAtomic } from '../durable.js';
 
 const FILE = 'accepted-manifests.json';
@@ -29,7 +30,7 @@ export async function readAccepted(home: string): Promise<Accepted['signers']> {
     text = await readFile(join(home, FILE), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw e;
+    throw fileError(e, join(home, FILE), "The library's record of accepted manifests", () => toCoreError(e));
   }
   let parsed: Accepted;
   try {

@@ -11,7 +11,8 @@ import { basename, dirname, join } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
 import { checkBundle, type Inspection } from '../bundle/index.js';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { hashFile } from '../hash.js';
 import { parseJson } from '../json.js';
 import { fsyncDir, writeFileAtomic } from '../durable.js';
@@ -111,8 +112,9 @@ export class Library {
     let names: string[];
     try {
       names = await readdir(this.dir);
-    } catch {
-      return [];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fileError(e, this.dir, 'The library folder', () => toCoreError(e), 'list');
     }
     const entries: LibraryEntry[] = [];
     for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))) {
@@ -120,8 +122,15 @@ export class Library {
       const path = join(this.dir, name.replace(/\.json$/, '.zip'));
       // a metadata file without its bundle is not an entry (a removal cut short, or one in progress)
       const text = await stat(path).then(
-        () => readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e))),
-        () => null,
+        () =>
+          readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+            if (e.code === 'ENOENT') return null;
+            throw fileError(e, file, 'The library record', () => toCoreError(e));
+          }),
+        (e: NodeJS.ErrnoException) => {
+          if (isPermissionError(e)) throw permissionDenied(path, 'The library copy', 'read', e);
+          return null;
+        },
       );
       if (text === null) continue;
       const parsed = parseJson(text, entrySchema);
@@ -212,8 +221,8 @@ export class Library {
   ): Promise<LibraryEntry> {
     try {
       await stat(file);
-    } catch {
-      throw new CoreError('NOT_FOUND', `The file ${file} does not exist.`, { file });
+    } catch (e) {
+      throw fileError(e, file, 'The file', () => new CoreError('NOT_FOUND', `The file ${file} does not exist.`, { file }));
     }
     await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.incoming-${randomBytes(6).toString('hex')}.zip`);

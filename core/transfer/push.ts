@@ -9,7 +9,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { checkBundle, requireReferenceLayout } from '../bundle/index.js';
-import { CoreError, exitCodeFor, toCoreError, type ErrorJSON } from '../errors.js';
+import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
+import { exitCodeFor } from '../error-catalogue.js';
 import type { AppliedComponent, ApplyResult, NodeStatus, SkippedComponent } from '../agent/types.js';
 import { openNode, type ApplyOptions } from './connection.js';
 import { cancelled } from './events.js';
