@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { ALL_CODES, BUNDLE_CODES, NODE_CODES, TRANSFER_CODES, type ErrorCode } from './errors.js';
-import { ERROR_CATALOGUE, exitCodeFor, httpStatusFor, messageFor } from './error-catalogue.js';
+import { ERROR_CATALOGUE, exitCodeFor, httpStatusFor, isRefusal, messageFor } from './error-catalogue.js';
 
 const spec = join(fileURLToPath(new URL('..', import.meta.url)), '..', 'shared', 'spec');
 const interfaces = readFileSync(join(spec, 'interfaces.md'), 'utf8');
@@ -60,6 +60,13 @@ describe('error catalogue', () => {
     expect(httpStatusFor('PERMISSION_DENIED')).toBe(403);
     expect(httpStatusFor('NOT_FOUND')).toBe(404);
     expect(httpStatusFor('INTERNAL')).toBe(500);
+  });
+
+  it('calls exit-2 codes refusals (history, activity) and network, cancel, usage and bugs failures', () => {
+    for (const code of ['ZIP_UNSAFE_PATH', 'DOWNGRADE_REFUSED', 'HOST_KEY_MISMATCH', 'SIGNATURE_INVALID', 'STORE_CORRUPT'] as ErrorCode[])
+      expect(isRefusal(code), code).toBe(true);
+    for (const code of ['UNREACHABLE', 'TRANSFER_INTERRUPTED', 'CANCELLED', 'USAGE', 'INTERNAL'] as ErrorCode[])
+      expect(isRefusal(code), code).toBe(false);
   });
 
   it('fills a missing message with the title and the next step, and keeps a given one', () => {

@@ -155,6 +155,15 @@ export function exitCodeFor(code: ErrorCode): 1 | 2 | 3 {
   return ERROR_CATALOGUE[code].exit;
 }
 
+/**
+ * True when the code means the input was refused (exit 2: a bad bundle, a refused key or signature, …);
+ * false for a failure to carry it out (network, cancel, usage, bug). History and activity record
+ * `refused` or `failed` by it.
+ */
+export function isRefusal(code: ErrorCode): boolean {
+  return ERROR_CATALOGUE[code].exit === 2;
+}
+
 /** HTTP status of the node agent's error answer (interfaces.md: 401, 400, 409, 413, 422). */
 export function httpStatusFor(code: ErrorCode): number {
   return ERROR_CATALOGUE[code].http;

@@ -12,7 +12,8 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { checkBundle, compareVersions, requireReferenceLayout, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
-import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { isRefusal } from '../error-catalogue.js';
 import { isPermissionError, permissionDenied } from '../file-errors.js';
 import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
 import { newId, storePaths, STORE_FORMAT } from './paths.js';
@@ -227,14 +228,6 @@ async function commit(
   await commitState(store, next, sources, p.kept, onFile);
   await pruneStates(store, [next.id, ...p.kept]);
   return next;
-}
-
-const CUSTODY_CODES: readonly string[] = ['SIGNATURE_INVALID', 'CUSTODY_REQUIRED', 'REPLAYED_MANIFEST'];
-
-function isRefusal(code: string): boolean {
-  return (
-    (BUNDLE_CODES as readonly string[]).includes(code) || (NODE_CODES as readonly string[]).includes(code) || CUSTODY_CODES.includes(code)
-  );
 }
 
 /** Plans under custody: the bundle checked must be the very bytes whose custody was verified. */

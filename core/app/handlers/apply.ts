@@ -2,6 +2,7 @@
 import type { HandlerTable, JobStep, PushTargetResult, TargetPreview } from '../contract.js';
 import { diffAgainstState, requireReferenceLayout } from '../../bundle/index.js';
 import { toCoreError, type ErrorJSON } from '../../errors.js';
+import { isRefusal } from '../../error-catalogue.js';
 import { pushBundle, withNode, type PushEvent, type PushTarget, type TargetResult } from '../../transfer/index.js';
 import type { JobControl } from '../jobs.js';
 import { ensureLabTarget } from './lab.js';
@@ -86,7 +87,7 @@ async function report(
   // the bundle passed its check before the job started: a target that failed before its upload failed connecting
   if (!last) step({ step: 'check', state: 'done', message: 'bundle passed every check locally' });
   step({ step: last ?? 'upload', state: 'failed', message: `${err.code}: ${err.message}` });
-  const refused = !['UNREACHABLE', 'TRANSFER_INTERRUPTED', 'CANCELLED', 'INTERNAL'].includes(err.code);
+  const refused = isRefusal(err.code);
   ctx.activity.add({
     kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer',
     what: `push ${sha256.slice(0, 12)}… to ${name} stopped`,
