@@ -145,7 +145,10 @@ export const ERROR_CATALOGUE: { readonly [C in ErrorCode]: ErrorInfo } = {
   INTERNAL: { exit: 1, http: 500, title: 'Internal error', next: 'This is a bug in Posture Stage; please report it with what you ran.' },
 };
 
-/** The catalogue entry of `code`. */
+/**
+ * The catalogue entry of `code`.
+ * @public for the app's error headings (title, next step), which issue 9's renderer work builds on
+ */
 export function errorInfo(code: ErrorCode): ErrorInfo {
   return ERROR_CATALOGUE[code];
 }

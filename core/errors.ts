@@ -40,7 +40,7 @@ export const TRANSFER_CODES = [
 ] as const;
 
 /** Our own additions (allowed by interfaces.md: "Add freely"). */
-export const PRODUCT_CODES = [
+const PRODUCT_CODES = [
   'USAGE', // bad flags or arguments → exit 1
   'NOT_FOUND', // a file, library entry or store that does not exist
   'PERMISSION_DENIED', // a file or folder that exists but the OS refuses to read or write (EACCES, EPERM) → exit 2, HTTP 403
@@ -53,10 +53,10 @@ export const PRODUCT_CODES = [
   'INTERNAL', // a bug: exit 1
 ] as const;
 
-export type BundleErrorCode = (typeof BUNDLE_CODES)[number];
-export type NodeErrorCode = (typeof NODE_CODES)[number];
-export type TransferErrorCode = (typeof TRANSFER_CODES)[number];
-export type ProductErrorCode = (typeof PRODUCT_CODES)[number];
+type BundleErrorCode = (typeof BUNDLE_CODES)[number];
+type NodeErrorCode = (typeof NODE_CODES)[number];
+type TransferErrorCode = (typeof TRANSFER_CODES)[number];
+type ProductErrorCode = (typeof PRODUCT_CODES)[number];
 export type ErrorCode = BundleErrorCode | NodeErrorCode | TransferErrorCode | ProductErrorCode;
 
 export const ALL_CODES: readonly ErrorCode[] = [...BUNDLE_CODES, ...NODE_CODES, ...TRANSFER_CODES, ...PRODUCT_CODES];

@@ -65,7 +65,7 @@ export function defaultWho(env: NodeJS.ProcessEnv = process.env): string {
 const INBOX_NAME = /^(?!\.\.?$)[^/\\\0]{1,255}$/;
 
 /** A path, or a bare name looked up in the store's inbox/ (the SFTP arrival folder). */
-export async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
+async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
   const candidates =
     isAbsolute(fileOrName) || fileOrName.includes('/')
       ? [resolve(fileOrName)]

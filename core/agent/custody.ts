@@ -25,7 +25,7 @@ import { readStoreFile } from './store-file.js';
 import { trustedKeys, type TrustedSigner } from './signers.js';
 
 /** What history records for a bundle applied under custody. */
-export interface CustodyRecord {
+interface CustodyRecord {
   /** the trusted key's comment (e.g. "alice@workstation"), else its fingerprint */
   signer: string;
   fingerprint: string;

@@ -44,7 +44,7 @@ function cleanComment(text: string): string {
 }
 
 /** The ssh-ed25519 keys of a `.pub` file or an allowed_signers file, with their comment or principal. */
-export function parseSignerKeys(text: string, source = 'the key file'): Array<Omit<TrustedSigner, 'addedAt'>> {
+function parseSignerKeys(text: string, source = 'the key file'): Array<Omit<TrustedSigner, 'addedAt'>> {
   const out: Array<Omit<TrustedSigner, 'addedAt'>> = [];
   for (const raw of text.split('\n').slice(0, 10_000)) {
     const line = raw.trim();

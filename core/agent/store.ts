@@ -121,7 +121,7 @@ export const VERSION_KEY: Record<ComponentId, VersionKey> = {
   'supported-os-legacy': 'supportedOs',
 };
 
-export const ZERO_VERSIONS: Versions = {
+const ZERO_VERSIONS: Versions = {
   conditions: ZERO_VERSION,
   avasWindows: ZERO_VERSION,
   avasMac: ZERO_VERSION,

@@ -24,7 +24,7 @@ export interface Output {
   stderrIsTTY: boolean;
 }
 
-export const processOutput: Output = {
+const processOutput: Output = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   stderrIsTTY: Boolean(process.stderr.isTTY),

@@ -22,10 +22,10 @@ import { fileError, isPermissionError, permissionDenied } from '../file-errors.j
 import { findManifest, MANIFEST_SUFFIX } from './manifest-files.js';
 import { verifySshsig } from './sshsig.js';
 
-export const CUSTODY_FORMAT = 'posture-stage-custody/1';
+const CUSTODY_FORMAT = 'posture-stage-custody/1';
 
 /** The custody document (a trust boundary on the node: parsed, bounded). */
-export const custodyDocumentSchema = z.strictObject({
+const custodyDocumentSchema = z.strictObject({
   format: z.literal(CUSTODY_FORMAT),
   manifest: z
     .string()
@@ -52,12 +52,12 @@ const signedManifestSchema = z.looseObject({
 });
 
 /** File name of the document in a node store's inbox/ (the SFTP transport). */
-export function custodyFileName(sha256: string): string {
+function custodyFileName(sha256: string): string {
   return `${sha256}.custody.json`;
 }
 
 /** Path of the API route that takes the document (the HTTPS transport). */
-export function custodyRoute(sha256: string): string {
+function custodyRoute(sha256: string): string {
   return `/api/v1/custody/${sha256}`;
 }
 

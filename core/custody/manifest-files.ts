@@ -8,7 +8,6 @@ import { CoreError } from '../errors.js';
 import { fileError } from '../file-errors.js';
 
 export const MANIFEST_SUFFIX = '.transfer.json';
-export const SIGNATURE_SUFFIX = '.transfer.json.sig';
 
 /** Finds the single transfer manifest in `dir` (or `dir` is the manifest itself). */
 export async function findManifest(dir: string): Promise<string> {

@@ -15,18 +15,18 @@ import { parseJson } from '../json.js';
 import { KIT_MANIFEST, type KitArch } from './manifest.js';
 
 /** Where the kit builder writes in a clone (git-ignored). */
-export const CLONE_KIT_DIR = join('build', 'dist-agent', 'kit');
+const CLONE_KIT_DIR = join('build', 'dist-agent', 'kit');
 const BUILDER = join('build', 'dist', 'build', 'kit', 'dist-agent.js');
 
 /** A build step reported by the builder (one JSON line each on its stdout with --progress-json). */
-export const buildProgressSchema = z.object({ step: z.string().max(40), message: z.string().max(500) });
+const buildProgressSchema = z.object({ step: z.string().max(40), message: z.string().max(500) });
 export type BuildProgress = z.infer<typeof buildProgressSchema>;
 
 /** The one field of a package.json that tells our clone from another project. */
 const packageName = z.object({ name: z.string() });
 
 /** True inside the single executable (no sources, no builder). */
-export function runningAsExecutable(): boolean {
+function runningAsExecutable(): boolean {
   return isSea();
 }
 

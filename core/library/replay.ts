@@ -24,7 +24,7 @@ const Accepted = z.object({
 type Accepted = z.infer<typeof Accepted>;
 
 /** The newest accepted manifest per signer ("SHA256:…" key fingerprint); empty when nothing was imported yet. */
-export async function readAccepted(home: string): Promise<Accepted['signers']> {
+async function readAccepted(home: string): Promise<Accepted['signers']> {
   let text: string;
   try {
     text = await readFile(join(home, FILE), 'utf8');

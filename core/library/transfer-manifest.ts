@@ -18,11 +18,9 @@ import { writeFileAtomic } from '../durable.js';
 import { hashFile } from '../hash.js';
 import { copyVerified, type HashProgress } from './integrity.js';
 import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from '../custody/sshsig.js';
-import { findManifest, MANIFEST_SUFFIX, SIGNATURE_SUFFIX } from '../custody/manifest-files.js';
+import { findManifest, MANIFEST_SUFFIX } from '../custody/manifest-files.js';
 
-export { MANIFEST_SUFFIX, SIGNATURE_SUFFIX, findManifest };
-
-export interface TransferManifest {
+interface TransferManifest {
   format: 'posture-stage-transfer/1';
   tool: { name: 'posture-stage'; version: string };
   bundle: { file: string; size: number; sha256: string };

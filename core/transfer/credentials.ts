@@ -31,7 +31,7 @@ export interface TargetFlags {
 }
 
 /** The bearer token: `token` when given, else the first line of `tokenFile`. */
-export async function resolveToken(flags: { token?: string; tokenFile?: string }): Promise<string> {
+async function resolveToken(flags: { token?: string; tokenFile?: string }): Promise<string> {
   if (flags.token !== undefined) return flags.token;
   const file = flags.tokenFile;
   if (!file) throw new CoreError('USAGE', 'HTTPS targets need --token-file FILE (the token `agent init` wrote on the node).');
@@ -59,7 +59,7 @@ export function passwordFrom(flags: { password?: string; passwordEnv?: string })
 }
 
 /** The node at `address` with the secrets the flags name, read into memory now. */
-export async function resolveTarget(address: NodeAddress, flags: TargetFlags): Promise<NodeTarget> {
+async function resolveTarget(address: NodeAddress, flags: TargetFlags): Promise<NodeTarget> {
   if (address.kind === 'https') {
     return {
       ...address,
