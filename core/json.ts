@@ -5,8 +5,8 @@
  */
 import type { z } from 'zod';
 
-/** Outcome of `parseJson`: the checked value, or what is wrong with the text. */
-export type Parsed<T> = { ok: true; data: T } | { ok: false; problem: string };
+/** Outcome of `parseJson`: the checked value, or what is wrong with the text (`syntax`: not JSON at all). */
+type Parsed<T> = { ok: true; data: T } | { ok: false; syntax: boolean; problem: string };
 
 /** The first problem of a failed check, as `field: message`. */
 export function firstIssue(error: z.ZodError): string {
@@ -21,8 +21,8 @@ export function parseJson<S extends z.ZodType>(text: string, schema: S): Parsed<
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return { ok: false, problem: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+    return { ok: false, syntax: true, problem: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
   }
   const r = schema.safeParse(json);
-  return r.success ? { ok: true, data: r.data } : { ok: false, problem: `unexpected content (${firstIssue(r.error)})` };
+  return r.success ? { ok: true, data: r.data } : { ok: false, syntax: false, problem: `unexpected content (${firstIssue(r.error)})` };
 }

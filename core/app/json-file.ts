@@ -17,15 +17,13 @@ export function readJson<S extends z.ZodType>(file: string, schema: S, fallback:
     throw fileError(e, file, 'The file', () => toCoreError(e));
   }
   const parsed = parseJson(raw, schema);
-  if (!parsed.ok)
-    throw new CoreError(
-      'STORE_CORRUPT',
-      `${file} cannot be read (${parsed.problem}). Restore it from a backup or delete it to start over.`,
-      {
-        file,
-        problem: parsed.problem,
-      },
-    );
+  if (!parsed.ok) {
+    const what = parsed.syntax ? 'is not valid JSON' : `does not hold what this version expects (${parsed.problem})`;
+    throw new CoreError('STORE_CORRUPT', `${file} ${what}. Restore it from a backup or delete it to start over.`, {
+      file,
+      problem: parsed.problem,
+    });
+  }
   return parsed.data;
 }
 
