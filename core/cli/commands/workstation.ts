@@ -20,10 +20,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 async function promptSecret(question: string, envFlag = 'the matching --…-env'): Promise<string> {
   if (!process.stdin.isTTY)
     throw usageError(`${question.replace(/: $/, '')} is needed but there is no terminal to ask on. Use ${envFlag} VAR.`);
-  process.stderr.write(question);
-  // readline echoes what is typed to its output: this one shows nothing
+  // readline echoes what is typed to its output: this one shows nothing. The terminal leaves cooked mode (its
+  // own echo) when the interface is made, so the question is shown only after that: nothing typed is echoed.
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+  process.stderr.write(question);
   try {
     return await new Promise<string>((resolve) => rl.question('', resolve));
   } finally {
