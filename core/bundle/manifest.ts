@@ -7,7 +7,7 @@
 import { CoreError } from '../errors.js';
 import { COMPONENT_IDS, type ComponentId } from './types.js';
 import { ATOM_NS, MANIFEST_NAME, UPDATE_NS, VERSION_RE } from './layout.js';
-import { parseXml, shapeError, type XmlWhere } from './xml.js';
+import { parseXml, shapeError, TextField, type XmlWhere } from './xml.js';
 
 export interface ManifestEntry {
   component: ComponentId;
@@ -39,7 +39,7 @@ export function readManifest(bytes: Uint8Array): Manifest {
   const drafts: Draft[] = [];
   let draft: Draft | null = null;
   let field: string | null = null;
-  let text = '';
+  const text = new TextField(WHERE, 'a manifest field', 1024);
   parseXml(
     bytes,
     {
@@ -49,7 +49,7 @@ export function readManifest(bytes: Uint8Array): Manifest {
             throw shapeError(WHERE, `the root element must be an Atom <feed>, found <${tag.name}>${tag.uri ? ` in ${tag.uri}` : ''}`);
           return;
         }
-        text = '';
+        text.take();
         field = null;
         if (depth === 1) {
           if (tag.uri === ATOM_NS && tag.local === 'entry') drafts.push((draft = {}));
@@ -67,14 +67,14 @@ export function readManifest(bytes: Uint8Array): Manifest {
         }
       },
       text(s) {
-        if (field) text += s;
+        if (field) text.add(s);
       },
       close(_local, depth) {
-        if (field === 'feed-updated' && depth === 1) updated = text.trim();
+        if (field === 'feed-updated' && depth === 1) updated = text.take();
         else if (field && draft && depth === 2) {
           const key = field as 'component' | 'version' | 'sha256';
           if (draft[key] !== undefined) throw shapeError(WHERE, `an entry has more than one update:${key}`);
-          draft[key] = text.trim();
+          draft[key] = text.take();
         }
         if (depth === 1) draft = null;
         field = null;

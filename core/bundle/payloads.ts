@@ -6,7 +6,7 @@
  */
 import type { AvasProduct, AvasSummary, ComponentContent, ConditionsSummary, OsGroupNode, OsSummary } from './types.js';
 import { VERSION_RE } from './layout.js';
-import { own, parseXml, shapeError, type XmlTag, type XmlWhere } from './xml.js';
+import { own, parseXml, shapeError, TextField, type XmlTag, type XmlWhere } from './xml.js';
 
 export const NS = { conditions: 'urn:posture-stage:conditions:1', avas: 'urn:posture-stage:avas:1', os: 'urn:posture-stage:os:1' } as const;
 
@@ -96,7 +96,8 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
   let vendors = 0;
   let vendor = { name: '', id: '' };
   let product: AvasProduct | null = null;
-  let capability: string | null = null;
+  const capability = new TextField(where, 'a <capability>', 1024);
+  let inCapability = false;
   const items: AvasProduct[] = [];
   // products repeat the same few capability lists, categories and version strings: share one copy of each
   // (the summary is read-only data; consumers copy before changing it)
@@ -149,15 +150,18 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
           need(tag, where, 'version');
           product.signatureVersion = own(tag.attrs.version as string);
           product.signatureDate = tag.attrs.date === undefined ? null : intern(tag.attrs.date);
-        } else if (depth === 3 && product && tag.local === 'capability') capability = '';
+        } else if (depth === 3 && product && tag.local === 'capability') {
+          capability.take();
+          inCapability = true;
+        }
       },
       text(s) {
-        if (capability !== null) capability += s;
+        if (inCapability) capability.add(s);
       },
       close(local, depth) {
-        if (depth === 3 && capability !== null && product) {
-          caps.push(intern(capability.trim()));
-          capability = null;
+        if (depth === 3 && inCapability && product) {
+          caps.push(intern(capability.take()));
+          inCapability = false;
         } else if (depth === 2 && local === 'product' && product) {
           const key = caps.join('\u0000');
           product.capabilities = capLists.get(key) ?? (capLists.set(key, caps), caps);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseXml, type XmlTag } from './xml.js';
+import { parseXml, TextField, XmlBudget, XmlStream, type XmlTag } from './xml.js';
+import { MAX_MARKUP } from './xml/markup.js';
+import { UPDATE_NS } from './layout.js';
 
 const where = { entry: 'test.xml', code: 'PAYLOAD_INVALID' as const };
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -63,5 +65,81 @@ describe('parseXml: strict, no DTD', () => {
     expect(r.tags.length).toBe(3);
     expect(r.tags[1]?.attrs.n?.length).toBe(700_000);
     expect(refusal('<a>' + ' '.repeat(1 << 20) + '&bogus;</a>')).toMatchObject({ details: { reason: 'entity' } });
+  });
+});
+
+describe('XmlStream: linear, whatever the chunking', () => {
+  type Ev = [string, ...unknown[]];
+  const events = (bytes: Uint8Array, chunk: number): Ev[] => {
+    const out: Ev[] = [];
+    let text = '';
+    const flushText = () => {
+      if (text) out.push(['text', text]);
+      text = '';
+    };
+    const s = new XmlStream(
+      {
+        open: (t, d) => {
+          flushText();
+          out.push(['open', t.uri, t.local, t.attrs, d]);
+        },
+        close: (l, d) => {
+          flushText();
+          out.push(['close', l, d]);
+        },
+        text: (t) => void (text += t),
+      },
+      where,
+    );
+    for (let at = 0; at < bytes.length; at += chunk) s.write(bytes.subarray(at, at + chunk));
+    s.end();
+    flushText();
+    return out;
+  };
+  const doc = enc(
+    '\uFEFF<?xml version="1.0" encoding="utf-8"?>\n<!-- a comment -->' +
+      '<a xmlns="urn:posture-stage:os:1" xmlns:u="http://www.cisco.com/cpm/update/1.0" n=\'x "q" > y\'>' +
+      'é€😀 &amp;&#x1F600;&#65;<![CDATA[<raw> ]] >]]><?pi data?>' +
+      `<u:b   k="v"${' '.repeat(200)}m="w&lt;"/>` +
+      ' '.repeat(70_000) +
+      '<c>' +
+      'z'.repeat(150_000) +
+      '&quot;</c></a>\n',
+  );
+
+  it('gives the same events for every chunk size, long text and padded tags included', () => {
+    const whole = events(doc, doc.length);
+    expect(whole[0]).toEqual([
+      'open',
+      'urn:posture-stage:os:1',
+      'a',
+      { xmlns: 'urn:posture-stage:os:1', 'xmlns:u': UPDATE_NS, n: 'x "q" > y' },
+      0,
+    ]);
+    expect(whole).toContainEqual(['open', UPDATE_NS, 'b', { k: 'v', m: 'w<' }, 1]);
+    expect(whole).toContainEqual(['text', 'z'.repeat(150_000) + '"']);
+    for (const chunk of [1, 2, 3, 5, 7, 13, 4096, 65_537]) expect(events(doc, chunk)).toEqual(whole);
+  });
+
+  it('refuses one token longer than MAX_MARKUP (PAYLOAD_INVALID, reason limit) and too much work (ZIP_LIMIT)', () => {
+    const big = `<a b="${'x'.repeat(MAX_MARKUP)}"/>`;
+    expect(refusal(big)).toMatchObject({ code: 'PAYLOAD_INVALID', details: { reason: 'limit', limit: 'maxMarkupChars', offset: 0 } });
+    const many = enc('<a>' + '<b/>'.repeat(1000) + '</a>');
+    let err: unknown = null;
+    try {
+      parseXml(many, { open: () => undefined }, where, { budget: new XmlBudget(500) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'ZIP_LIMIT', details: { limit: 'maxXmlNodes', max: 500 } });
+  });
+
+  it('caps what a handler collects (TextField), instead of growing a string', () => {
+    const field = new TextField(where, 'a version', 8);
+    field.add('1.2.');
+    field.add('3.4');
+    expect(field.take()).toBe('1.2.3.4');
+    field.add('12345');
+    expect(() => field.add('6789')).toThrow(/a version is longer than 8 characters/);
   });
 });
