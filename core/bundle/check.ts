@@ -1,7 +1,8 @@
 /**
  * checkBundle / inspectBundle: every content check of bundle-format.md on a container that
  * readBundle opened ("Reference layout", "Manifest", "Payloads"), producing the Inspection model.
- * Memory: one inflated entry at a time; each payload is stream-parsed into a summary, then released.
+ * Memory: no entry is held whole: each is streamed once through its hash, its nested .tar.gz and its
+ * XML parser into a summary (a 10 MB input stays within a few hundred MB whatever it inflates to).
  */
 import { createHash } from 'node:crypto';
 import { CoreError, type Warning } from '../errors.js';
@@ -9,9 +10,11 @@ import type { CheckedBundle, CheckOptions, OpenedBundle } from './index.js';
 import { mergeLimits, readBundle } from './read.js';
 import type { CheckResult, ComponentContent, ComponentId, ComponentInfo, Inspection, Limits, Versions } from './types.js';
 import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME } from './layout.js';
-import { readManifest, type ManifestEntry } from './manifest.js';
-import { parseAvas, parseConditions, parseOs, type ParsedPayload } from './payloads.js';
-import { readTarGzMember } from './tar.js';
+import { manifestParser, type Manifest, type ManifestEntry } from './manifest.js';
+import { avasParser, conditionsParser, osParser, type ParsedPayload, type PayloadParser } from './payloads.js';
+import { TarGzMemberReader } from './tar.js';
+import { XmlBudget, type XmlStreamOptions, type XmlWhere } from './xml.js';
+import { isBudgetError } from './xml/budget.js';
 import { inspectUnknown } from './inspect-unknown.js';
 import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
@@ -42,21 +45,20 @@ class Checks {
   }
 }
 
-function parsePayload(id: ComponentId, bytes: Uint8Array, entry: string, member?: string): ParsedPayload<ComponentSummary> {
-  const where = { entry, member, code: 'PAYLOAD_INVALID' as const };
+function payloadParser(id: ComponentId, where: XmlWhere, opts: XmlStreamOptions): PayloadParser<ComponentSummary> {
   switch (id) {
     case 'conditions':
-      return parseConditions(bytes, where);
+      return conditionsParser(where, opts);
     case 'avas-windows':
-      return parseAvas(bytes, where, 'windows');
+      return avasParser(where, 'windows', opts);
     case 'avas-mac':
-      return parseAvas(bytes, where, 'mac');
+      return avasParser(where, 'mac', opts);
     case 'avas-linux':
-      return parseAvas(bytes, where, 'linux');
+      return avasParser(where, 'linux', opts);
     case 'supported-os':
-      return parseOs(bytes, where, false);
+      return osParser(where, false, opts);
     case 'supported-os-legacy':
-      return parseOs(bytes, where, true);
+      return osParser(where, true, opts);
   }
 }
 
@@ -69,12 +71,90 @@ export function manifestMissing(file: string, details: Record<string, unknown> =
   );
 }
 
+/** What one pass over a payload found: its length and hash, and the verdicts of the tar and XML layers. */
+interface Streamed {
+  size: number;
+  sha256: string;
+  tarError: unknown;
+  parseError: unknown;
+  parsed: ParsedPayload<ComponentSummary> | null;
+}
+
+/**
+ * One pass over a payload entry: SHA-256 and length measured, the nested .tar.gz (if any) walked and the
+ * XML parsed as it inflates, nothing held whole. Each layer's refusal is kept, not thrown, so the
+ * caller reports them in the spec's order (container, length, SHA-256, tar, XML) whatever came first.
+ * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
+ * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
+ */
+async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Limits, budget: XmlBudget): Promise<Streamed> {
+  const id = m.component;
+  const member = LAYOUT_BY_ID.get(id)?.member;
+  const hash = createHash('sha256');
+  const out: Streamed = { size: 0, sha256: '', tarError: null, parseError: null, parsed: null };
+  const parser = payloadParser(id, { entry: m.href, member, code: 'PAYLOAD_INVALID' }, { budget });
+  const xml = {
+    write: (chunk: Uint8Array): void => {
+      if (out.parseError !== null) return;
+      try {
+        parser.write(chunk);
+      } catch (e) {
+        if (isBudgetError(e)) throw e;
+        out.parseError = e;
+      }
+    },
+    end: (): void => {
+      if (out.parseError !== null) return;
+      try {
+        out.parsed = parser.end();
+      } catch (e) {
+        if (isBudgetError(e)) throw e;
+        out.parseError = e;
+      }
+    },
+  };
+  const declared = bundle.entries.find((e) => e.name === m.href)?.size ?? m.length;
+  const tar = member ? new TarGzMemberReader(m.href, member, declared, limits, xml) : null;
+  let feeding = true;
+  try {
+    await bundle.stream(m.href, (chunk) => {
+      out.size += chunk.length;
+      hash.update(chunk);
+      if (!feeding) return;
+      if (out.size > m.length) {
+        feeding = false;
+        tar?.abort();
+        return;
+      }
+      if (!tar) return xml.write(chunk);
+      const pending = tar.write(chunk);
+      if (isBudgetError(tar.failure)) throw tar.failure;
+      return pending;
+    });
+  } catch (e) {
+    tar?.abort();
+    throw e;
+  }
+  out.sha256 = hash.digest('hex');
+  if (!feeding) return out;
+  if (tar) {
+    try {
+      await tar.end();
+    } catch (e) {
+      if (isBudgetError(e)) throw e;
+      out.tarError = e;
+    }
+  } else xml.end();
+  return out;
+}
+
 /** Checks one listed payload: present, length, SHA-256, (nested tar), XML shape, version. */
 async function checkComponent(
   m: ManifestEntry,
   bundle: OpenedBundle,
   rootFiles: ReadonlySet<string>,
   limits: Limits,
+  budget: XmlBudget,
   checks: Checks,
 ): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
@@ -87,9 +167,7 @@ async function checkComponent(
       );
     }
   });
-  const bytes = await bundle.read(m.href);
-  const size = bytes.byteLength;
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget);
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
     if (size !== m.length)
       throw new CoreError(
@@ -107,25 +185,44 @@ async function checkComponent(
       );
   });
   const member = LAYOUT_BY_ID.get(id)?.member;
-  const xml = member
-    ? await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () =>
-        readTarGzMember(bytes, m.href, member, limits),
-      )
-    : bytes;
-  const parsed = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () =>
-    parsePayload(id, xml, m.href, member),
-  );
+  if (member)
+    await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () => {
+      if (tarError !== null) throw tarError;
+    });
+  const result = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () => {
+    if (parseError !== null) throw parseError;
+    return parsed as ParsedPayload<ComponentSummary>;
+  });
   await checks.run(`version:${id}`, `${m.href} states the manifest's version ${m.version}`, () => {
-    if (parsed.version !== m.version)
+    if (result.version !== m.version)
       throw new CoreError(
         'VERSION_MISMATCH',
-        `${member ?? m.href} says version ${parsed.version} but the manifest says ${m.version} for "${id}". The bundle is inconsistent; download it again.`,
-        { component: id, entry: m.href, expected: m.version, actual: parsed.version },
+        `${member ?? m.href} says version ${result.version} but the manifest says ${m.version} for "${id}". The bundle is inconsistent; download it again.`,
+        { component: id, entry: m.href, expected: m.version, actual: result.version },
       );
   });
   return {
-    info: { id, file: m.href, version: m.version, size, sha256, summary: parsed.summary },
-    content: { id, version: m.version, sha256, ...parsed.content },
+    info: { id, file: m.href, version: m.version, size, sha256, summary: result.summary },
+    content: { id, version: m.version, sha256, ...result.content },
+  };
+}
+
+/** Streams the manifest into its parser; a container fault wins over a parse error, as when it was read whole. */
+async function readManifestEntry(bundle: OpenedBundle, budget: XmlBudget): Promise<() => Manifest> {
+  const parser = manifestParser({ budget });
+  let error: unknown = null;
+  await bundle.stream(MANIFEST_NAME, (chunk) => {
+    if (error !== null) return;
+    try {
+      parser.write(chunk);
+    } catch (e) {
+      if (isBudgetError(e)) throw e;
+      error = e;
+    }
+  });
+  return () => {
+    if (error !== null) throw error;
+    return parser.end();
   };
 }
 
@@ -141,11 +238,18 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     if (opts.requireReference) {
       throw manifestMissing(bundle.fileName, { entries: files.map((e) => e.name).slice(0, 50) });
     }
-    const inspection = await inspectUnknown(bundle, limits, checks.list, opts);
+    const inspection = await inspectUnknown(
+      bundle,
+      limits,
+      checks.list,
+      opts,
+      XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes),
+    );
     return { bundle, inspection, contents: new Map() };
   }
+  const budget = XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes);
   const manifest = await checks.run('manifest', `${MANIFEST_NAME} is a valid manifest listing all seven components`, async () =>
-    readManifest(await bundle.read(MANIFEST_NAME)),
+    (await readManifestEntry(bundle, budget))(),
   );
   const components: ComponentInfo[] = [];
   const contents = new Map<ComponentId, ComponentContent>();
@@ -157,7 +261,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     const m = manifest.entries.get(row.id) as ManifestEntry;
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, checks);
+    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks);
     components.push(info);
     contents.set(m.component, content);
     done++;
@@ -169,7 +273,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     if (listed.has(e.name)) continue;
     // inflated once all the same: CRC, size and limits are container checks, refusals in every layout (bundle-format.md)
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
-    await bundle.read(e.name);
+    await bundle.stream(e.name, () => undefined);
     const w: Warning = {
       code: 'UNLISTED_ENTRY',
       message: `${e.name} is not listed in the manifest; it is kept but never applied.`,

@@ -14,6 +14,10 @@ import type {
   ZipEntryInfo,
 } from './types.js';
 import { manifestMissing } from './check.js';
+import type { ChunkSink } from './zip/inflate.js';
+import { XML_NODES_FLOOR, XML_NODES_PER_BYTE } from './xml/budget.js';
+
+export type { ChunkSink };
 
 export * from './types.js';
 
@@ -26,6 +30,8 @@ export const DEFAULT_LIMITS: Limits = {
   ratioThreshold: 1024 ** 2,
   maxTarMembers: 1_000,
   maxTarSize: 1024 ** 3,
+  xmlNodesPerByte: XML_NODES_PER_BYTE,
+  minXmlNodes: XML_NODES_FLOOR,
 };
 
 export interface Progress {
@@ -51,6 +57,11 @@ export interface OpenedBundle {
   entries: ZipEntryInfo[];
   /** Inflates one entry, enforcing limits while inflating and verifying CRC-32 and size. */
   read(name: string): Promise<Uint8Array>;
+  /**
+   * Inflates one entry into `sink` chunk by chunk (never holding it whole), under the same limits and
+   * checks as read(); resolves with its size once CRC-32 and size are verified.
+   */
+  stream(name: string, sink: ChunkSink): Promise<number>;
 }
 
 /** A bundle that passed every check of the spec, with its inspection and per-component content. */

@@ -7,7 +7,7 @@
 import { CoreError } from '../errors.js';
 import { COMPONENT_IDS, type ComponentId } from './types.js';
 import { ATOM_NS, MANIFEST_NAME, UPDATE_NS, VERSION_RE } from './layout.js';
-import { parseXml, shapeError, TextField, type XmlWhere } from './xml.js';
+import { shapeError, TextField, XmlStream, type XmlStreamOptions, type XmlWhere } from './xml.js';
 
 export interface ManifestEntry {
   component: ComponentId;
@@ -35,13 +35,19 @@ interface Draft {
 
 /** Parses and validates the manifest's bytes. */
 export function readManifest(bytes: Uint8Array): Manifest {
+  const parser = manifestParser();
+  parser.write(bytes);
+  return parser.end();
+}
+
+/** The manifest parsed as its bytes arrive: write(chunk)…, then end() validates and gives the result. */
+export function manifestParser(opts: XmlStreamOptions = {}): { write(chunk: Uint8Array): void; end(): Manifest } {
   let updated: string | null = null;
   const drafts: Draft[] = [];
   let draft: Draft | null = null;
   let field: string | null = null;
   const text = new TextField(WHERE, 'a manifest field', 1024);
-  parseXml(
-    bytes,
+  const stream = new XmlStream(
     {
       open(tag, depth) {
         if (depth === 0) {
@@ -81,8 +87,18 @@ export function readManifest(bytes: Uint8Array): Manifest {
       },
     },
     WHERE,
+    opts,
   );
+  return {
+    write: (chunk) => stream.write(chunk),
+    end: () => {
+      stream.end();
+      return validate(updated, drafts);
+    },
+  };
+}
 
+function validate(updated: string | null, drafts: Draft[]): Manifest {
   const entries = new Map<ComponentId, ManifestEntry>();
   for (const d of drafts) {
     const c = d.component;

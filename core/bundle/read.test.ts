@@ -44,6 +44,19 @@ describe('readBundle: a good zip', () => {
     expect(xml.compressedSize).toBeLessThan(xml.size);
   });
 
+  it('streams every entry in chunks with the same bytes as read(), under the same checks', async () => {
+    const bundle = await readBundle(await fx.goodZip());
+    for (const e of bundle.entries) {
+      const parts: Buffer[] = [];
+      const size = await bundle.stream(e.name, (c) => void parts.push(Buffer.from(c)));
+      expect(size).toBe(e.size);
+      expect(Buffer.concat(parts).equals(Buffer.from(await bundle.read(e.name)))).toBe(true);
+    }
+    const bad = await readBundle(fx.crcWrong());
+    const name = bad.entries.find((e) => !e.name.endsWith('/'))!.name;
+    await expect(bad.stream(name, () => undefined)).rejects.toMatchObject({ code: 'ZIP_CORRUPT', details: { reason: 'crc-mismatch' } });
+  });
+
   it('reads from a path, names it by its basename and reports hash and inflate progress', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ps-read-'));
     try {
@@ -276,5 +289,12 @@ describe('ZIP_LIMIT', () => {
     expect(e).toMatchObject({ code: 'ZIP_LIMIT', details: { entry: 'posture-conditions.xml', limit: 'maxRatio', declared: 100 } });
     expect(peakRss - before.rss).toBeLessThan(inflatedSize / 4);
     expect(peakBuffers - before.arrayBuffers).toBeLessThan(inflatedSize / 4);
+    // streamed, the same bomb is measured chunk by chunk and refused the same way
+    const streamed = await bundle.stream('posture-conditions.xml', sample).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(streamed).toMatchObject({ code: 'ZIP_LIMIT', details: { entry: 'posture-conditions.xml', limit: 'maxRatio' } });
+    expect(peakRss - before.rss).toBeLessThan(inflatedSize / 4);
   });
 });

@@ -30,7 +30,7 @@ import { readLocalHeaders, type DataRange } from './zip/local.js';
 import { checkDuplicates } from './zip/names.js';
 import { capFor, checkDeclared, checkEntryCount } from './zip/limits.js';
 import { crossCheckWithJszip } from './zip/jszip-check.js';
-import { inflateEntry } from './zip/inflate.js';
+import { inflateEntry, inflateEntryTo, type ChunkSink, type InflateJob } from './zip/inflate.js';
 import { sniffZip } from './zip/sniff.js';
 import { notAZip, overLimit, throwIfCancelled } from './zip/fail.js';
 
@@ -73,7 +73,8 @@ function openedBundle(
   // One inflation at a time: memory stays at the zip plus one entry, and the running total stays exact.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const readOne = async (name: string): Promise<Uint8Array> => {
+  /** The inflation job for one entry (ENTRY_MISSING for a name the zip does not hold). */
+  const jobFor = (name: string): { job: InflateJob; index: number; already: boolean } => {
     const e = byName.get(name);
     if (e === undefined) {
       throw new CoreError('ENTRY_MISSING', `The zip has no entry named ${JSON.stringify(name)}.`, { entry: name, file: fileName });
@@ -81,7 +82,7 @@ function openedBundle(
     throwIfCancelled(opts.signal, JSON.stringify(name), { entry: name });
     const range = ranges[e.index]!;
     const already = inflated.has(name);
-    const bytes = await inflateEntry({
+    const job: InflateJob = {
       name,
       method: e.method,
       compressed: data.subarray(range.start, range.end),
@@ -90,13 +91,32 @@ function openedBundle(
       cap: capFor(e, limits, already ? usedTotal - e.uncompressedSize : usedTotal),
       signal: opts.signal,
       onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'inflate', done, total })),
-    });
+    };
+    return { job, index: e.index, already };
+  };
+  const inflatedOne = (name: string, index: number, already: boolean, size: number): void => {
     if (!already) {
       inflated.add(name);
-      usedTotal += bytes.length;
+      usedTotal += size;
     }
-    entries[e.index]!.size = bytes.length;
+    entries[index]!.size = size;
+  };
+  const readOne = async (name: string): Promise<Uint8Array> => {
+    const { job, index, already } = jobFor(name);
+    const bytes = await inflateEntry(job);
+    inflatedOne(name, index, already, bytes.length);
     return bytes;
+  };
+  const streamOne = async (name: string, sink: ChunkSink): Promise<number> => {
+    const { job, index, already } = jobFor(name);
+    const size = await inflateEntryTo(job, sink);
+    inflatedOne(name, index, already, size);
+    return size;
+  };
+  const serially = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = queue.then(run);
+    queue = next.catch(() => undefined);
+    return next;
   };
 
   return {
@@ -104,11 +124,8 @@ function openedBundle(
     size: data.length,
     sha256,
     entries,
-    read(name: string): Promise<Uint8Array> {
-      const next = queue.then(() => readOne(name));
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    read: (name) => serially(() => readOne(name)),
+    stream: (name, sink) => serially(() => streamOne(name, sink)),
   };
 }
 

@@ -143,3 +143,16 @@ describe('XmlStream: linear, whatever the chunking', () => {
     expect(() => field.add('6789')).toThrow(/a version is longer than 8 characters/);
   });
 });
+
+describe('XmlStream: entity references across hand-overs', () => {
+  it('decodes references that a long text run splits between pieces', () => {
+    const xml = enc('<a>' + '&amp;'.repeat(200_000) + '</a>');
+    for (const chunk of [7, 64 * 1024 + 3, 1 << 20]) {
+      let text = '';
+      const s = new XmlStream({ open: () => undefined, text: (t) => void (text += t) }, where);
+      for (let at = 0; at < xml.length; at += chunk) s.write(xml.subarray(at, at + chunk));
+      s.end();
+      expect(text).toBe('&'.repeat(200_000));
+    }
+  });
+});

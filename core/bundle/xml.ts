@@ -159,11 +159,26 @@ export class XmlStream {
 
   /** Parses the next chunk of the document's bytes. */
   write(chunk: Uint8Array): void {
+    // text costs one unit per 128 bytes (markup is counted per token and attribute by the scanner)
+    const units = Math.floor((this.bytes + chunk.byteLength) / 128) - Math.floor(this.bytes / 128);
     this.bytes += chunk.byteLength;
+    if (units > 0)
+      this.budget.spend(
+        units,
+        this.overBudget(() => this.bytes),
+      );
     const piece = this.chars.push(chunk);
     if (!piece) return;
     this.first ??= piece;
     this.scanner.push(piece);
+  }
+
+  /** Charges the budget for what a handler keeps (an item, a long string): memory is work too. */
+  charge(units: number): void {
+    this.budget.spend(
+      units,
+      this.overBudget(() => this.bytes),
+    );
   }
 
   /** The document is complete: checks what can only be checked at its end. */
@@ -236,12 +251,14 @@ export class XmlStream {
     const offset = offsetOf(at);
     if (target !== 'xml') throw this.malformed(`the processing instruction target "${target}" is reserved`, 'declaration', offset);
     const start = this.first?.offset ?? 0;
-    if (offset !== start)
+    if (offset !== start) {
+      const n = offset - start;
       throw this.malformed(
-        `${offset - start} bytes come before the XML declaration; <?xml …?> must be the very first thing in the document`,
+        `the XML declaration <?xml …?> must be the very first thing in the document, but ${n} byte${n === 1 ? '' : 's'} come before it`,
         'declaration',
         offset,
       );
+    }
     const m = XML_DECL.exec(token);
     if (!m) throw this.malformed('the XML declaration is not <?xml version="1.0" encoding="UTF-8"?>', 'declaration', offset);
     const encoding = m[1] ?? m[2];

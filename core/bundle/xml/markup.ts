@@ -112,12 +112,18 @@ class Run {
 
   /** The text so far; the run is empty afterwards. */
   take(): string {
+    const parts = this.drain();
+    return parts.length === 1 ? (parts[0] as string) : parts.join('');
+  }
+
+  /** The text so far as slices (never joined); the run is empty afterwards. */
+  drain(): string[] {
     this.close();
-    const s = this.parts.length === 1 ? (this.parts[0] as string) : this.parts.join('');
+    const parts = this.parts;
     this.parts = [];
     this.length = 0;
     this.start = null;
-    return s;
+    return parts;
   }
 }
 
@@ -179,13 +185,19 @@ export class MarkupScanner {
   private handOverText(): void {
     this.flush();
     const start = this.text.start as Pos;
-    const run = this.text.take();
-    const amp = run.lastIndexOf('&');
-    // a reference is at most 10 characters (&#x10FFFF;); a longer unterminated one is left to fail in decoding
-    const keep = amp !== -1 && run.length - amp <= 10 && run.indexOf(';', amp) === -1 ? run.length - amp : 0;
-    this.sink.text(keep ? run.slice(0, -keep) : run, start);
+    let carry = '';
+    for (const part of this.text.drain()) {
+      const s = carry + part;
+      // a part may end inside an entity reference (at most 10 characters: &#x10FFFF;), which then goes on
+      const tail = s.slice(-10);
+      const amp = tail.lastIndexOf('&');
+      const keep = amp !== -1 && tail.indexOf(';', amp) === -1 ? tail.length - amp : 0;
+      carry = keep ? s.slice(-keep) : '';
+      const whole = keep ? s.slice(0, -keep) : s;
+      if (whole.length > 0) this.sink.text(whole, start);
+    }
     // positions only feed error offsets: a kept tail is placed where the last range began
-    if (keep) this.text.addString(run.slice(-keep), this.textLast as Pos);
+    if (carry) this.text.addString(carry, this.textLast as Pos);
   }
 
   /** The text run ended (a token starts, or the document ends): it joins the batch. */
