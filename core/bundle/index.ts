@@ -79,6 +79,7 @@ export interface CheckOptions extends ReadOptions {
 
 export { readBundle } from './read.js';
 export { checkBundle, inspectBundle } from './check.js';
+export { checkIsolated, checkBudgetMs, type IsolatedOptions } from './isolated.js';
 export { diffBundles, diffAgainstState, compareVersions } from './diff.js';
 export { writeBundle } from './write.js';
 export { staleWarnings } from './stale.js';
