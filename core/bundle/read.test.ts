@@ -150,6 +150,19 @@ describe('ZIP_UNSAFE_PATH', () => {
     await expectRefused(bytes, 'ZIP_UNSAFE_PATH', { entry, reason });
   });
 
+  it.each([
+    ['a C0 control', 'notes\u001b[31m.txt', 'contains a control character'],
+    ['a C1 control', 'notes\u0085.txt', 'contains a C1 control character'],
+    ['a bidi override', 'invoice\u202Efdp.exe', 'contains a bidirectional override (U+202E)'],
+    ['a bidi isolate', 'a\u2066b.txt', 'contains a bidirectional override (U+2066)'],
+    ['a trailing dot', 'posture-conditions.xml.', 'a path segment ends in a dot (Windows drops it, so two names could meet)'],
+    ['a trailing space', 'notes.txt ', 'a path segment ends in a space (Windows drops it, so two names could meet)'],
+    ['a folder ending in a dot', 'docs./notes.txt', 'a path segment ends in a dot (Windows drops it, so two names could meet)'],
+    ['a folder entry ending in a space', 'docs /', 'a path segment ends in a space (Windows drops it, so two names could meet)'],
+  ])('a name with %s', async (_label, name, reason) => {
+    await expectRefused(fx.named(name), 'ZIP_UNSAFE_PATH', { entry: name, reason });
+  });
+
   it('symbolic links', async () => {
     await expectRefused(fx.symlinkEntry(), 'ZIP_UNSAFE_PATH', { entry: 'link', reason: 'a symbolic link', unixMode: '0120777' });
   });

@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import { CoreError } from '../errors.js';
 import type { Limits } from './types.js';
 import { isBudgetError } from './xml/budget.js';
+import { nameProblem } from './zip/names.js';
 
 /** A member as tar-stream reports it, for fixtures that need hostile members. */
 export interface TarMember {
@@ -56,14 +57,16 @@ export async function writeTarGz(members: TarMember[], mtime: Date): Promise<Uin
   return new Uint8Array(gzipSync(Buffer.concat(chunks), { level: 9 }));
 }
 
-/** Why a member name is unsafe, or null (same rules as zip entry names, bundle-format.md). */
+/** Why a member name is unsafe, or null (same rules as zip entry names, bundle-format.md; zip/names.ts). */
 function unsafeName(name: string): string | null {
   if (name.includes('\0')) return 'contains NUL';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0001-\u001f\u007f]/.test(name)) return 'contains a control character';
   if (name.includes('\\')) return 'contains a backslash';
   if (name.startsWith('/')) return 'is absolute';
   if (/^[A-Za-z]:/.test(name)) return 'has a drive letter';
   if (name.split('/').includes('..')) return 'contains ..';
-  return null;
+  return nameProblem(name);
 }
 
 /** The limits a nested .tar.gz is read under. */

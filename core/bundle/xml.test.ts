@@ -156,3 +156,49 @@ describe('XmlStream: entity references across hand-overs', () => {
     }
   });
 });
+
+describe('XML 1.0 and UTF-8, strictly (every refusal names its byte offset)', () => {
+  const bytes = (...parts: Array<string | number[]>): Uint8Array =>
+    new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)))));
+  const refused = (b: Uint8Array): unknown => {
+    try {
+      parseXml(b, { open: () => undefined }, where);
+    } catch (e) {
+      return e;
+    }
+    return null;
+  };
+  const decl = '<?xml version="1.0" encoding="UTF-8"?>';
+
+  it.each([
+    ['NUL', bytes('<a>x', [0], '</a>'), 'char', 4],
+    ['a C0 control', bytes('<a b="', [0x1b], '"/>'), 'char', 6],
+    ['U+FFFE', bytes('<a>', [0xef, 0xbf, 0xbe], '</a>'), 'char', 3],
+    ['U+FFFF after multibyte text', bytes('<a>é', [0xef, 0xbf, 0xbf], '</a>'), 'char', 5],
+    ['a second BOM', bytes([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf], '<a/>'), 'bom', 3],
+    ['a BOM inside the document', bytes('<a>', [0xef, 0xbb, 0xbf], '</a>'), 'bom', 3],
+    ['whitespace before <?xml', bytes(' ' + decl + '<a/>'), 'declaration', 1],
+    ['a comment before <?xml', bytes('<!-- c -->' + decl + '<a/>'), 'declaration', 10],
+    ['an XML declaration after the root', bytes('<a/>' + decl), 'declaration', 4],
+    ['encoding ISO-8859-1', bytes('<?xml version="1.0" encoding="ISO-8859-1"?><a/>'), 'encoding', 0],
+    ['encoding UTF-16', bytes('<?xml version="1.0" encoding="UTF-16"?><a/>'), 'encoding', 0],
+    ['version 1.1', bytes('<?xml version="1.1"?><a/>'), 'declaration', 0],
+    ['a reserved <?XML target', bytes('<a><?XML x?></a>'), 'declaration', 3],
+    ['invalid UTF-8 (overlong)', bytes('<a>', [0xc0, 0xaf], '</a>'), 'encoding', 3],
+    ['UTF-8 cut in the middle of a character', bytes('<a/>', [0xe2, 0x82]), 'encoding', 4],
+  ])('refuses %s', (_what, b, reason, offset) => {
+    const e = refused(b);
+    expect(e).toMatchObject({ code: 'PAYLOAD_INVALID', details: { reason, offset } });
+    expect((e as Error).message).toContain(`at byte ${offset}`);
+  });
+
+  it.each([
+    ['no XML declaration (UTF-8 by default)', bytes('<a/>')],
+    ['one leading BOM and a declaration', bytes([0xef, 0xbb, 0xbf], decl + '<a/>')],
+    ['lower-case utf-8, standalone, single quotes', bytes("<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<a/>")],
+    ['a processing instruction whose target only starts with xml', bytes(decl + '<?xml-stylesheet href="s"?><a/>')],
+    ['tab, CR, LF and characters up to U+10FFFF', bytes('<a b="\t\r\n">😀\u{10FFFD}</a>')],
+  ])('accepts %s', (_what, b) => {
+    expect(refused(b)).toBeNull();
+  });
+});
