@@ -159,6 +159,15 @@ async function checkComponent(
 ): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
+    const layoutName = LAYOUT_BY_ID.get(id)?.file;
+    // the decoy (issue 8 §4): ISE reads a component by its layout name, so the file checked must be that one
+    if (layoutName !== undefined && m.href !== layoutName && rootFiles.has(layoutName)) {
+      throw new CoreError(
+        'MANIFEST_INVALID',
+        `The manifest says component "${id}" is in ${m.href}, but the zip also holds ${layoutName}, the file ISE reads for it: the file checked would not be the file used. Refused; download posture-offline.zip again from Cisco.`,
+        { component: id, entry: layoutName, href: m.href, reason: 'decoy' },
+      );
+    }
     if (!rootFiles.has(m.href)) {
       throw new CoreError(
         'ENTRY_MISSING',
