@@ -44,6 +44,7 @@ export const PRODUCT_CODES = [
   'SIGNATURE_INVALID', // a transfer manifest whose signature or hashes do not verify
   'NOTHING_TO_ROLL_BACK',
   'CANCELLED',
+  'FEED_INVALID', // the update feed is not a well-formed Atom feed (or holds a DTD): exit 3, the download failed
   'INTERNAL', // a bug: exit 1
 ] as const;
 
@@ -112,6 +113,7 @@ export function exitCodeFor(code: ErrorCode): 1 | 2 | 3 {
     case 'UNREACHABLE':
     case 'TRANSFER_INTERRUPTED':
     case 'CANCELLED':
+    case 'FEED_INVALID':
       return 3;
     default:
       return 2;
