@@ -9,11 +9,12 @@ import { CoreError, type Warning } from '../errors.js';
 import type { CheckedBundle, CheckOptions, OpenedBundle } from './index.js';
 import { mergeLimits, readBundle } from './read.js';
 import type { CheckResult, ComponentContent, ComponentId, ComponentInfo, Inspection, Limits, Versions } from './types.js';
-import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME } from './layout.js';
+import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME, type LayoutRow } from './layout.js';
+import { VERSION_COMPONENTS } from './components.js';
 import { manifestParser, type Manifest, type ManifestEntry } from './manifest.js';
-import { avasParser, conditionsParser, osParser, type ParsedPayload, type PayloadParser } from './payloads.js';
+import { parserFor, type ParsedPayload } from './payloads.js';
 import { TarGzMemberReader } from './tar.js';
-import { XmlBudget, type XmlStreamOptions, type XmlWhere } from './xml.js';
+import { XmlBudget } from './xml.js';
 import { isBudgetError } from './xml/budget.js';
 import { inspectUnknown } from './inspect-unknown.js';
 import { throwIfCancelled } from './zip/fail.js';
@@ -45,23 +46,6 @@ class Checks {
   }
 }
 
-function payloadParser(id: ComponentId, where: XmlWhere, opts: XmlStreamOptions): PayloadParser<ComponentSummary> {
-  switch (id) {
-    case 'conditions':
-      return conditionsParser(where, opts);
-    case 'avas-windows':
-      return avasParser(where, 'windows', opts);
-    case 'avas-mac':
-      return avasParser(where, 'mac', opts);
-    case 'avas-linux':
-      return avasParser(where, 'linux', opts);
-    case 'supported-os':
-      return osParser(where, false, opts);
-    case 'supported-os-legacy':
-      return osParser(where, true, opts);
-  }
-}
-
 /** MANIFEST_MISSING: the unknown layout, refused where a bundle must be applicable (bundle-format.md: push, agent apply). */
 export function manifestMissing(file: string, details: Record<string, unknown> = {}): CoreError {
   return new CoreError(
@@ -88,11 +72,11 @@ interface Streamed {
  * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
  */
 async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Limits, budget: XmlBudget): Promise<Streamed> {
-  const id = m.component;
-  const member = LAYOUT_BY_ID.get(id)?.member;
+  const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
+  const member = row.member;
   const hash = createHash('sha256');
   const out: Streamed = { size: 0, sha256: '', tarError: null, parseError: null, parsed: null };
-  const parser = payloadParser(id, { entry: m.href, member, code: 'PAYLOAD_INVALID' }, { budget });
+  const parser = parserFor(row.payload, { entry: m.href, member, code: 'PAYLOAD_INVALID' }, { budget });
   const xml = {
     write: (chunk: Uint8Array): void => {
       if (out.parseError !== null) return;
@@ -291,14 +275,9 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     warnings.push(w);
     checks.warn(`unlisted:${e.name}`, `${e.name} is listed in the manifest`, w);
   }
-  const v = (id: ComponentId) => (manifest.entries.get(id) as ManifestEntry).version;
-  const versions: Versions = {
-    conditions: v('conditions'),
-    avasWindows: v('avas-windows'),
-    avasMac: v('avas-mac'),
-    avasLinux: v('avas-linux'),
-    supportedOs: v('supported-os'),
-  };
+  const versions = Object.fromEntries(
+    VERSION_COMPONENTS.map((c) => [c.versionKey, (manifest.entries.get(c.id) as ManifestEntry).version]),
+  ) as Versions;
   const inspection: Inspection = {
     file: bundle.fileName,
     size: bundle.size,

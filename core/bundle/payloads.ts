@@ -5,10 +5,11 @@
  * No DOM: handlers keep counters and the names the diff needs.
  */
 import type { AvasProduct, AvasSummary, ComponentContent, ConditionsSummary, OsGroupNode, OsSummary } from './types.js';
-import { VERSION_RE } from './layout.js';
+import { PAYLOAD_NS, VERSION_RE } from './layout.js';
+import type { PayloadKind } from './components.js';
 import { own, shapeError, TextField, XmlStream, type XmlStreamOptions, type XmlTag, type XmlWhere } from './xml.js';
 
-export const NS = { conditions: 'urn:posture-stage:conditions:1', avas: 'urn:posture-stage:avas:1', os: 'urn:posture-stage:os:1' } as const;
+export const NS = PAYLOAD_NS;
 
 export interface ParsedPayload<S> {
   version: string;
@@ -20,6 +21,22 @@ export interface ParsedPayload<S> {
 export interface PayloadParser<S> {
   write(chunk: Uint8Array): void;
   end(): ParsedPayload<S>;
+}
+
+/** The parser of a payload, as the component registry describes it (./components.ts `payload`). */
+export function parserFor(
+  payload: PayloadKind,
+  where: XmlWhere,
+  opts: XmlStreamOptions = {},
+): PayloadParser<ConditionsSummary | AvasSummary | OsSummary> {
+  switch (payload.kind) {
+    case 'conditions':
+      return conditionsParser(where, opts);
+    case 'avas':
+      return avasParser(where, payload.os, opts);
+    case 'os':
+      return osParser(where, payload.legacy, opts);
+  }
 }
 
 /** Budget units for keeping a string of `length` characters (xml/budget.ts). */

@@ -19,7 +19,7 @@
  */
 import { Parser } from 'saxen';
 import { CoreError } from '../errors.js';
-import { ATOM_NS, UPDATE_NS } from './layout.js';
+import { ATOM_NS, PAYLOAD_NS, UPDATE_NS } from './layout.js';
 import { overLimit } from './zip/fail.js';
 import { Utf8Pieces, type Piece } from './xml/chars.js';
 import { MarkupScanner, offsetOf, type Pos, type TokenKind } from './xml/markup.js';
@@ -55,9 +55,9 @@ export interface XmlWhere {
 const KNOWN_NS: Record<string, string> = {
   [ATOM_NS]: 'atom',
   [UPDATE_NS]: 'update',
-  'urn:posture-stage:conditions:1': 'psc',
-  'urn:posture-stage:avas:1': 'psa',
-  'urn:posture-stage:os:1': 'pso',
+  [PAYLOAD_NS.conditions]: 'psc',
+  [PAYLOAD_NS.avas]: 'psa',
+  [PAYLOAD_NS.os]: 'pso',
 };
 const PREFIX_URI = new Map(Object.entries(KNOWN_NS).map(([uri, p]) => [p, uri]));
 /** Deeper nesting is refused: our documents are a few levels deep, and a deep tree would overflow recursive consumers (JSON). */
