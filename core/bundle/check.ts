@@ -6,8 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { CoreError, type Warning } from '../errors.js';
-import type { CheckedBundle, CheckOptions, OpenedBundle } from './index.js';
-import { mergeLimits, readBundle } from './read.js';
+import type { CheckedBundle, CheckOptions, OpenedBundle } from './options.js';
+import { mergeLimits } from './limits.js';
+import { readBundle } from './read.js';
+import { manifestMissing } from './reference.js';
 import type { CheckResult, ComponentContent, ComponentId, ComponentInfo, Inspection, Limits, Versions } from './types.js';
 import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME, type LayoutRow } from './layout.js';
 import { VERSION_COMPONENTS } from './components.js';
@@ -44,15 +46,6 @@ class Checks {
       throw e;
     }
   }
-}
-
-/** MANIFEST_MISSING: the unknown layout, refused where a bundle must be applicable (bundle-format.md: push, agent apply). */
-export function manifestMissing(file: string, details: Record<string, unknown> = {}): CoreError {
-  return new CoreError(
-    'MANIFEST_MISSING',
-    `This zip has no ${MANIFEST_NAME} at its root, so it is not a posture update bundle that can be applied. Download posture-offline.zip again from Cisco or use a bundle made by \`posture-stage sample\`.`,
-    { file, ...details },
-  );
 }
 
 /** What one pass over a payload found: its length and hash, and the verdicts of the tar and XML layers. */

@@ -4,7 +4,9 @@
  * AV/AS products (added/removed/signature changed), conditions/requirements/policies and OS entries,
  * and a STALE_BUNDLE warning when a component would go down or nothing would change (./stale.ts).
  */
-import { requireReferenceLayout, type CheckedBundle } from './index.js';
+import type { CheckedBundle } from './options.js';
+import { requireReferenceLayout } from './reference.js';
+import { compareVersions } from './versions.js';
 import {
   COMPONENT_IDS,
   ZERO_VERSION,
@@ -18,17 +20,6 @@ import {
 } from './types.js';
 import { LAYOUT, LAYOUT_BY_ID } from './layout.js';
 import { diffStaleWarnings } from './stale.js';
-
-/** Numeric, field by field comparison of four-part versions: <0, 0, >0. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return 0;
-}
 
 type Old = { version: string | null; content: ComponentContent | undefined };
 

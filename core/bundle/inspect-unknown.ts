@@ -4,7 +4,7 @@
  * no versions. Container faults from read() still propagate: they are refusals in every layout.
  */
 import { CoreError, type Warning } from '../errors.js';
-import type { CheckOptions, OpenedBundle } from './index.js';
+import type { CheckOptions, OpenedBundle } from './options.js';
 import type { CheckResult, Inspection, Limits } from './types.js';
 import { MANIFEST_NAME } from './layout.js';
 import { XmlRootSniffer, type XmlBudget } from './xml.js';

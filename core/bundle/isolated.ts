@@ -14,7 +14,7 @@ import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CoreError, type ErrorJSON } from '../errors.js';
-import type { CheckOptions, CheckedBundle, Progress } from './index.js';
+import type { CheckOptions, CheckedBundle, Progress } from './options.js';
 import { readBundle } from './read.js';
 import type { ComponentContent, ComponentId, Inspection, Limits } from './types.js';
 

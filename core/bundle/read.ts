@@ -21,7 +21,8 @@ import { open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { CoreError } from '../errors.js';
-import { DEFAULT_LIMITS, type OpenedBundle, type ReadOptions } from './index.js';
+import { DEFAULT_LIMITS, mergeLimits } from './limits.js';
+import type { OpenedBundle, ReadOptions } from './options.js';
 import type { Limits, ZipEntryInfo } from './types.js';
 import { Bytes } from './zip/bytes.js';
 import { readEndRecord } from './zip/eocd.js';
@@ -127,18 +128,6 @@ function openedBundle(
     read: (name) => serially(() => readOne(name)),
     stream: (name, sink) => serially(() => streamOne(name, sink)),
   };
-}
-
-/** DEFAULT_LIMITS overridden by the caller's defined, non-negative values (USAGE for anything else). */
-export function mergeLimits(custom: Partial<Limits> | undefined): Limits {
-  const limits: Limits = { ...DEFAULT_LIMITS };
-  for (const [key, value] of Object.entries(custom ?? {}) as Array<[keyof Limits, number | undefined]>) {
-    if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0)
-      throw new CoreError('USAGE', `The limit ${key} must be a non-negative number (got ${value}).`, { limit: key, actual: value });
-    limits[key] = value;
-  }
-  return limits;
 }
 
 function hashAll(data: Uint8Array, opts: ReadOptions): string {
