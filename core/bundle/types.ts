@@ -29,7 +29,7 @@ export interface Limits {
   maxTarSize: number;
   /**
    * XML work a bundle may cause per byte of its own size (elements and other markup, attributes,
-   * entity references, kept items, and one per 128 bytes of text), and the least any bundle may cause
+   * entity references, kept items, and one per 64 bytes of text), and the least any bundle may cause
    * (core/bundle/xml/budget.ts): bounds parse time and memory however far a small zip inflates.
    */
   xmlNodesPerByte: number;

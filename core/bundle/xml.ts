@@ -159,8 +159,8 @@ export class XmlStream {
 
   /** Parses the next chunk of the document's bytes. */
   write(chunk: Uint8Array): void {
-    // text costs one unit per 128 bytes (markup is counted per token and attribute by the scanner)
-    const units = Math.floor((this.bytes + chunk.byteLength) / 128) - Math.floor(this.bytes / 128);
+    // text costs one unit per 64 bytes (markup is counted per token and attribute by the scanner)
+    const units = Math.floor((this.bytes + chunk.byteLength) / 64) - Math.floor(this.bytes / 64);
     this.bytes += chunk.byteLength;
     if (units > 0)
       this.budget.spend(

@@ -20,9 +20,11 @@ export interface Hostile {
   warning?: WarningCode;
   /** scales with the target size */
   scales?: boolean;
+  /** target sizes to build it at (default: the bound's 10 MB when it scales) */
+  sizes?: number[];
 }
 
-const MB = 1024 * 1024;
+export const MB = 1024 * 1024;
 /** What the rest of the sample takes in the bundle (the scaled payload gets the remainder). */
 const REST = 180 * 1024;
 const OS_OPEN = '<osGroups xmlns="urn:posture-stage:os:1" version="101.6.3.0">';
@@ -103,6 +105,7 @@ export const HOSTILE: Hostile[] = [
     name: 'nested XML padded with whitespace between elements (valid, ~4:1)',
     code: null,
     scales: true,
+    sizes: [1.2 * MB, 2 * MB, 10 * MB],
     build: (size) => scaledOs(size, OS_HEAD, (n) => ({ kind: 'whitespace', bytes: n }), OS_TAIL),
   },
   {
@@ -114,8 +117,9 @@ export const HOSTILE: Hostile[] = [
   {
     name: 'nested XML padded with spaces (past the nested ratio limit)',
     code: 'ZIP_LIMIT',
-    details: { entry: 'osgroupsV2.tar.gz', limit: 'maxRatio' },
+    details: { entry: 'osgroupsV2.tar.gz' },
     scales: true,
+    sizes: [1.2 * MB, 2 * MB, 10 * MB],
     build: (size) => scaledOs(size, OS_HEAD, repeat(' '.repeat(4096)), OS_TAIL),
   },
   {
@@ -129,6 +133,7 @@ export const HOSTILE: Hostile[] = [
     name: 'nested XML: elements between long runs of spaces',
     code: 'ZIP_LIMIT',
     scales: true,
+    sizes: [1.2 * MB, 2 * MB, 10 * MB],
     build: (size) => scaledOs(size, OS_HEAD, repeat(' '.repeat(4096) + '<os name="W"/>'), OS_TAIL),
   },
   {
@@ -139,9 +144,9 @@ export const HOSTILE: Hostile[] = [
     build: (size) => scaledOs(size, '', repeat('\0'.repeat(4096)), ''),
   },
   {
-    name: 'deflated payload past the zip ratio limit, small size declared',
+    name: 'deflated payload of spaces, small size declared (lying header)',
     code: 'ZIP_LIMIT',
-    details: { entry: COND, limit: 'maxRatio' },
+    details: { entry: COND },
     scales: true,
     build: (size) => scaledXml(COND, size, COND_HEAD, repeat(' '.repeat(4096)), '</postureConditions>'),
   },

@@ -3,7 +3,7 @@
  * .tar.gz 200:1 (bundle-format.md "Default limits"), so a 10 MB bundle may still hold 2 GB of XML: a
  * hundred million tiny elements, each of which costs a callback and maybe an item kept for the summary.
  * The budget bounds that work by counting what costs: one unit per markup token (tag, comment, CDATA,
- * processing instruction), per attribute, per entity reference, per 128 bytes of text, and what the
+ * processing instruction), per attribute, per entity reference, per 64 bytes of text, and what the
  * payload parsers keep (products, names, OS paths by length). A bundle may spend XML_NODES_PER_BYTE units
  * per byte of its own size, and never less than XML_NODES_FLOOR (limits.xmlNodesPerByte, minXmlNodes).
  * The sample spends about 0.05 units per byte of bundle, and XML compressed 8:1 with short elements about
