@@ -9,6 +9,7 @@ import { benchInspect } from './sections/inspect.js';
 import { benchApply } from './sections/apply.js';
 import { benchPush } from './sections/push.js';
 import { benchRenderer } from './sections/renderer.js';
+import { benchHostile } from './sections/hostile.js';
 
 export interface BenchContext {
   dir: string;
@@ -25,6 +26,7 @@ const sections: Array<[string, (c: BenchContext) => Promise<void>]> = [
   ['apply', benchApply],
   ['push', benchPush],
   ['renderer', benchRenderer],
+  ['hostile', benchHostile],
 ];
 let failed = false;
 try {
