@@ -36,7 +36,7 @@ export interface IsolatedOptions extends Omit<CheckOptions, 'signal'> {
   signal?: AbortSignal;
   /** wall-clock budget for the whole check, ms (default: checkBudgetMs(file size)) */
   budgetMs?: number;
-  /** heap the check may use, MiB (default 512) */
+  /** heap the check may use, MiB (default: 512, or 4 MiB per MiB of bundle for bigger ones) */
   maxHeapMb?: number;
 }
 
@@ -67,7 +67,8 @@ export async function checkIsolated(file: string, opts: IsolatedOptions = {}): P
     () => 0,
   );
   const budgetMs = opts.budgetMs ?? checkBudgetMs(size);
-  const maxHeapMb = opts.maxHeapMb ?? DEFAULT_HEAP_MB;
+  // what a check keeps grows with the bundle (a few hundred bytes per product or name); the zip itself is outside the heap
+  const maxHeapMb = opts.maxHeapMb ?? Math.max(DEFAULT_HEAP_MB, 4 * Math.ceil(size / (1024 * 1024)));
   const request: IsolatedRequest = {
     file: path,
     fileName,

@@ -236,6 +236,8 @@ class TarGzStream {
  * Reads the one expected regular file of a nested .tar.gz as it inflates, handing its bytes to `member`.
  * The tar is always walked to its end, so its own refusals (limits, gzip, member types and names) are
  * found even after `member` failed: the checks report the tar's first (bundle-format.md check order).
+ * A member that throws is fed no more (its consumer keeps its own verdict); the XML work budget's refusal
+ * ends the tar at once.
  */
 export class TarGzMemberReader {
   private readonly stream: TarGzStream;
@@ -322,7 +324,7 @@ export class TarGzMemberReader {
     return this.stream.write(chunk);
   }
 
-  /** The member's consumer refused: kept for later, unless it is the XML work budget, which ends the tar now. */
+  /** The member's consumer refused: it is fed no more, and the XML work budget's refusal ends the tar now. */
   private memberFailed(e: unknown): void {
     if (isBudgetError(e)) this.stream.fail(e);
     else this.memberError = e;
@@ -333,14 +335,9 @@ export class TarGzMemberReader {
     return this.stream.failure;
   }
 
-  /** Settles with the tar's own refusal (the member's error, if any, is in memberError). */
+  /** Settles with the tar's own refusal. */
   end(): Promise<void> {
     return this.stream.end();
-  }
-
-  /** What the member's consumer threw, once end() resolved (null when it took every byte). */
-  get error(): unknown {
-    return this.memberError;
   }
 
   /** Stops reading (the caller already knows its verdict); nothing is reported. */

@@ -412,10 +412,3 @@ export class XmlRootSniffer {
     return this.root;
   }
 }
-
-/** The root element of an XML document, or null if it does not parse (unknown layout: show, never trust). */
-export function xmlRootName(bytes: Uint8Array, entry: string): string | null {
-  const sniff = new XmlRootSniffer(entry);
-  sniff.write(bytes);
-  return sniff.end();
-}

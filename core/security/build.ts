@@ -9,7 +9,7 @@
  * manifest no hash (neither is ever reached). Bodies that must pass are compressed for real.
  */
 import { createHash } from 'node:crypto';
-import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { constants, deflateRawSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { LAYOUT, MANIFEST_NAME } from '../bundle/layout.js';
 import { samplePayloads, type SamplePayloads } from '../bundle/write.js';
@@ -244,6 +244,3 @@ export async function assemble(replaced: Payload[], opts: AssembleOptions = {}):
   ];
   return writeRawZip(entries);
 }
-
-/** crc32 of a payload's bytes, for fixtures that build entries by hand. */
-export const crcOf = (b: Uint8Array): number => crc32(b);

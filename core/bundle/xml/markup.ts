@@ -36,7 +36,7 @@ export interface ScanSink {
 }
 
 /** Characters per hand-over to the parser (and the longest text run kept before it is handed over). */
-export const BATCH = 64 * 1024;
+const BATCH = 64 * 1024;
 /** The longest single tag, comment, CDATA section or processing instruction accepted. */
 export const MAX_MARKUP = 1024 * 1024;
 /** An unquoted stretch of a tag at least this long has its whitespace runs folded to one space each. */
