@@ -47,6 +47,7 @@ export const PRODUCT_CODES = [
   'NOTHING_TO_ROLL_BACK',
   'LIBRARY_DAMAGED', // a library copy whose bytes no longer match the SHA-256 it was stored under → exit 2
   'CANCELLED',
+  'FEED_INVALID', // the update feed is not a well-formed Atom feed (or holds a DTD): exit 3, the download failed
   'INTERNAL', // a bug: exit 1
 ] as const;
 
@@ -115,6 +116,7 @@ export function exitCodeFor(code: ErrorCode): 1 | 2 | 3 {
     case 'UNREACHABLE':
     case 'TRANSFER_INTERRUPTED':
     case 'CANCELLED':
+    case 'FEED_INVALID':
       return 3;
     default:
       return 2;

@@ -7,7 +7,8 @@ import { mkdir, readFile, readdir, rm, stat, chmod } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import type { ComponentContent, ComponentId, NodeContentState, Versions, VersionKey } from '../bundle/types.js';
+import type { ComponentContent, ComponentId, NodeContentState, Versions } from '../bundle/types.js';
+import { VERSION_KEYS } from '../bundle/components.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { hashFile } from '../hash.js';
@@ -75,23 +76,10 @@ export interface AgentInfo {
 
 const STATE_ID = /^[0-9a-z-]{1,64}$/;
 
-/** Which of the five Update Information versions a component drives. */
-export const VERSION_KEY: Record<ComponentId, VersionKey> = {
-  conditions: 'conditions',
-  'avas-windows': 'avasWindows',
-  'avas-mac': 'avasMac',
-  'avas-linux': 'avasLinux',
-  'supported-os': 'supportedOs',
-  'supported-os-legacy': 'supportedOs',
-};
+/** Which of the five Update Information versions a component drives (the component registry's). */
+export { VERSION_KEY } from '../bundle/components.js';
 
-export const ZERO_VERSIONS: Versions = {
-  conditions: ZERO_VERSION,
-  avasWindows: ZERO_VERSION,
-  avasMac: ZERO_VERSION,
-  avasLinux: ZERO_VERSION,
-  supportedOs: ZERO_VERSION,
-};
+export const ZERO_VERSIONS: Versions = Object.fromEntries(VERSION_KEYS.map((k) => [k, ZERO_VERSION])) as Versions;
 
 async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
