@@ -57,6 +57,7 @@ module.exports = {
     'core/cli/bin.js',
     '!**/*.test.js',
     '!build/dist/core/bundle/fixtures/**',
+    '!build/dist/core/security/**',
     '!**/*.map',
   ],
   extraMetadata: { main: 'build/dist/electron/main/index.js' },

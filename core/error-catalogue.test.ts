@@ -40,7 +40,7 @@ describe('error catalogue', () => {
     expect(interfaces).toContain('`1` usage error or internal fault · `2` the input was refused');
     const byExit = (n: number) => ALL_CODES.filter((c) => exitCodeFor(c) === n).sort();
     expect(byExit(1)).toEqual(['INTERNAL', 'USAGE']);
-    expect(byExit(3)).toEqual(['CANCELLED', 'TRANSFER_INTERRUPTED', 'UNREACHABLE']);
+    expect(byExit(3)).toEqual(['CANCELLED', 'FEED_INVALID', 'TRANSFER_INTERRUPTED', 'UNREACHABLE']);
     // every refusal of a bundle, a node, a host key, a signature or a permission is exit 2
     for (const code of [...BUNDLE_CODES, ...NODE_CODES, 'HOST_KEY_MISMATCH', 'SIGNATURE_INVALID', 'PERMISSION_DENIED'] as ErrorCode[])
       expect(exitCodeFor(code), code).toBe(2);

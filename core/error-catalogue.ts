@@ -142,6 +142,12 @@ export const ERROR_CATALOGUE: { readonly [C in ErrorCode]: ErrorInfo } = {
     next: 'Import or fetch the bundle again; the damaged copy is never used.',
   },
   CANCELLED: { exit: 3, http: 500, title: 'Cancelled', next: 'Start it again when ready.' },
+  FEED_INVALID: {
+    exit: 3,
+    http: 500,
+    title: 'Update feed unreadable',
+    next: 'Check the feed URL and the proxy in between (a login page or an inspecting proxy may answer instead), then try again.',
+  },
   INTERNAL: { exit: 1, http: 500, title: 'Internal error', next: 'This is a bug in Posture Stage; please report it with what you ran.' },
 };
 

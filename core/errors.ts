@@ -50,6 +50,7 @@ const PRODUCT_CODES = [
   'NOTHING_TO_ROLL_BACK',
   'LIBRARY_DAMAGED', // a library copy whose bytes no longer match the SHA-256 it was stored under → exit 2
   'CANCELLED',
+  'FEED_INVALID', // the update feed is not a well-formed Atom feed (or holds a DTD): exit 3, the download failed
   'INTERNAL', // a bug: exit 1
 ] as const;
 

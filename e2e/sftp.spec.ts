@@ -81,7 +81,9 @@ test('adds an SFTP target with its host key confirmed, applies, and a changed ho
   await go(page, 'Targets');
   await page.getByRole('button', { name: 'Node status' }).click();
   const node = page.getByTestId('node-status');
-  await expect(node.getByTestId('node-update-info').locator('[data-version="conditions"]')).toHaveText(applied.versions.conditions);
+  await expect(node.getByTestId('node-update-info').locator('[data-version="conditions"]')).toHaveText(applied.versions.conditions, {
+    timeout: 30_000,
+  }); // over SSH: three CLI runs on the node
   await expect(node.getByRole('table').locator('tbody tr').first()).toContainText('success');
   await expect(node.getByRole('table').locator('tbody tr').first()).toContainText('apply');
   await node.getByText(/ise-psc\.log \(last \d+ lines\)/).click();

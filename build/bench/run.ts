@@ -10,6 +10,7 @@ import { benchApply } from './sections/apply.js';
 import { benchPush } from './sections/push.js';
 import { benchRenderer } from './sections/renderer.js';
 import { benchKit } from './sections/kit.js';
+import { benchHostile } from './sections/hostile.js';
 
 export interface BenchContext {
   dir: string;
@@ -27,6 +28,7 @@ const sections: Array<[string, (c: BenchContext) => Promise<void>]> = [
   ['push', benchPush],
   ['renderer', benchRenderer],
   ['kit', benchKit],
+  ['hostile', benchHostile],
 ];
 let failed = false;
 try {

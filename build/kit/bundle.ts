@@ -6,7 +6,9 @@
  *  - any esbuild warning is an error (a dynamic require, `import.meta` use, a missing module);
  *  - ssh2's optional native addons (cpu-features, sshcrypto.node) are replaced by modules that throw,
  *    which ssh2 catches and then uses its pure-JavaScript code;
- *  - the `ui` command is replaced by ./ui-stub.ts (the UI's files are not in the executable).
+ *  - the `ui` command is replaced by ./ui-stub.ts (the UI's files are not in the executable);
+ *  - the bundle-check worker (core/bundle/isolated-worker.ts) is bundled on its own first and its source
+ *    takes the place of core/bundle/worker-script.ts, so the worker thread runs from memory (`eval`).
  */
 import { build, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -19,7 +21,7 @@ export interface BundleResult {
   sha256: string;
 }
 
-function kitPlugin(root: string, version: string | undefined): Plugin {
+function kitPlugin(root: string, version: string | undefined, workerSource?: string): Plugin {
   return {
     name: 'posture-stage-kit',
     setup(b) {
@@ -31,6 +33,11 @@ function kitPlugin(root: string, version: string | undefined): Plugin {
         contents: `throw new Error(${JSON.stringify(`${args.path} is a native addon, not part of the single executable`)});`,
         loader: 'js',
       }));
+      if (workerSource !== undefined)
+        b.onLoad({ filter: /[\\/]core[\\/]bundle[\\/]worker-script\.ts$/ }, () => ({
+          contents: `export function workerScript() { return { kind: 'source', code: ${JSON.stringify(workerSource)} }; }`,
+          loader: 'ts',
+        }));
       if (version !== undefined)
         b.onLoad({ filter: /[\\/]core[\\/]version\.ts$/ }, () => ({
           contents: `export const VERSION = ${JSON.stringify(version)};`,
@@ -40,25 +47,44 @@ function kitPlugin(root: string, version: string | undefined): Plugin {
   };
 }
 
+/** esbuild options shared by the CLI and its worker: one CJS file for Node 20, nothing external. */
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'silent',
+} as const;
+
+function refuseWarnings(what: string, warnings: Array<{ text: string; location: { file: string; line: number } | null }>): void {
+  if (warnings.length === 0) return;
+  const text = warnings.map((w) => `${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`).join('\n');
+  throw new Error(`${what} cannot be bundled into the executable as it is:\n${text}`);
+}
+
 /** Bundles the CLI from `root` into `outfile`; `version` overrides core/version.ts (tests of upgrades). */
 export async function bundleCli(root: string, outfile: string, version?: string): Promise<BundleResult> {
+  const worker = await build({
+    ...common,
+    absWorkingDir: root,
+    entryPoints: [join(root, 'core', 'bundle', 'isolated-worker.ts')],
+    write: false,
+    outfile: `${outfile}.worker.js`,
+    plugins: [kitPlugin(root, version)],
+  });
+  refuseWarnings('the bundle-check worker', worker.warnings);
+  const workerSource = worker.outputFiles[0]?.text;
+  if (workerSource === undefined) throw new Error('esbuild gave no output for the bundle-check worker');
   const r = await build({
+    ...common,
     absWorkingDir: root,
     entryPoints: [join(root, 'build', 'kit', 'entry.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-    plugins: [kitPlugin(root, version)],
+    plugins: [kitPlugin(root, version, workerSource)],
   });
-  if (r.warnings.length > 0) {
-    const text = r.warnings.map((w) => `${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`).join('\n');
-    throw new Error(`the CLI cannot be bundled into the executable as it is:\n${text}`);
-  }
+  refuseWarnings('the CLI', r.warnings);
   const data = await readFile(outfile);
   return { file: outfile, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }

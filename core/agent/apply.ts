@@ -10,7 +10,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { checkBundle, compareVersions, requireReferenceLayout, type CheckedBundle, type Progress } from '../bundle/index.js';
+import { checkIsolated, compareVersions, requireReferenceLayout, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { isRefusal } from '../error-catalogue.js';
@@ -99,8 +99,9 @@ interface Plan {
 }
 
 async function plan(store: string, file: string, opts: ApplyOptions): Promise<Plan> {
-  // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only
-  const checked = await checkBundle(file, {
+  // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only,
+  // in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2)
+  const checked = await checkIsolated(file, {
     requireReference: true,
     fileName: basename(file),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

@@ -8,7 +8,8 @@ import { X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import type { ComponentContent, ComponentId, NodeContentState, Versions, VersionKey } from '../bundle/types.js';
+import type { ComponentContent, ComponentId, NodeContentState, Versions } from '../bundle/types.js';
+import { VERSION_KEYS } from '../bundle/components.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { parseJson } from '../json.js';
@@ -111,23 +112,10 @@ const stateSchema = z.object({
   origin: z.enum(['init', 'apply', 'policy-delete', 'rollback']),
 }) satisfies z.ZodType<StoreState>;
 
-/** Which of the five Update Information versions a component drives. */
-export const VERSION_KEY: Record<ComponentId, VersionKey> = {
-  conditions: 'conditions',
-  'avas-windows': 'avasWindows',
-  'avas-mac': 'avasMac',
-  'avas-linux': 'avasLinux',
-  'supported-os': 'supportedOs',
-  'supported-os-legacy': 'supportedOs',
-};
+/** Which of the five Update Information versions a component drives (the component registry's). */
+export { VERSION_KEY } from '../bundle/components.js';
 
-const ZERO_VERSIONS: Versions = {
-  conditions: ZERO_VERSION,
-  avasWindows: ZERO_VERSION,
-  avasMac: ZERO_VERSION,
-  avasLinux: ZERO_VERSION,
-  supportedOs: ZERO_VERSION,
-};
+const ZERO_VERSIONS: Versions = Object.fromEntries(VERSION_KEYS.map((k) => [k, ZERO_VERSION])) as Versions;
 
 /** A file of the store read through its schema; STORE_CORRUPT naming `what` and the problem otherwise. */
 async function readStoreJson<S extends z.ZodType>(

@@ -3,6 +3,7 @@ import { checkBundle } from './check.js';
 import { CoreError } from '../errors.js';
 import { PAYLOAD_FIXTURES, unknownLayoutBundle } from './fixtures/payload.js';
 import { writeBundle } from './write.js';
+import type { ChunkSink } from './zip/inflate.js';
 
 describe('checkBundle: payload fixtures', () => {
   for (const f of PAYLOAD_FIXTURES) {
@@ -96,7 +97,7 @@ describe('checkBundle: inspection of the reference sample', () => {
 });
 
 describe('checkBundle: memory', () => {
-  it('inflates one entry at a time: no entry is read while another is still being read or checked', async () => {
+  it('streams one entry at a time: no entry is read while another is still being read or checked', async () => {
     const { readBundle } = await import('./read.js');
     const opened = await readBundle(await writeBundle({ seed: 5, scale: 0.2 }));
     let pending = 0;
@@ -104,15 +105,15 @@ describe('checkBundle: memory', () => {
     const reads: string[] = [];
     const wrapped = {
       ...opened,
-      read: async (name: string) => {
+      stream: async (name: string, sink: ChunkSink) => {
         if (pending > 0) overlapped++;
         pending++;
         reads.push(name);
         try {
-          const bytes = await opened.read(name);
+          const size = await opened.stream(name, sink);
           // let the caller run with these bytes before the read counts as finished
           await new Promise((r) => setImmediate(r));
-          return bytes;
+          return size;
         } finally {
           pending--;
         }
@@ -134,10 +135,10 @@ describe('checkBundle: cancellation', () => {
     // the abort lands after a read has finished, so only checkBundle's own loop can notice it
     const wrapped = {
       ...opened,
-      read: async (name: string) => {
-        const bytes = await opened.read(name);
+      stream: async (name: string, sink: ChunkSink) => {
+        const size = await opened.stream(name, sink);
         if (++reads === 3) controller.abort();
-        return bytes;
+        return size;
       },
     };
     const err = await checkBundle(wrapped, { signal: controller.signal }).then(

@@ -1,17 +1,23 @@
 /**
  * checkBundle / inspectBundle: every content check of bundle-format.md on a container that
  * readBundle opened ("Reference layout", "Manifest", "Payloads"), producing the Inspection model.
- * Memory: one inflated entry at a time; each payload is stream-parsed into a summary, then released.
+ * Memory: no entry is held whole: each is streamed once through its hash, its nested .tar.gz and its
+ * XML parser into a summary (a 10 MB input stays within a few hundred MB whatever it inflates to).
  */
 import { createHash } from 'node:crypto';
 import { CoreError, type Warning } from '../errors.js';
-import type { CheckedBundle, CheckOptions, OpenedBundle } from './index.js';
-import { mergeLimits, readBundle } from './read.js';
+import type { CheckedBundle, CheckOptions, OpenedBundle } from './options.js';
+import { mergeLimits } from './limits.js';
+import { readBundle } from './read.js';
+import { manifestMissing } from './reference.js';
 import type { CheckResult, ComponentContent, ComponentId, ComponentInfo, Inspection, Limits, Versions } from './types.js';
-import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME } from './layout.js';
-import { readManifest, type ManifestEntry } from './manifest.js';
-import { parseAvas, parseConditions, parseOs, type ParsedPayload } from './payloads.js';
-import { readTarGzMember } from './tar.js';
+import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME, type LayoutRow } from './layout.js';
+import { VERSION_COMPONENTS } from './components.js';
+import { manifestParser, type Manifest, type ManifestEntry } from './manifest.js';
+import { parserFor, type ParsedPayload } from './payloads.js';
+import { TarGzMemberReader } from './tar.js';
+import { XmlBudget } from './xml.js';
+import { isBudgetError } from './xml/budget.js';
 import { inspectUnknown } from './inspect-unknown.js';
 import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
@@ -42,31 +48,81 @@ class Checks {
   }
 }
 
-function parsePayload(id: ComponentId, bytes: Uint8Array, entry: string, member?: string): ParsedPayload<ComponentSummary> {
-  const where = { entry, member, code: 'PAYLOAD_INVALID' as const };
-  switch (id) {
-    case 'conditions':
-      return parseConditions(bytes, where);
-    case 'avas-windows':
-      return parseAvas(bytes, where, 'windows');
-    case 'avas-mac':
-      return parseAvas(bytes, where, 'mac');
-    case 'avas-linux':
-      return parseAvas(bytes, where, 'linux');
-    case 'supported-os':
-      return parseOs(bytes, where, false);
-    case 'supported-os-legacy':
-      return parseOs(bytes, where, true);
-  }
+/** What one pass over a payload found: its length and hash, and the verdicts of the tar and XML layers. */
+interface Streamed {
+  size: number;
+  sha256: string;
+  tarError: unknown;
+  parseError: unknown;
+  parsed: ParsedPayload<ComponentSummary> | null;
 }
 
-/** MANIFEST_MISSING: the unknown layout, refused where a bundle must be applicable (bundle-format.md: push, agent apply). */
-export function manifestMissing(file: string, details: Record<string, unknown> = {}): CoreError {
-  return new CoreError(
-    'MANIFEST_MISSING',
-    `This zip has no ${MANIFEST_NAME} at its root, so it is not a posture update bundle that can be applied. Download posture-offline.zip again from Cisco or use a bundle made by \`posture-stage sample\`.`,
-    { file, ...details },
-  );
+/**
+ * One pass over a payload entry: SHA-256 and length measured, the nested .tar.gz (if any) walked and the
+ * XML parsed as it inflates, nothing held whole. Each layer's refusal is kept, not thrown, so the
+ * caller reports them in the spec's order (container, length, SHA-256, tar, XML) whatever came first.
+ * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
+ * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
+ */
+async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Limits, budget: XmlBudget): Promise<Streamed> {
+  const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
+  const member = row.member;
+  const hash = createHash('sha256');
+  const out: Streamed = { size: 0, sha256: '', tarError: null, parseError: null, parsed: null };
+  const parser = parserFor(row.payload, { entry: m.href, member, code: 'PAYLOAD_INVALID' }, { budget });
+  const xml = {
+    write: (chunk: Uint8Array): void => {
+      if (out.parseError !== null) return;
+      try {
+        parser.write(chunk);
+      } catch (e) {
+        if (isBudgetError(e)) throw e;
+        out.parseError = e;
+      }
+    },
+    end: (): void => {
+      if (out.parseError !== null) return;
+      try {
+        out.parsed = parser.end();
+      } catch (e) {
+        if (isBudgetError(e)) throw e;
+        out.parseError = e;
+      }
+    },
+  };
+  const declared = bundle.entries.find((e) => e.name === m.href)?.size ?? m.length;
+  const tar = member ? new TarGzMemberReader(m.href, member, declared, limits, xml) : null;
+  let feeding = true;
+  try {
+    await bundle.stream(m.href, (chunk) => {
+      out.size += chunk.length;
+      hash.update(chunk);
+      if (!feeding) return;
+      if (out.size > m.length) {
+        feeding = false;
+        tar?.abort();
+        return;
+      }
+      if (!tar) return xml.write(chunk);
+      const pending = tar.write(chunk);
+      if (isBudgetError(tar.failure)) throw tar.failure;
+      return pending;
+    });
+  } catch (e) {
+    tar?.abort();
+    throw e;
+  }
+  out.sha256 = hash.digest('hex');
+  if (!feeding) return out;
+  if (tar) {
+    try {
+      await tar.end();
+    } catch (e) {
+      if (isBudgetError(e)) throw e;
+      out.tarError = e;
+    }
+  } else xml.end();
+  return out;
 }
 
 /** Checks one listed payload: present, length, SHA-256, (nested tar), XML shape, version. */
@@ -75,10 +131,20 @@ async function checkComponent(
   bundle: OpenedBundle,
   rootFiles: ReadonlySet<string>,
   limits: Limits,
+  budget: XmlBudget,
   checks: Checks,
 ): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
+    const layoutName = LAYOUT_BY_ID.get(id)?.file;
+    // the decoy (issue 8 §4): ISE reads a component by its layout name, so the file checked must be that one
+    if (layoutName !== undefined && m.href !== layoutName && rootFiles.has(layoutName)) {
+      throw new CoreError(
+        'MANIFEST_INVALID',
+        `The manifest says component "${id}" is in ${m.href}, but the zip also holds ${layoutName}, the file ISE reads for it: the file checked would not be the file used. Refused; download posture-offline.zip again from Cisco.`,
+        { component: id, entry: layoutName, href: m.href, reason: 'decoy' },
+      );
+    }
     if (!rootFiles.has(m.href)) {
       throw new CoreError(
         'ENTRY_MISSING',
@@ -87,9 +153,7 @@ async function checkComponent(
       );
     }
   });
-  const bytes = await bundle.read(m.href);
-  const size = bytes.byteLength;
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget);
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
     if (size !== m.length)
       throw new CoreError(
@@ -107,25 +171,44 @@ async function checkComponent(
       );
   });
   const member = LAYOUT_BY_ID.get(id)?.member;
-  const xml = member
-    ? await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () =>
-        readTarGzMember(bytes, m.href, member, limits),
-      )
-    : bytes;
-  const parsed = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () =>
-    parsePayload(id, xml, m.href, member),
-  );
+  if (member)
+    await checks.run(`tar:${id}`, `${m.href} is a safe .tar.gz holding only ${member}`, () => {
+      if (tarError !== null) throw tarError;
+    });
+  const result = await checks.run(`payload:${id}`, `${member ?? m.href} is well-formed ${id} XML without DTD`, () => {
+    if (parseError !== null) throw parseError;
+    return parsed as ParsedPayload<ComponentSummary>;
+  });
   await checks.run(`version:${id}`, `${m.href} states the manifest's version ${m.version}`, () => {
-    if (parsed.version !== m.version)
+    if (result.version !== m.version)
       throw new CoreError(
         'VERSION_MISMATCH',
-        `${member ?? m.href} says version ${parsed.version} but the manifest says ${m.version} for "${id}". The bundle is inconsistent; download it again.`,
-        { component: id, entry: m.href, expected: m.version, actual: parsed.version },
+        `${member ?? m.href} says version ${result.version} but the manifest says ${m.version} for "${id}". The bundle is inconsistent; download it again.`,
+        { component: id, entry: m.href, expected: m.version, actual: result.version },
       );
   });
   return {
-    info: { id, file: m.href, version: m.version, size, sha256, summary: parsed.summary },
-    content: { id, version: m.version, sha256, ...parsed.content },
+    info: { id, file: m.href, version: m.version, size, sha256, summary: result.summary },
+    content: { id, version: m.version, sha256, ...result.content },
+  };
+}
+
+/** Streams the manifest into its parser; a container fault wins over a parse error, as when it was read whole. */
+async function readManifestEntry(bundle: OpenedBundle, budget: XmlBudget): Promise<() => Manifest> {
+  const parser = manifestParser({ budget });
+  let error: unknown = null;
+  await bundle.stream(MANIFEST_NAME, (chunk) => {
+    if (error !== null) return;
+    try {
+      parser.write(chunk);
+    } catch (e) {
+      if (isBudgetError(e)) throw e;
+      error = e;
+    }
+  });
+  return () => {
+    if (error !== null) throw error;
+    return parser.end();
   };
 }
 
@@ -141,11 +224,18 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     if (opts.requireReference) {
       throw manifestMissing(bundle.fileName, { entries: files.map((e) => e.name).slice(0, 50) });
     }
-    const inspection = await inspectUnknown(bundle, limits, checks.list, opts);
+    const inspection = await inspectUnknown(
+      bundle,
+      limits,
+      checks.list,
+      opts,
+      XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes),
+    );
     return { bundle, inspection, contents: new Map() };
   }
+  const budget = XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes);
   const manifest = await checks.run('manifest', `${MANIFEST_NAME} is a valid manifest listing all seven components`, async () =>
-    readManifest(await bundle.read(MANIFEST_NAME)),
+    (await readManifestEntry(bundle, budget))(),
   );
   const components: ComponentInfo[] = [];
   const contents = new Map<ComponentId, ComponentContent>();
@@ -157,7 +247,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     const m = manifest.entries.get(row.id) as ManifestEntry;
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, checks);
+    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks);
     components.push(info);
     contents.set(m.component, content);
     done++;
@@ -169,7 +259,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     if (listed.has(e.name)) continue;
     // inflated once all the same: CRC, size and limits are container checks, refusals in every layout (bundle-format.md)
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
-    await bundle.read(e.name);
+    await bundle.stream(e.name, () => undefined);
     const w: Warning = {
       code: 'UNLISTED_ENTRY',
       message: `${e.name} is not listed in the manifest; it is kept but never applied.`,
@@ -178,14 +268,9 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     warnings.push(w);
     checks.warn(`unlisted:${e.name}`, `${e.name} is listed in the manifest`, w);
   }
-  const v = (id: ComponentId) => (manifest.entries.get(id) as ManifestEntry).version;
-  const versions: Versions = {
-    conditions: v('conditions'),
-    avasWindows: v('avas-windows'),
-    avasMac: v('avas-mac'),
-    avasLinux: v('avas-linux'),
-    supportedOs: v('supported-os'),
-  };
+  const versions = Object.fromEntries(
+    VERSION_COMPONENTS.map((c) => [c.versionKey, (manifest.entries.get(c.id) as ManifestEntry).version]),
+  ) as Versions;
   const inspection: Inspection = {
     file: bundle.fileName,
     size: bundle.size,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkBundle } from './check.js';
-import { compareVersions, diffAgainstState, diffBundles } from './diff.js';
+import { diffAgainstState, diffBundles } from './diff.js';
+import { compareVersions } from './versions.js';
 import { writeBundle } from './write.js';
 import type { NodeContentState } from './types.js';
 

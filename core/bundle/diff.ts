@@ -4,7 +4,9 @@
  * AV/AS products (added/removed/signature changed), conditions/requirements/policies and OS entries,
  * and a STALE_BUNDLE warning when a component would go down or nothing would change (./stale.ts).
  */
-import { requireReferenceLayout, type CheckedBundle } from './index.js';
+import type { CheckedBundle } from './options.js';
+import { requireReferenceLayout } from './reference.js';
+import { compareVersions } from './versions.js';
 import {
   COMPONENT_IDS,
   ZERO_VERSION,
@@ -16,19 +18,8 @@ import {
   type NodeContentState,
   type ProductChange,
 } from './types.js';
-import { LAYOUT_BY_ID } from './layout.js';
+import { LAYOUT, LAYOUT_BY_ID } from './layout.js';
 import { diffStaleWarnings } from './stale.js';
-
-/** Numeric, field by field comparison of four-part versions: <0, 0, >0. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return 0;
-}
 
 type Old = { version: string | null; content: ComponentContent | undefined };
 
@@ -44,7 +35,10 @@ function setDiff(before: readonly string[], after: readonly string[]): { added: 
   return { added: [...b].filter((x) => !a.has(x)), removed: [...a].filter((x) => !b.has(x)) };
 }
 
-const CHART_OS: Partial<Record<ComponentId, ProductChange['os']>> = { 'avas-windows': 'windows', 'avas-mac': 'mac', 'avas-linux': 'linux' };
+/** The AV/AS charts and their OS, from the component registry. */
+const CHART_OS = new Map<ComponentId, ProductChange['os']>(
+  LAYOUT.flatMap((c) => (c.payload.kind === 'avas' ? [[c.id, c.payload.os]] : [])),
+);
 
 /** Compares old (version + content, possibly unknown) with the new bundle's components. */
 function diff(old: (id: ComponentId) => Old, next: CheckedBundle, oldLabel: string): BundleDiff {
@@ -72,7 +66,8 @@ function diff(old: (id: ComponentId) => Old, next: CheckedBundle, oldLabel: stri
     // content we cannot see (installed but no content recorded) is not diffed: never claim changes we did not read
     const prev = before.content ?? (before.version === null ? { id, version: ZERO_VERSION, sha256: '' } : undefined);
     if (!prev) continue;
-    const os = CHART_OS[id];
+    const kind = LAYOUT_BY_ID.get(id)?.payload;
+    const os = CHART_OS.get(id);
     if (os) {
       const key = (p: { vendor: string; product: string }) => `${p.vendor}\u0000${p.product}`;
       const was = new Map((prev.products ?? []).map((p) => [key(p), p]));
@@ -91,13 +86,13 @@ function diff(old: (id: ComponentId) => Old, next: CheckedBundle, oldLabel: stri
       }
       for (const [k, w] of was)
         if (!is.has(k)) out.content.products.removed.push({ os, vendor: w.vendor, product: w.product, from: w.signatureVersion });
-    } else if (id === 'conditions') {
+    } else if (kind?.kind === 'conditions') {
       const a = prev.conditions;
       const b = now.conditions;
       out.content.conditions = setDiff(a?.conditions ?? [], b?.conditions ?? []);
       out.content.requirements = setDiff(a?.requirements ?? [], b?.requirements ?? []);
       out.content.policies = setDiff(a?.policies ?? [], b?.policies ?? []);
-    } else if (id === 'supported-os') {
+    } else if (kind?.kind === 'os' && !kind.legacy) {
       out.content.os = setDiff(prev.os ?? [], now.os ?? []);
     }
   }

@@ -4,15 +4,21 @@
  * no versions. Container faults from read() still propagate: they are refusals in every layout.
  */
 import { CoreError, type Warning } from '../errors.js';
-import type { CheckOptions, OpenedBundle } from './index.js';
+import type { CheckOptions, OpenedBundle } from './options.js';
 import type { CheckResult, Inspection, Limits } from './types.js';
 import { MANIFEST_NAME } from './layout.js';
-import { xmlRootName } from './xml.js';
-import { listTarGz } from './tar.js';
+import { XmlRootSniffer, type XmlBudget } from './xml.js';
+import { TarGzLister } from './tar.js';
 import { throwIfCancelled } from './zip/fail.js';
 
 /** Builds the Inspection of a zip in an unknown layout. */
-export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, checks: CheckResult[], opts: CheckOptions): Promise<Inspection> {
+export async function inspectUnknown(
+  bundle: OpenedBundle,
+  limits: Limits,
+  checks: CheckResult[],
+  opts: CheckOptions,
+  budget: XmlBudget,
+): Promise<Inspection> {
   const warning: Warning = {
     code: 'UNKNOWN_LAYOUT',
     message: `This zip has no ${MANIFEST_NAME} at its root, so its versions cannot be read. It was opened and listed, but it cannot be pushed or applied.`,
@@ -27,7 +33,9 @@ export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, check
     opts.onProgress?.({ phase: 'parse', done: done++, total: files.length });
     const lower = e.name.toLowerCase();
     if (lower.endsWith('.xml')) {
-      const root = xmlRootName(await bundle.read(e.name), e.name);
+      const sniff = new XmlRootSniffer(e.name, budget);
+      await bundle.stream(e.name, (chunk) => sniff.write(chunk));
+      const root = sniff.end();
       opened.push(root === null ? { name: e.name, kind: 'other' } : { name: e.name, kind: 'xml', root });
       checks.push({
         id: `open:${e.name}`,
@@ -36,9 +44,16 @@ export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, check
         ...(root === null ? { code: 'PAYLOAD_INVALID', message: `${e.name} is not well-formed XML without DTD` } : {}),
       });
     } else if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) {
-      const bytes = await bundle.read(e.name);
+      const lister = new TarGzLister(e.name, e.size, limits);
+      await bundle
+        .stream(e.name, (chunk) => lister.write(chunk))
+        .catch((err: unknown) => {
+          lister.abort();
+          throw err;
+        });
       try {
-        const members = await listTarGz(bytes, limits);
+        await lister.end();
+        const members = lister.names;
         opened.push({ name: e.name, kind: 'tar.gz', members });
         checks.push({ id: `open:${e.name}`, label: `${e.name} opens as .tar.gz`, status: 'passed' });
       } catch (err) {
@@ -53,7 +68,7 @@ export async function inspectUnknown(bundle: OpenedBundle, limits: Limits, check
         });
       }
     } else {
-      await bundle.read(e.name); // still inflated once, so CRC, size and limits are checked in every layout
+      await bundle.stream(e.name, () => undefined); // still inflated once, so CRC, size and limits are checked in every layout
       opened.push({ name: e.name, kind: 'other' });
     }
   }

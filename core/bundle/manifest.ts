@@ -7,7 +7,7 @@
 import { CoreError } from '../errors.js';
 import { COMPONENT_IDS, type ComponentId } from './types.js';
 import { ATOM_NS, MANIFEST_NAME, UPDATE_NS, VERSION_RE } from './layout.js';
-import { parseXml, shapeError, type XmlWhere } from './xml.js';
+import { shapeError, TextField, XmlStream, type XmlStreamOptions, type XmlWhere } from './xml.js';
 
 export interface ManifestEntry {
   component: ComponentId;
@@ -35,13 +35,19 @@ interface Draft {
 
 /** Parses and validates the manifest's bytes. */
 export function readManifest(bytes: Uint8Array): Manifest {
+  const parser = manifestParser();
+  parser.write(bytes);
+  return parser.end();
+}
+
+/** The manifest parsed as its bytes arrive: write(chunk)…, then end() validates and gives the result. */
+export function manifestParser(opts: XmlStreamOptions = {}): { write(chunk: Uint8Array): void; end(): Manifest } {
   let updated: string | null = null;
   const drafts: Draft[] = [];
   let draft: Draft | null = null;
   let field: string | null = null;
-  let text = '';
-  parseXml(
-    bytes,
+  const text = new TextField(WHERE, 'a manifest field', 1024);
+  const stream = new XmlStream(
     {
       open(tag, depth) {
         if (depth === 0) {
@@ -49,7 +55,7 @@ export function readManifest(bytes: Uint8Array): Manifest {
             throw shapeError(WHERE, `the root element must be an Atom <feed>, found <${tag.name}>${tag.uri ? ` in ${tag.uri}` : ''}`);
           return;
         }
-        text = '';
+        text.take();
         field = null;
         if (depth === 1) {
           if (tag.uri === ATOM_NS && tag.local === 'entry') drafts.push((draft = {}));
@@ -67,22 +73,32 @@ export function readManifest(bytes: Uint8Array): Manifest {
         }
       },
       text(s) {
-        if (field) text += s;
+        if (field) text.add(s);
       },
       close(_local, depth) {
-        if (field === 'feed-updated' && depth === 1) updated = text.trim();
+        if (field === 'feed-updated' && depth === 1) updated = text.take();
         else if (field && draft && depth === 2) {
           const key = field as 'component' | 'version' | 'sha256';
           if (draft[key] !== undefined) throw shapeError(WHERE, `an entry has more than one update:${key}`);
-          draft[key] = text.trim();
+          draft[key] = text.take();
         }
         if (depth === 1) draft = null;
         field = null;
       },
     },
     WHERE,
+    opts,
   );
+  return {
+    write: (chunk) => stream.write(chunk),
+    end: () => {
+      stream.end();
+      return validate(updated, drafts);
+    },
+  };
+}
 
+function validate(updated: string | null, drafts: Draft[]): Manifest {
   const entries = new Map<ComponentId, ManifestEntry>();
   for (const d of drafts) {
     const c = d.component;

@@ -5,15 +5,47 @@
  * No DOM: handlers keep counters and the names the diff needs.
  */
 import type { AvasProduct, AvasSummary, ComponentContent, ConditionsSummary, OsGroupNode, OsSummary } from './types.js';
-import { VERSION_RE } from './layout.js';
-import { own, parseXml, shapeError, type XmlTag, type XmlWhere } from './xml.js';
+import { PAYLOAD_NS, VERSION_RE } from './layout.js';
+import type { PayloadKind } from './components.js';
+import { own, shapeError, TextField, XmlStream, type XmlStreamOptions, type XmlTag, type XmlWhere } from './xml.js';
 
-export const NS = { conditions: 'urn:posture-stage:conditions:1', avas: 'urn:posture-stage:avas:1', os: 'urn:posture-stage:os:1' } as const;
+export const NS = PAYLOAD_NS;
 
 export interface ParsedPayload<S> {
   version: string;
   summary: S;
   content: Omit<ComponentContent, 'id' | 'sha256' | 'version'>;
+}
+
+/** A payload parsed as its bytes arrive: write(chunk)…, then end() gives the result. */
+export interface PayloadParser<S> {
+  write(chunk: Uint8Array): void;
+  end(): ParsedPayload<S>;
+}
+
+/** The parser of a payload, as the component registry describes it (./components.ts `payload`). */
+export function parserFor(
+  payload: PayloadKind,
+  where: XmlWhere,
+  opts: XmlStreamOptions = {},
+): PayloadParser<ConditionsSummary | AvasSummary | OsSummary> {
+  switch (payload.kind) {
+    case 'conditions':
+      return conditionsParser(where, opts);
+    case 'avas':
+      return avasParser(where, payload.os, opts);
+    case 'os':
+      return osParser(where, payload.legacy, opts);
+  }
+}
+
+/** Budget units for keeping a string of `length` characters (xml/budget.ts). */
+const keptCost = (length: number): number => 2 + Math.floor(length / 16);
+
+/** Runs a parser over bytes held in memory. */
+function parseAll<S>(parser: PayloadParser<S>, bytes: Uint8Array): ParsedPayload<S> {
+  parser.write(bytes);
+  return parser.end();
 }
 
 function checkRoot(tag: XmlTag, where: XmlWhere, local: string, ns: string): string {
@@ -47,11 +79,15 @@ type Kind = (typeof KINDS)[keyof typeof KINDS];
 
 /** posture-conditions.xml → counts, default names, and the names per kind. */
 export function parseConditions(bytes: Uint8Array, where: XmlWhere): ParsedPayload<ConditionsSummary> {
+  return parseAll(conditionsParser(where), bytes);
+}
+
+/** posture-conditions.xml, streamed. */
+export function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): PayloadParser<ConditionsSummary> {
   let version = '';
   const names: Record<Kind, string[]> = { checks: [], conditions: [], remediations: [], requirements: [], policies: [] };
   const defaults = { requirements: [] as string[], remediations: [] as string[], policies: [] as string[] };
-  parseXml(
-    bytes,
+  const stream = new XmlStream(
     {
       open(tag, depth) {
         if (depth === 0) return void (version = own(checkRoot(tag, where, 'postureConditions', NS.conditions)));
@@ -61,29 +97,37 @@ export function parseConditions(bytes: Uint8Array, where: XmlWhere): ParsedPaylo
         const key = tag.local === 'check' ? 'id' : 'name';
         need(tag, where, key);
         const name = own(tag.attrs[key] as string);
+        stream.charge(keptCost(name.length));
         names[kind].push(name);
         if (tag.attrs.default === 'true' && kind !== 'checks' && kind !== 'conditions') defaults[kind].push(name);
       },
     },
     where,
+    opts,
   );
-  const counts = {
-    checks: names.checks.length,
-    conditions: names.conditions.length,
-    remediations: names.remediations.length,
-    requirements: names.requirements.length,
-    policies: names.policies.length,
-  };
   return {
-    version,
-    summary: { kind: 'conditions', counts, defaults },
-    content: {
-      conditions: {
-        ...names,
-        defaultPolicies: defaults.policies,
-        defaultRequirements: defaults.requirements,
-        defaultRemediations: defaults.remediations,
-      },
+    write: (chunk) => stream.write(chunk),
+    end: () => {
+      stream.end();
+      const counts = {
+        checks: names.checks.length,
+        conditions: names.conditions.length,
+        remediations: names.remediations.length,
+        requirements: names.requirements.length,
+        policies: names.policies.length,
+      };
+      return {
+        version,
+        summary: { kind: 'conditions', counts, defaults },
+        content: {
+          conditions: {
+            ...names,
+            defaultPolicies: defaults.policies,
+            defaultRequirements: defaults.requirements,
+            defaultRemediations: defaults.remediations,
+          },
+        },
+      };
     },
   };
 }
@@ -92,11 +136,17 @@ const CATEGORIES = new Set(['antimalware', 'antivirus', 'antispyware', 'firewall
 
 /** avas-support-chart-<os>.xml → vendors, products, newest signature per product. */
 export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'mac' | 'linux'): ParsedPayload<AvasSummary> {
+  return parseAll(avasParser(where, os), bytes);
+}
+
+/** avas-support-chart-<os>.xml, streamed. */
+export function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: XmlStreamOptions = {}): PayloadParser<AvasSummary> {
   let version = '';
   let vendors = 0;
   let vendor = { name: '', id: '' };
   let product: AvasProduct | null = null;
-  let capability: string | null = null;
+  const capability = new TextField(where, 'a <capability>', 1024);
+  let inCapability = false;
   const items: AvasProduct[] = [];
   // products repeat the same few capability lists, categories and version strings: share one copy of each
   // (the summary is read-only data; consumers copy before changing it)
@@ -104,8 +154,7 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
   const intern = (v: string) => shared.get(v) ?? (shared.set(v, own(v)), shared.get(v) as string);
   const capLists = new Map<string, string[]>();
   let caps: string[] = [];
-  parseXml(
-    bytes,
+  const stream = new XmlStream(
     {
       open(tag, depth) {
         if (depth === 0) {
@@ -131,6 +180,8 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
               category,
             });
           caps = [];
+          // a product is an object of nine fields kept for the summary (and printed by inspect --json)
+          stream.charge(8 + keptCost((tag.attrs.name as string).length));
           product = {
             vendor: vendor.name,
             vendorId: vendor.id,
@@ -149,15 +200,18 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
           need(tag, where, 'version');
           product.signatureVersion = own(tag.attrs.version as string);
           product.signatureDate = tag.attrs.date === undefined ? null : intern(tag.attrs.date);
-        } else if (depth === 3 && product && tag.local === 'capability') capability = '';
+        } else if (depth === 3 && product && tag.local === 'capability') {
+          capability.take();
+          inCapability = true;
+        }
       },
       text(s) {
-        if (capability !== null) capability += s;
+        if (inCapability) capability.add(s);
       },
       close(local, depth) {
-        if (depth === 3 && capability !== null && product) {
-          caps.push(intern(capability.trim()));
-          capability = null;
+        if (depth === 3 && inCapability && product) {
+          caps.push(intern(capability.take()));
+          inCapability = false;
         } else if (depth === 2 && local === 'product' && product) {
           const key = caps.join('\u0000');
           product.capabilities = capLists.get(key) ?? (capLists.set(key, caps), caps);
@@ -166,21 +220,32 @@ export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'm
       },
     },
     where,
+    opts,
   );
-  return { version, summary: { kind: 'avas', os, vendors, products: items.length, items }, content: { products: items } };
+  return {
+    write: (chunk) => stream.write(chunk),
+    end: () => {
+      stream.end();
+      return { version, summary: { kind: 'avas', os, vendors, products: items.length, items }, content: { products: items } };
+    },
+  };
 }
 
 /** os-groups.xml (tree) or osgroups.xml (legacy flat list) → tree, counts and "Group/Sub/OS" paths. */
 export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): ParsedPayload<OsSummary> {
+  return parseAll(osParser(where, legacy), bytes);
+}
+
+/** os-groups.xml or osgroups.xml, streamed. */
+export function osParser(where: XmlWhere, legacy: boolean, opts: XmlStreamOptions = {}): PayloadParser<OsSummary> {
   let version = '';
   const root: OsGroupNode = { name: legacy ? 'Legacy OS list' : '', groups: [], os: [] };
   // each open group with its depth: only the close at that depth ends it (a foreign-namespace <x:group> never does)
-  const stack: Array<{ node: OsGroupNode; depth: number }> = [{ node: root, depth: 0 }];
+  const stack: Array<{ node: OsGroupNode; depth: number; length: number }> = [{ node: root, depth: 0, length: 0 }];
   const paths: string[] = [];
   let osCount = 0;
   let groupCount = 0;
-  parseXml(
-    bytes,
+  const stream = new XmlStream(
     {
       open(tag, depth) {
         if (depth === 0) {
@@ -194,17 +259,20 @@ export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): Pa
           return;
         }
         if (tag.uri !== NS.os) return;
-        const parent = (stack[stack.length - 1] as { node: OsGroupNode }).node;
+        const top = stack[stack.length - 1] as { node: OsGroupNode; length: number };
+        const parent = top.node;
         if (tag.local === 'group') {
           if (legacy) throw shapeError(where, 'the legacy OS list must be flat (no <group>)');
           need(tag, where, 'name');
           const g: OsGroupNode = { name: own(tag.attrs.name as string), groups: [], os: [] };
           parent.groups.push(g);
-          stack.push({ node: g, depth });
+          stack.push({ node: g, depth, length: top.length + g.name.length + 1 });
           groupCount++;
         } else if (tag.local === 'os') {
           need(tag, where, 'name');
           const name = own(tag.attrs.name as string);
+          // each OS keeps its whole "Group/Sub/OS" path: deep groups with long names must not multiply memory
+          stream.charge(keptCost(top.length + name.length));
           parent.os.push(name);
           paths.push([...stack.slice(1).map((g) => g.node.name), name].join('/'));
           osCount++;
@@ -215,7 +283,14 @@ export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): Pa
       },
     },
     where,
+    opts,
   );
-  const tree = legacy ? [root] : root.groups;
-  return { version, summary: { kind: 'os', legacy, osCount, groupCount, tree, member: where.member ?? '' }, content: { os: paths } };
+  return {
+    write: (chunk) => stream.write(chunk),
+    end: () => {
+      stream.end();
+      const tree = legacy ? [root] : root.groups;
+      return { version, summary: { kind: 'os', legacy, osCount, groupCount, tree, member: where.member ?? '' }, content: { os: paths } };
+    },
+  };
 }

@@ -44,6 +44,19 @@ describe('readBundle: a good zip', () => {
     expect(xml.compressedSize).toBeLessThan(xml.size);
   });
 
+  it('streams every entry in chunks with the same bytes as read(), under the same checks', async () => {
+    const bundle = await readBundle(await fx.goodZip());
+    for (const e of bundle.entries) {
+      const parts: Buffer[] = [];
+      const size = await bundle.stream(e.name, (c) => void parts.push(Buffer.from(c)));
+      expect(size).toBe(e.size);
+      expect(Buffer.concat(parts).equals(Buffer.from(await bundle.read(e.name)))).toBe(true);
+    }
+    const bad = await readBundle(fx.crcWrong());
+    const name = bad.entries.find((e) => !e.name.endsWith('/'))!.name;
+    await expect(bad.stream(name, () => undefined)).rejects.toMatchObject({ code: 'ZIP_CORRUPT', details: { reason: 'crc-mismatch' } });
+  });
+
   it('reads from a path, names it by its basename and reports hash and inflate progress', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ps-read-'));
     try {
@@ -135,6 +148,19 @@ describe('ZIP_UNSAFE_PATH', () => {
     ['unicode path field', fx.unicodePathMismatch(), 'a.txt', 'a Unicode Path extra field names a different file'],
   ])('%s', async (_label, bytes, entry, reason) => {
     await expectRefused(bytes, 'ZIP_UNSAFE_PATH', { entry, reason });
+  });
+
+  it.each([
+    ['a C0 control', 'notes\u001b[31m.txt', 'contains a control character'],
+    ['a C1 control', 'notes\u0085.txt', 'contains a C1 control character'],
+    ['a bidi override', 'invoice\u202Efdp.exe', 'contains a bidirectional override (U+202E)'],
+    ['a bidi isolate', 'a\u2066b.txt', 'contains a bidirectional override (U+2066)'],
+    ['a trailing dot', 'posture-conditions.xml.', 'a path segment ends in a dot (Windows drops it, so two names could meet)'],
+    ['a trailing space', 'notes.txt ', 'a path segment ends in a space (Windows drops it, so two names could meet)'],
+    ['a folder ending in a dot', 'docs./notes.txt', 'a path segment ends in a dot (Windows drops it, so two names could meet)'],
+    ['a folder entry ending in a space', 'docs /', 'a path segment ends in a space (Windows drops it, so two names could meet)'],
+  ])('a name with %s', async (_label, name, reason) => {
+    await expectRefused(fx.named(name), 'ZIP_UNSAFE_PATH', { entry: name, reason });
   });
 
   it('symbolic links', async () => {
@@ -276,5 +302,12 @@ describe('ZIP_LIMIT', () => {
     expect(e).toMatchObject({ code: 'ZIP_LIMIT', details: { entry: 'posture-conditions.xml', limit: 'maxRatio', declared: 100 } });
     expect(peakRss - before.rss).toBeLessThan(inflatedSize / 4);
     expect(peakBuffers - before.arrayBuffers).toBeLessThan(inflatedSize / 4);
+    // streamed, the same bomb is measured chunk by chunk and refused the same way
+    const streamed = await bundle.stream('posture-conditions.xml', sample).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(streamed).toMatchObject({ code: 'ZIP_LIMIT', details: { entry: 'posture-conditions.xml', limit: 'maxRatio' } });
+    expect(peakRss - before.rss).toBeLessThan(inflatedSize / 4);
   });
 });

@@ -21,7 +21,8 @@ import { open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { CoreError } from '../errors.js';
-import { DEFAULT_LIMITS, type OpenedBundle, type ReadOptions } from './index.js';
+import { DEFAULT_LIMITS, mergeLimits } from './limits.js';
+import type { OpenedBundle, ReadOptions } from './options.js';
 import type { Limits, ZipEntryInfo } from './types.js';
 import { Bytes } from './zip/bytes.js';
 import { readEndRecord } from './zip/eocd.js';
@@ -30,7 +31,7 @@ import { readLocalHeaders, type DataRange } from './zip/local.js';
 import { checkDuplicates } from './zip/names.js';
 import { capFor, checkDeclared, checkEntryCount } from './zip/limits.js';
 import { crossCheckWithJszip } from './zip/jszip-check.js';
-import { inflateEntry } from './zip/inflate.js';
+import { inflateEntry, inflateEntryTo, type ChunkSink, type InflateJob } from './zip/inflate.js';
 import { sniffZip } from './zip/sniff.js';
 import { notAZip, overLimit, throwIfCancelled } from './zip/fail.js';
 
@@ -73,7 +74,8 @@ function openedBundle(
   // One inflation at a time: memory stays at the zip plus one entry, and the running total stays exact.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const readOne = async (name: string): Promise<Uint8Array> => {
+  /** The inflation job for one entry (ENTRY_MISSING for a name the zip does not hold). */
+  const jobFor = (name: string): { job: InflateJob; index: number; already: boolean } => {
     const e = byName.get(name);
     if (e === undefined) {
       throw new CoreError('ENTRY_MISSING', `The zip has no entry named ${JSON.stringify(name)}.`, { entry: name, file: fileName });
@@ -81,7 +83,7 @@ function openedBundle(
     throwIfCancelled(opts.signal, JSON.stringify(name), { entry: name });
     const range = ranges[e.index]!;
     const already = inflated.has(name);
-    const bytes = await inflateEntry({
+    const job: InflateJob = {
       name,
       method: e.method,
       compressed: data.subarray(range.start, range.end),
@@ -90,13 +92,32 @@ function openedBundle(
       cap: capFor(e, limits, already ? usedTotal - e.uncompressedSize : usedTotal),
       signal: opts.signal,
       onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'inflate', done, total })),
-    });
+    };
+    return { job, index: e.index, already };
+  };
+  const inflatedOne = (name: string, index: number, already: boolean, size: number): void => {
     if (!already) {
       inflated.add(name);
-      usedTotal += bytes.length;
+      usedTotal += size;
     }
-    entries[e.index]!.size = bytes.length;
+    entries[index]!.size = size;
+  };
+  const readOne = async (name: string): Promise<Uint8Array> => {
+    const { job, index, already } = jobFor(name);
+    const bytes = await inflateEntry(job);
+    inflatedOne(name, index, already, bytes.length);
     return bytes;
+  };
+  const streamOne = async (name: string, sink: ChunkSink): Promise<number> => {
+    const { job, index, already } = jobFor(name);
+    const size = await inflateEntryTo(job, sink);
+    inflatedOne(name, index, already, size);
+    return size;
+  };
+  const serially = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = queue.then(run);
+    queue = next.catch(() => undefined);
+    return next;
   };
 
   return {
@@ -104,24 +125,9 @@ function openedBundle(
     size: data.length,
     sha256,
     entries,
-    read(name: string): Promise<Uint8Array> {
-      const next = queue.then(() => readOne(name));
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    read: (name) => serially(() => readOne(name)),
+    stream: (name, sink) => serially(() => streamOne(name, sink)),
   };
-}
-
-/** DEFAULT_LIMITS overridden by the caller's defined, non-negative values (USAGE for anything else). */
-export function mergeLimits(custom: Partial<Limits> | undefined): Limits {
-  const limits: Limits = { ...DEFAULT_LIMITS };
-  for (const [key, value] of Object.entries(custom ?? {}) as Array<[keyof Limits, number | undefined]>) {
-    if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0)
-      throw new CoreError('USAGE', `The limit ${key} must be a non-negative number (got ${value}).`, { limit: key, actual: value });
-    limits[key] = value;
-  }
-  return limits;
 }
 
 function hashAll(data: Uint8Array, opts: ReadOptions): string {

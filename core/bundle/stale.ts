@@ -5,7 +5,7 @@
  * (interfaces.md "Apply semantics": newer applied, same skipped, older refused without allowDowngrade).
  */
 import type { Warning } from '../errors.js';
-import { compareVersions } from './diff.js';
+import { compareVersions } from './versions.js';
 import { VERSION_LABELS, type ComponentChange, type Versions, type VersionKey } from './types.js';
 
 /** One component of the bundle that is older than what is known elsewhere. */

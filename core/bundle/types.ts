@@ -6,28 +6,14 @@
  */
 import type { Warning } from '../errors.js';
 
-/** Component ids of the reference layout, in ISE's display order. */
-export const COMPONENT_IDS = ['conditions', 'avas-windows', 'avas-mac', 'avas-linux', 'supported-os', 'supported-os-legacy'] as const;
-export type ComponentId = (typeof COMPONENT_IDS)[number];
+import type { ComponentId, VersionKey } from './components.js';
+
+// ids, version keys and labels derive from the one component registry (./components.ts)
+export { COMPONENT_IDS, VERSION_LABELS } from './components.js';
+export type { ComponentId, VersionKey, VersionLabels, ShortLabels } from './components.js';
 
 /** The five versions of ISE's "Update Information" (interfaces.md `versions` keys). */
-export interface Versions {
-  conditions: string;
-  avasWindows: string;
-  avasMac: string;
-  avasLinux: string;
-  supportedOs: string;
-}
-export type VersionKey = keyof Versions;
-
-/** ISE's labels for the five versions, in ISE's order. */
-export const VERSION_LABELS: Record<VersionKey, string> = {
-  conditions: 'Cisco conditions version',
-  avasWindows: 'Cisco AV/AS support chart version for windows',
-  avasMac: 'Cisco AV/AS support chart version for Mac OSX',
-  avasLinux: 'Cisco AV/AS support chart version for Linux',
-  supportedOs: 'Cisco supported OS version',
-};
+export type Versions = Record<VersionKey, string>;
 
 export const ZERO_VERSION = '0.0.0.0';
 
@@ -41,6 +27,13 @@ export interface Limits {
   ratioThreshold: number;
   maxTarMembers: number;
   maxTarSize: number;
+  /**
+   * XML work a bundle may cause per byte of its own size (elements and other markup, attributes,
+   * entity references, kept items, and one per 64 bytes of text), and the least any bundle may cause
+   * (core/bundle/xml/budget.ts): bounds parse time and memory however far a small zip inflates.
+   */
+  xmlNodesPerByte: number;
+  minXmlNodes: number;
 }
 
 export interface ZipEntryInfo {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import JSZip from 'jszip';
 import { writeBundle } from './write.js';
 import { checkBundle } from './check.js';
-import { compareVersions, diffBundles } from './diff.js';
+import { diffBundles } from './diff.js';
+import { compareVersions } from './versions.js';
 import type { AvasProduct, CheckedBundle, ComponentId, Versions } from './index.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

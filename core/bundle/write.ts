@@ -18,7 +18,7 @@
  */
 import type { SampleOptions, Versions } from './types.js';
 import { CoreError } from '../errors.js';
-import { LAYOUT, MANIFEST_NAME, VERSION_RE } from './layout.js';
+import { LAYOUT, MANIFEST_NAME, VERSION_RE, type LayoutRow } from './layout.js';
 import { conditionsXml } from './sample/conditions.js';
 import { avasXml } from './sample/avas.js';
 import { legacyOsXml, osGroupsXml } from './sample/os.js';
@@ -73,14 +73,16 @@ export async function samplePayloads(opts: SampleOptions = {}): Promise<SamplePa
   }
   // the tar members' dates follow the OS version (not --updated): same version ⇒ same .tar.gz bytes
   const osBuilt = releaseDate(majorOf(versions.supportedOs), refMajor('supportedOs'));
-  const steps: Array<[string, () => Uint8Array | Promise<Uint8Array>]> = [
-    ['posture-conditions.xml', () => utf8(conditionsXml(versions.conditions, scale))],
-    ['avas-support-chart-windows.xml', () => utf8(avasXml('windows', versions.avasWindows, scale))],
-    ['avas-support-chart-mac.xml', () => utf8(avasXml('mac', versions.avasMac, scale))],
-    ['avas-support-chart-linux.xml', () => utf8(avasXml('linux', versions.avasLinux, scale))],
-    ['osgroupsV2.tar.gz', () => writeTarGz([{ name: 'os-groups.xml', data: utf8(osGroupsXml(versions.supportedOs, scale)) }], osBuilt)],
-    ['osgroups.tar.gz', () => writeTarGz([{ name: 'osgroups.xml', data: utf8(legacyOsXml(versions.supportedOs, scale)) }], osBuilt)],
-  ];
+  // one generator per payload kind of the component registry
+  const make = (row: LayoutRow): Uint8Array | Promise<Uint8Array> => {
+    const p = row.payload;
+    const version = versions[row.versionKey];
+    if (p.kind === 'conditions') return utf8(conditionsXml(version, scale));
+    if (p.kind === 'avas') return utf8(avasXml(p.os, version, scale));
+    const xml = p.legacy ? legacyOsXml(version, scale) : osGroupsXml(version, scale);
+    return writeTarGz([{ name: row.member as string, data: utf8(xml) }], osBuilt);
+  };
+  const steps = LAYOUT.map((row): [string, () => Uint8Array | Promise<Uint8Array>] => [row.file, () => make(row)]);
   const payloads = new Map<string, Uint8Array>();
   for (const [name, make] of steps) {
     payloads.set(name, await make());

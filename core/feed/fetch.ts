@@ -86,12 +86,12 @@ async function resolveFeed(
       continue;
     }
     throw new CoreError(
-      'PAYLOAD_INVALID',
+      'FEED_INVALID',
       `The feed at ${finalUrl} names no posture-offline.zip (no enclosure link, no alternate). Check the Update Feed URL or give the .zip URL.`,
       { url: finalUrl },
     );
   }
-  throw new CoreError('PAYLOAD_INVALID', `The feed at ${url} redirects too many times.`, { url });
+  throw new CoreError('FEED_INVALID', `The feed at ${url} redirects too many times.`, { url });
 }
 
 /**

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bypassesProxy, chooseProxy, redactUrl } from './proxy.js';
 import { parseFeed } from './atom.js';
+import { exitCodeFor } from '../error-catalogue.js';
+import { ATOM_NS, UPDATE_NS } from '../bundle/layout.js';
 import { FeedScheduler } from './scheduler.js';
 import { classifyConnectError } from './diagnose.js';
 import { DEFAULT_BUNDLE_URL, defaultFeedSettings, setUrlToDefault } from './settings.js';
@@ -95,5 +97,39 @@ describe('FeedScheduler', () => {
     s.stop();
     await vi.advanceTimersByTimeAsync(10 * 3_600_000);
     expect(calls).toBe(3);
+  });
+});
+
+describe('Atom feed on the one XML stack', () => {
+  const base = 'https://feeds.example/spa/posture-update.xml';
+  it('every refusal is FEED_INVALID (exit 3), with what failed and what to do', () => {
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['<!DOCTYPE feed [<!ENTITY x "y">]><feed xmlns="http://www.w3.org/2005/Atom"/>', { reason: 'doctype' }],
+      ['<feed xmlns="http://www.w3.org/2005/Atom"><entry></feed>', { reason: 'malformed' }],
+      ['<feed xmlns="http://www.w3.org/2005/Atom">\u0000</feed>', { reason: 'char', offset: 42 }],
+      ['<?xml version="1.0" encoding="ISO-8859-1"?><feed xmlns="http://www.w3.org/2005/Atom"/>', { reason: 'encoding' }],
+      ['<html/>', {}],
+    ];
+    for (const [xml, details] of cases) {
+      let err: unknown = null;
+      try {
+        parseFeed(xml, base);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'FEED_INVALID', details: { url: base, ...details } });
+      expect((err as Error).message).toContain('Check the Update Feed URL');
+    }
+    expect(exitCodeFor('FEED_INVALID')).toBe(3);
+  });
+  it('takes its namespaces from the bundle layout and ignores long text it does not read', () => {
+    const doc = parseFeed(
+      `<feed xmlns="${ATOM_NS}" xmlns:u="${UPDATE_NS}"><updated> 2025-03-13T05:00:00Z </updated><entry><summary>${'x'.repeat(100_000)}</summary><u:sha256>${'B'.repeat(64)}</u:sha256><link rel="enclosure" href="b.zip"/></entry></feed>`,
+      base,
+    );
+    expect(doc).toEqual({
+      updated: '2025-03-13T05:00:00Z',
+      enclosure: { href: 'https://feeds.example/spa/b.zip', sha256: 'b'.repeat(64) },
+    });
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Entry names (bundle-format.md "Reference layout": names are UTF-8, relative, no `..`, no leading `/`
  * or `\`, no drive letters, no NUL, no backslashes). We also refuse what only some tools normalise
- * away (`.` or empty segments, control characters, a Unicode Path extra field naming something else),
- * because a name must mean the same file to every reader; and names that collide once case, Unicode
- * form or the file/directory distinction is ignored (DUPLICATE_ENTRY).
+ * away (`.` or empty segments, a Unicode Path extra field naming something else), because a name must
+ * mean the same file to every reader; what a person cannot read as it is (C0 and C1 control
+ * characters, bidirectional overrides and isolates U+202A–202E, U+2066–2069, which make "evil\u202Etxt.exe"
+ * show as "evilexe.txt"); segments ending in a dot or a space, which Windows strips (so "a." and "a"
+ * would meet on disk); and names that collide once case, Unicode form or the file/directory
+ * distinction is ignored (DUPLICATE_ENTRY). nameProblem is shared with nested tar members (tar.ts).
  */
 import { duplicate, unsafePath } from './fail.js';
 import { UNICODE_PATH_ID, type ExtraFields } from './extra.js';
@@ -18,6 +21,23 @@ export function decodeName(raw: Uint8Array): string {
     const shown = Buffer.from(raw).toString('latin1');
     throw unsafePath(shown, 'not valid UTF-8', { rawHex: Buffer.from(raw).toString('hex') });
   }
+}
+
+const C1 = /[\u0080-\u009f]/;
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * What makes a name unreadable or ambiguous beyond the path rules (C1 controls, bidi overrides, a
+ * segment ending in a dot or space), or null. For zip entries and nested tar members alike.
+ */
+export function nameProblem(name: string): string | null {
+  if (C1.test(name)) return 'contains a C1 control character';
+  const bidi = BIDI.exec(name);
+  if (bidi) return `contains a bidirectional override (U+${(bidi[0].codePointAt(0) as number).toString(16).toUpperCase()})`;
+  for (const segment of name.replace(/\/$/, '').split('/'))
+    if (/[. ]$/.test(segment) && segment !== '.' && segment !== '..')
+      return `a path segment ends in a ${segment.endsWith('.') ? 'dot' : 'space'} (Windows drops it, so two names could meet)`;
+  return null;
 }
 
 /** Throws ZIP_UNSAFE_PATH unless the name is a plain relative path; `isDir` allows one trailing slash. */
@@ -36,6 +56,8 @@ export function checkName(name: string, isDir: boolean): void {
     if (segment === '.') throw unsafePath(name, 'current directory segment (.)');
     if (segment === '') throw unsafePath(name, 'empty path segment (//)');
   }
+  const problem = nameProblem(body);
+  if (problem) throw unsafePath(name, problem);
 }
 
 /** A Unicode Path extra field (APPNOTE 4.6.9) that names another file makes the entry ambiguous. */

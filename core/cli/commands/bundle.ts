@@ -20,6 +20,7 @@ import {
   type Versions,
 } from '../../bundle/index.js';
 import { formatInspection } from '../format/inspect.js';
+import { VERSION_COMPONENTS } from '../../bundle/components.js';
 import { formatDiff } from '../format/diff.js';
 
 /**
@@ -94,15 +95,11 @@ function numberOpt(value: string | undefined, flag: string): number | undefined 
   return n;
 }
 
-interface SampleOpts {
+/** `--conditions`, `--avas-windows`, …: one version option per key of the component registry. */
+interface SampleOpts extends Partial<Versions> {
   out: string;
   seed?: string;
   scale?: string;
-  conditions?: string;
-  avasWindows?: string;
-  avasMac?: string;
-  avasLinux?: string;
-  supportedOs?: string;
   updated?: string;
   json?: boolean;
 }
@@ -120,27 +117,21 @@ interface DiffOpts {
 
 /** Registers `sample`, `inspect` and `diff`. */
 export function registerBundleCommands(program: Command): void {
-  program
+  const sample = program
     .command('sample')
     .description('Write a realistic reference-layout posture-offline.zip (same arguments ⇒ same bytes; content follows the versions).')
     .requiredOption('--out <file>', 'where to write the zip')
     .option('--seed <n>', 'marks the manifest (<generator>); payload content follows the component versions', '1')
-    .option('--scale <n>', 'multiplies content; 100 ≈ 100 MB', '1')
-    .option('--conditions <version>', 'Cisco conditions version')
-    .option('--avas-windows <version>', 'AV/AS support chart version for windows')
-    .option('--avas-mac <version>', 'AV/AS support chart version for Mac OSX')
-    .option('--avas-linux <version>', 'AV/AS support chart version for Linux')
-    .option('--supported-os <version>', 'Cisco supported OS version')
+    .option('--scale <n>', 'multiplies content; 100 ≈ 100 MB', '1');
+  // commander names --avas-windows avasWindows: the component id of each version gives its version key
+  for (const c of VERSION_COMPONENTS) sample.option(`--${c.id} <version>`, c.label);
+  sample
     .option('--updated <iso>', 'manifest <updated> time (ISO 8601)')
     .option('--json', 'one JSON document on stdout')
     .action(async (opts: SampleOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
         const versions: Partial<Versions> = {};
-        versionOpt(opts.conditions, 'conditions', versions);
-        versionOpt(opts.avasWindows, 'avasWindows', versions);
-        versionOpt(opts.avasMac, 'avasMac', versions);
-        versionOpt(opts.avasLinux, 'avasLinux', versions);
-        versionOpt(opts.supportedOs, 'supportedOs', versions);
+        for (const c of VERSION_COMPONENTS) versionOpt(opts[c.versionKey], c.versionKey, versions);
         const scale = numberOpt(opts.scale, '--scale') ?? 1;
         // about 1.1 MB of zip per unit of scale; the bar advances per payload written
         const estimate = Math.round(scale * 1.1 * 1024 * 1024);
