@@ -40,7 +40,7 @@ test('adds an SFTP target with its host key confirmed, applies, and a changed ho
 
   // add the target: first contact shows the host key, it must be confirmed before saving
   await go(page, 'Targets');
-  await page.getByRole('button', { name: 'Add target…' }).click();
+  await page.getByRole('button', { name: 'Add staging node…' }).click();
   const form = page.getByTestId('target-form');
   await form.getByLabel(/SFTP/).check();
   await form.getByLabel('Name', { exact: true }).fill('staging-sftp');
