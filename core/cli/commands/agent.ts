@@ -99,7 +99,11 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 
 /** Registers `agent init | serve | apply | status | rollback | states | history | policies | verify | log | token | signers`. */
 export function registerAgentCommands(program: Command): void {
-  const agent = program.command('agent').description('The node side: keep posture content in a store, apply bundles, serve the HTTPS API.');
+  const agent = program
+    .command('agent')
+    .description(
+      "The staging node (a Linux host in ISE's zone, never the ISE appliance): keep posture content in a store, apply or stage bundles for ISE, serve the HTTPS API.",
+    );
   registerAgentPackageCommand(agent);
 
   agent
