@@ -3,7 +3,7 @@
  * `<store>/staged/<sha256>.zip`): streamed into a new local file with its size capped and its SHA-256 computed
  * on the fly; a copy that is not the expected bytes is deleted and refused (REMOTE_CHECKSUM_MISMATCH).
  */
-import { open, rm } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,8 +11,27 @@ import { CoreError } from '../errors.js';
 import { cancelled } from './events.js';
 import type { DownloadRequest } from './transport.js';
 
-/** Writes `body` to `req.to` (a new file), checking size and SHA-256 against the request; removes it on any failure. */
-export async function receiveVerified(body: Readable, req: DownloadRequest, node: string): Promise<{ sha256: string; size: number }> {
+/** Creates the local file a download goes to, before anything is asked of the node: never replaces a file. */
+export async function openDestination(to: string): Promise<FileHandle> {
+  try {
+    return await open(to, 'wx', 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new CoreError('USAGE', `${to} already exists; a download never replaces a file.`, { file: to });
+    throw new CoreError('USAGE', `Cannot create ${to} (${(e as Error).message}).`, { file: to });
+  }
+}
+
+/**
+ * Writes `body` into `out` (the file `openDestination` created at `req.to`), checking size and SHA-256 against the
+ * request; removes the file on any failure.
+ */
+export async function receiveVerified(
+  body: Readable,
+  req: DownloadRequest,
+  node: string,
+  out: FileHandle,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   const started = Date.now();
@@ -38,15 +57,6 @@ export async function receiveVerified(body: Readable, req: DownloadRequest, node
       cb(null, chunk);
     },
   });
-  let out;
-  try {
-    out = await open(req.to, 'wx', 0o644);
-  } catch (e) {
-    body.destroy();
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
-      throw new CoreError('USAGE', `${req.to} already exists; a download never replaces a file.`, { file: req.to });
-    throw new CoreError('USAGE', `Cannot create ${req.to} (${(e as Error).message}).`, { file: req.to });
-  }
   try {
     await pipeline(body, meter, out.createWriteStream(), ...(req.signal ? [{ signal: req.signal }] : []));
     const sha256 = hash.digest('hex');

@@ -18,7 +18,8 @@ import { cancelled } from './events.js';
 import { displayOf, type HttpsTarget } from './target.js';
 import type { CustodySent, DownloadRequest, Transport, UploadRequest, Uploaded } from './transport.js';
 import type { CustodyDocument } from '../custody/document.js';
-import { receiveVerified } from './download.js';
+import { openDestination, receiveVerified } from './download.js';
+import { rm, type FileHandle } from 'node:fs/promises';
 
 /** The most an answer may hold (the largest is the node's content index). */
 const MAX_ANSWER = 64 * 1024 * 1024;
@@ -169,6 +170,17 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
   /** `GET /api/v1/staged/{sha256}`: the body streamed into the file, verified (download.ts). */
   async function download(d: DownloadRequest): Promise<{ sha256: string; size: number }> {
     if (d.signal?.aborted) throw cancelled();
+    const out = await openDestination(d.to);
+    try {
+      return await fetchInto(d, out);
+    } catch (e) {
+      await out.close().catch(() => undefined);
+      await rm(d.to, { force: true });
+      throw e;
+    }
+  }
+
+  async function fetchInto(d: DownloadRequest, out: FileHandle): Promise<{ sha256: string; size: number }> {
     const path = `/api/v1/staged/${d.sha256}`;
     let res: Dispatcher.ResponseData;
     try {
@@ -204,7 +216,7 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
         { node: display, expected: d.sha256, announced },
       );
     }
-    return receiveVerified(res.body, d, display);
+    return receiveVerified(res.body, d, display, out);
   }
 
   /** `PUT /api/v1/custody/{sha256}` with the document as JSON; a node with trusted signers verifies it now. */

@@ -15,7 +15,8 @@ import { displayOf, shellQuote, type SshTarget } from './target.js';
 import type { CustodySent, DownloadRequest, Transport, UploadRequest, Uploaded } from './transport.js';
 import type { Stats } from 'ssh2';
 import { custodyFileName, type CustodyDocument } from '../custody/document.js';
-import { receiveVerified } from './download.js';
+import { openDestination, receiveVerified } from './download.js';
+import { rm } from 'node:fs/promises';
 
 /** The node's JSON answer to one remote command; its refusal as the node's own CoreError. */
 async function runAgent(session: SshSession, command: string, node: string): Promise<unknown> {
@@ -113,9 +114,12 @@ export async function openSshTransport(target: SshTarget, signal?: AbortSignal):
   /** SFTP read of `<store>/staged/<sha256>.zip`, streamed into the file and verified (download.ts). */
   async function download(d: DownloadRequest): Promise<{ sha256: string; size: number }> {
     if (d.signal?.aborted) throw cancelled();
+    const out = await openDestination(d.to);
     const remote = `${store}/staged/${d.sha256}.zip`;
     const st = await sftpCall<Stats>(session, (cb) => session.sftp.stat(remote, cb)).catch(() => null);
-    if (!st)
+    if (!st) {
+      await out.close();
+      await rm(d.to, { force: true });
       throw new CoreError(
         'NOT_FOUND',
         `${display} keeps no bundle ${d.sha256} for ISE (${remote} is missing). List them with \`agent staged\`.`,
@@ -124,13 +128,14 @@ export async function openSshTransport(target: SshTarget, signal?: AbortSignal):
           node: display,
         },
       );
+    }
     const stop = () => session.ssh.destroy();
     d.signal?.addEventListener('abort', stop, { once: true });
     try {
       const body = session.sftp.createReadStream(remote);
       // a lost connection leaves the SFTP read waiting forever: fail the stream with it
       session.lost.catch((e: Error) => body.destroy(e));
-      return await receiveVerified(body, d, display);
+      return await receiveVerified(body, d, display, out);
     } finally {
       d.signal?.removeEventListener('abort', stop);
     }
