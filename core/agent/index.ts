@@ -15,6 +15,7 @@ export { addSigners, removeSigner, listSigners, readSignerFiles, type TrustedSig
 export { checkCustody, readCustodyMark, saveCustodyDocument, type CustodyRecord } from './custody.js';
 export { listPolicies, deletePolicy } from './policies.js';
 export { verifyInboxFile } from './inbox.js';
+export { listStaged, findStaged, formatStaged, type StagedFile } from './staged.js';
 export { startAgentServer, httpStatusFor, type AgentServer, type AgentServerOptions } from './server.js';
 export type { RegisteredRoute } from './auth.js';
 export { readLogTail } from './log.js';

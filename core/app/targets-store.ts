@@ -1,5 +1,6 @@
 /**
- * Saved targets (`<home>/targets.json`). Pins (TLS certificate or SSH host-key fingerprints) are kept
+ * Saved targets (`<home>/targets.json`): staging nodes (a Linux host in ISE's zone running the agent — never the ISE
+ * appliance), each optionally naming the ISE deployment it serves (its PAN's host name). Pins (TLS certificate or SSH host-key fingerprints) are kept
  * in clear; tokens, passwords and private keys only sealed by the injected SecretBox
  * (Electron safeStorage in the app).
  */
@@ -12,11 +13,22 @@ import type { SecretBox } from './secrets.js';
 
 /** A target as stored (secrets sealed). */
 export type StoredTarget =
-  | { id: string; kind: 'https'; name: string; url: string; fingerprint: string; tokenSealed: string; lab?: boolean; labStore?: string }
+  | {
+      id: string;
+      kind: 'https';
+      name: string;
+      url: string;
+      fingerprint: string;
+      tokenSealed: string;
+      lab?: boolean;
+      labStore?: string;
+      deployment?: string;
+    }
   | {
       id: string;
       kind: 'sftp';
       name: string;
+      deployment?: string;
       host: string;
       port: number;
       user: string;
@@ -76,6 +88,7 @@ export class TargetStore {
         fingerprint: input.fingerprint,
         tokenSealed: this.secrets.seal(input.token),
         ...(input.lab ? { lab: true, labStore: input.labStore } : {}),
+        ...(input.deployment ? { deployment: input.deployment } : {}),
       };
     } else {
       if (!input.privateKey && !input.password)
@@ -96,6 +109,7 @@ export class TargetStore {
         ...(input.privateKey && input.passphrase ? { passphraseSealed: this.secrets.seal(input.passphrase) } : {}),
         ...(input.password ? { passwordSealed: this.secrets.seal(input.password) } : {}),
         ...(input.remoteCommand ? { remoteCommand: input.remoteCommand } : {}),
+        ...(input.deployment ? { deployment: input.deployment } : {}),
       };
     }
     writeJson(this.file, { targets: [...this.all(), stored] });
@@ -116,10 +130,11 @@ export class TargetStore {
 }
 
 export type AddTarget =
-  | { kind: 'https'; name: string; url: string; fingerprint: string; token: string; lab?: boolean; labStore?: string }
+  | { kind: 'https'; name: string; url: string; fingerprint: string; token: string; lab?: boolean; labStore?: string; deployment?: string }
   | {
       kind: 'sftp';
       name: string;
+      deployment?: string;
       host: string;
       port: number;
       user: string;
@@ -133,8 +148,18 @@ export type AddTarget =
 
 /** The UI's view of a target: no secrets. */
 export function targetView(t: StoredTarget): TargetView {
+  const deployment = t.deployment ? { deployment: t.deployment } : {};
   if (t.kind === 'https')
-    return { id: t.id, kind: 'https', name: t.name, address: t.url, pinned: t.fingerprint, auth: 'token', lab: Boolean(t.lab) };
+    return {
+      id: t.id,
+      kind: 'https',
+      name: t.name,
+      address: t.url,
+      pinned: t.fingerprint,
+      auth: 'token',
+      lab: Boolean(t.lab),
+      ...deployment,
+    };
   return {
     id: t.id,
     kind: 'sftp',
@@ -143,5 +168,6 @@ export function targetView(t: StoredTarget): TargetView {
     pinned: t.hostKey,
     auth: t.privateKeySealed ? 'key' : 'password',
     lab: false,
+    ...deployment,
   };
 }
