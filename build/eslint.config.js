@@ -1,6 +1,6 @@
 // ESLint flat config with the layering of ../shared/STYLE.md, enforced without per-file waivers
 // (the floors are drawn in the README's "Layout"):
-//   cli → app → bundle · agent · feed · transfer · library · custody · net → core/*.ts (errors, hash, …)
+//   cli → app → bundle · agent · feed · transfer · library · custody · ise · net → core/*.ts (errors, hash, …)
 //   electron → core          renderer → `import type` only
 // Import paths are resolved to files (import-x/no-restricted-paths with a resolver that maps our `.js`
 // specifiers to their `.ts` sources), so a layer is judged by where an import lands, not by how it is spelled.
@@ -14,17 +14,19 @@ import svelteConfig from '../renderer/svelte.config.js';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'tls', 'http', 'https', 'crypto', 'zlib', 'stream'];
 
 /** The floors inside core/, lowest first; a floor may import the ones below it, never the ones above. */
-const LOWER = ['bundle', 'net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'];
+const LOWER = ['bundle', 'net', 'custody', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'];
 /** Who each lower folder must not import (besides app/ and cli/, which sit above all of them). */
 const SIDEWAYS = {
-  bundle: ['net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
-  net: ['bundle', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
-  custody: ['bundle', 'net', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  bundle: ['net', 'custody', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  net: ['bundle', 'custody', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  custody: ['bundle', 'net', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  // the hand-off to ISE and confirm: on custody's floor, above the bundle core
+  ise: ['net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
   library: ['agent', 'transfer', 'feed', 'kit'],
   agent: ['library', 'transfer', 'feed', 'kit'],
   transfer: ['library', 'feed', 'kit'],
   feed: ['agent', 'transfer', 'kit'],
-  kit: ['bundle', 'net', 'library', 'agent', 'transfer', 'feed'],
+  kit: ['bundle', 'net', 'ise', 'library', 'agent', 'transfer', 'feed'],
 };
 
 const below = (what) => `STYLE.md layering: ${what} (see the README's Layout).`;

@@ -13,6 +13,7 @@ export { addToken, revokeToken, listTokens } from './tokens.js';
 export { addSigners, removeSigner, listSigners, readSignerFiles, type TrustedSigner } from './signers.js';
 export { listPolicies, deletePolicy } from './policies.js';
 export { verifyInboxFile } from './inbox.js';
+export { listStaged, findStaged, formatStaged } from './staged.js';
 export { startAgentServer, type AgentServer } from './server.js';
 export type { RegisteredRoute } from './auth.js';
 export { readLogTail } from './log.js';

@@ -4,6 +4,7 @@
  * (auth.ts: decided on the matched route, deny by default); uploads streamed into inbox/; every request
  * logged without the token; errors as `{"ok":false,"error":{code,message,…}}`.
  */
+import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { PassThrough } from 'node:stream';
@@ -26,6 +27,7 @@ import { readStatus } from './status.js';
 import { readHistory } from './history.js';
 import { readLogTail } from './log.js';
 import { listPolicies, deletePolicy } from './policies.js';
+import { findStaged, listStaged } from './staged.js';
 import { inboxPath, receiveUpload, uploadName, verifyInboxFile, DEFAULT_MAX_UPLOAD, UPLOAD_PREFIX } from './inbox.js';
 
 export interface AgentServerOptions {
@@ -176,6 +178,20 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         ...who(req),
       })),
     };
+  });
+  // the bundles kept for the hand-off to ISE (staged.ts): the list, and one bundle's bytes
+  app.get('/api/v1/staged', async () => ({ ok: true, staged: await listStaged(store) }));
+  app.get<{ Params: { sha256: string } }>('/api/v1/staged/:sha256', async (req, reply) => {
+    if (!/^[0-9a-f]{64}$/.test(req.params.sha256))
+      throw new CoreError('USAGE', `"${req.params.sha256}" is not a bundle SHA-256 (64 lowercase hex digits).`);
+    const kept = await findStaged(store, req.params.sha256);
+    // streamed, never buffered; the client hashes what it receives against X-Content-SHA256
+    return reply
+      .type('application/zip')
+      .header('x-content-sha256', kept.sha256)
+      .header('content-length', String(kept.size))
+      .header('content-disposition', 'attachment; filename="posture-offline.zip"')
+      .send(createReadStream(kept.path));
   });
   // custody before the bundle (../custody/document.ts): the signed transfer manifest, stored as inbox/<sha256>.custody.json
   app.put<{ Params: { sha256: string } }>('/api/v1/custody/:sha256', async (req) => ({

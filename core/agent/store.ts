@@ -24,6 +24,7 @@ import { corrupt, notAStore, storeFileError } from './store-file.js';
 import { addSigners, listSigners, readSignerFiles, writeInitialSigners, type TrustedSigner } from './signers.js';
 import { checkKeepStates, DEFAULT_KEEP_STATES, keepStatesOf, pointerFor } from './states.js';
 import { componentContentSchema, sha256Hex, versionsSchema } from './schemas.js';
+import { cleanStagedLeftovers } from './staged.js';
 
 /** One installed payload of a state. */
 export interface InstalledComponent {
@@ -265,7 +266,7 @@ export async function readToken(store: string): Promise<string> {
 
 /**
  * Removes what a killed apply may have left: half-written state dirs, temp pointer files, stale
- * lock asides, states no longer named by CURRENT and, with `inbox` (agent start only: uploads may be
+ * lock asides, states no longer named by CURRENT, half-written copies in staged/ and, with `inbox` (agent start only: uploads may be
  * streaming while an apply runs), our own partial uploads. Call only under the apply lock.
  */
 export async function cleanLeftovers(store: string, opts: { inbox?: boolean } = {}): Promise<string[]> {
@@ -285,6 +286,7 @@ export async function cleanLeftovers(store: string, opts: { inbox?: boolean } = 
       removed.push(name);
     }
   }
+  removed.push(...(await cleanStagedLeftovers(store)));
   for (const name of opts.inbox ? await readdir(p.inbox).catch(() => [] as string[]) : []) {
     // our own partial uploads, and custody documents half-written by a killed PUT /api/v1/custody
     if (name.startsWith(UPLOAD_PREFIX) || /^\.[0-9a-f]{64}\.custody\.json\.tmp-/.test(name)) {

@@ -70,12 +70,12 @@ export class ActivityLog {
   }
 }
 
-const COLUMNS = ['at', 'who', 'kind', 'what', 'target', 'sha256', 'result', 'code', 'message'] as const;
+const COLUMNS = ['at', 'who', 'kind', 'what', 'target', 'sha256', 'result', 'code', 'message', 'evidence'] as const;
 
 /** RFC 4180 CSV; cells starting with = + - @ are prefixed with ' so spreadsheets do not run them. */
 export function activityCsv(entries: ActivityEntry[]): string {
   const cell = (v: unknown): string => {
-    let s = v === undefined || v === null ? '' : String(v);
+    let s = v === undefined || v === null ? '' : Array.isArray(v) ? v.join(' | ') : String(v);
     if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
     return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
@@ -90,7 +90,11 @@ export function activityHtml(entries: ActivityEntry[], generatedBy: string, now 
   const rows = entries
     .map(
       (e) =>
-        `<tr class="${esc(e.result)}"><td>${esc(e.at)}</td><td>${esc(e.who)}</td><td>${esc(e.kind)}</td><td>${esc(e.what)}</td><td>${esc(e.target)}</td><td class="mono">${esc(e.sha256)}</td><td>${esc(e.result)}${e.code ? ` (${esc(e.code)})` : ''}</td></tr>`,
+        `<tr class="${esc(e.result)}"><td>${esc(e.at)}</td><td>${esc(e.who)}</td><td>${esc(e.kind)}</td><td>${esc(e.what)}</td><td>${esc(e.target)}</td><td class="mono">${esc(e.sha256)}</td><td>${esc(e.result)}${e.code ? ` (${esc(e.code)})` : ''}</td></tr>` +
+        // confirm's evidence (per component, the log run) under its row: what a change record keeps
+        (e.evidence?.length
+          ? `\n<tr class="evidence"><td></td><td colspan="6"><pre>${e.evidence.map(esc).join('\n')}</pre></td></tr>`
+          : ''),
     )
     .join('\n');
   return `<!doctype html>
@@ -99,7 +103,7 @@ export function activityHtml(entries: ActivityEntry[], generatedBy: string, now 
 <style>
 body{font:13px system-ui,sans-serif;margin:2em;color:#111}table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #999;padding:4px 6px;text-align:left;vertical-align:top}.mono{font-family:monospace;word-break:break-all;font-size:11px}
-tr.failed td,tr.refused td{background:#fde8e8}.sign{margin-top:3em;display:grid;grid-template-columns:1fr 1fr;gap:3em}
+tr.failed td,tr.refused td{background:#fde8e8}tr.evidence td{background:#fafafa;border-top:none}tr.evidence pre{margin:0;font-size:11px;white-space:pre-wrap}.sign{margin-top:3em;display:grid;grid-template-columns:1fr 1fr;gap:3em}
 .sign div{border-top:1px solid #000;padding-top:4px}@media print{body{margin:1cm}}
 </style></head><body>
 <h1>Posture update change report</h1>

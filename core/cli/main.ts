@@ -15,6 +15,7 @@ const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
   { commands: ['sample', 'inspect', 'diff'], load: async () => (await import('./commands/bundle.js')).registerBundleCommands },
   { commands: ['fetch', 'library', 'push'], load: async () => (await import('./commands/workstation.js')).registerWorkstationCommands },
   { commands: ['agent'], load: async () => (await import('./commands/agent.js')).registerAgentCommands },
+  { commands: ['handoff', 'confirm'], load: async () => (await import('./commands/ise.js')).registerIseCommands },
   { commands: ['ui'], load: async () => (await import('./commands/ui.js')).registerUiCommand },
 ];
 

@@ -52,7 +52,7 @@ const signedManifestSchema = z.looseObject({
 });
 
 /** File name of the document in a node store's inbox/ (the SFTP transport). */
-function custodyFileName(sha256: string): string {
+export function custodyFileName(sha256: string): string {
   return `${sha256}.custody.json`;
 }
 

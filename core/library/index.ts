@@ -19,7 +19,7 @@ import type { HashProgress } from './integrity.js';
 
 export type { LibraryEntry } from './store.js';
 export { hashFile } from '../hash.js';
-export { copyVerified, type HashProgress } from './integrity.js';
+export { libraryDamaged, copyVerified, type HashProgress } from './integrity.js';
 export type { ExportResult } from './transfer-manifest.js';
 
 /** A library with export/import bound to it. */

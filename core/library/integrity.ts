@@ -19,7 +19,7 @@ export type HashProgress = (done: number, total: number) => void;
 const CHUNK = 1024 * 1024;
 
 /** The refusal for a copy whose SHA-256 is not the one it is stored under. */
-function libraryDamaged(entry: Pick<LibraryEntry, 'name' | 'sha256' | 'path'>, actual: string, size: number): CoreError {
+export function libraryDamaged(entry: Pick<LibraryEntry, 'name' | 'sha256' | 'path'>, actual: string, size: number): CoreError {
   return new CoreError(
     'LIBRARY_DAMAGED',
     `The library copy of ${entry.name} is damaged (expected ${entry.sha256}, got ${actual}); import it again. Its bytes changed on disk after it was checked, so it is not used: fetch, add or import the bundle again (that replaces the copy), or drop it with \`posture-stage library remove ${entry.sha256.slice(0, 12)}\`.`,

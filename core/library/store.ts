@@ -1,7 +1,8 @@
 /**
  * The workstation's bundle library: content-addressed by SHA-256 under `$POSTURE_STAGE_HOME`
  * (default: the OS's per-user data folder via env-paths). Each bundle is `bundles/<sha256>.zip` with
- * `bundles/<sha256>.json` beside it. Writes are atomic (temp file in the same folder, then rename), and
+ * `bundles/<sha256>.json` beside it, and `bundles/<sha256>.custody.json` when it was imported with a signed
+ * transfer manifest (the custody document `push` sends to nodes with trusted signers). Writes are atomic (temp file in the same folder, then rename), and
  * nothing enters the library before the bundle core's full check passed. Nothing leaves it (get, export)
  * before its copy was hashed again (integrity.ts).
  */
@@ -17,6 +18,10 @@ import { hashFile } from '../hash.js';
 import { parseJson } from '../json.js';
 import { fsyncDir, writeFileAtomic } from '../durable.js';
 import { verifyCopy, type HashProgress } from './integrity.js';
+import { parseCustodyDocument, type CustodyDocument } from '../custody/document.js';
+
+/** The custody document kept beside a bundle. */
+const custodyName = (sha256: string) => `${sha256}.custody.json`;
 
 /** Where a bundle came from (interfaces.md: source URL, TLS fingerprint seen at download). */
 export interface BundleSource {
@@ -46,6 +51,11 @@ export interface LibraryEntry {
     warnings: string[];
     checksPassed: string[];
   };
+  /**
+   * The bundle's custody: the signed transfer manifest it was imported with (`bundles/<sha256>.custody.json`, a
+   * custody document), which `push` sends to nodes with trusted signers before the bundle
+   */
+  custody?: { file: string; signer: string; signedAt: string };
   /** set by `list({ verify: true })`: whether the copy still has its SHA-256 */
   verified?: boolean;
   /** with `verified: false`: the SHA-256 the copy has now (or "missing") */
@@ -74,6 +84,7 @@ const entrySchema = z.object({
     warnings: z.array(text),
     checksPassed: z.array(text),
   }),
+  custody: z.object({ file: text, signer: text, signedAt: text }).optional(),
 }) satisfies z.ZodType<Omit<LibraryEntry, 'path'>>;
 
 /** STORE_CORRUPT for a metadata file that is not what `add` wrote. */
@@ -206,18 +217,47 @@ export class Library {
     // metadata first: from then on the entry is gone, even if removing the bundle is cut short
     await rm(join(this.dir, `${entry.sha256}.json`), { force: true });
     await rm(entry.path, { force: true });
+    await rm(join(this.dir, custodyName(entry.sha256)), { force: true });
     await fsyncDir(this.dir);
     return entry;
   }
 
   /**
+   * The custody document kept with an entry (parsed: the file is read through the custody schema), or null when
+   * the bundle came without a signed transfer manifest.
+   */
+  async custodyDocument(entry: Pick<LibraryEntry, 'sha256' | 'custody'>): Promise<CustodyDocument | null> {
+    if (!entry.custody) return null;
+    const file = join(this.dir, custodyName(entry.sha256));
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return null;
+    }
+    let json: unknown = null;
+    try {
+      json = text.length > 1024 * 1024 ? null : JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return parseCustodyDocument(json);
+  }
+
+  /**
    * Adds a bundle after the bundle core's full check (unknown layout allowed; container faults refused).
-   * `expectedSha256` guards a copy that must match a manifest or feed value.
+   * `expectedSha256` guards a copy that must match a manifest or feed value; `custody` (an import's signed
+   * transfer manifest) is kept with it. A bundle added again without custody keeps the custody it had.
    */
   async add(
     file: string,
     source: BundleSource,
-    opts: { expectedSha256?: string; name?: string; move?: boolean } = {},
+    opts: {
+      expectedSha256?: string;
+      name?: string;
+      move?: boolean;
+      custody?: { document: CustodyDocument; signer: string; signedAt: string };
+    } = {},
   ): Promise<LibraryEntry> {
     try {
       await stat(file);
@@ -255,6 +295,25 @@ export class Library {
         },
       };
       await rename(tmp, entry.path);
+      const custodyFile = join(this.dir, custodyName(sha256));
+      if (opts.custody) {
+        await writeFileAtomic(custodyFile, JSON.stringify(opts.custody.document) + '\n');
+        entry.custody = { file: custodyName(sha256), signer: opts.custody.signer, signedAt: opts.custody.signedAt };
+      } else {
+        const before = await readFile(join(this.dir, `${sha256}.json`), 'utf8')
+          .then((t) => {
+            const parsed = parseJson(t, entrySchema);
+            return parsed.ok ? parsed.data.custody : undefined;
+          })
+          .catch(() => undefined);
+        const kept =
+          before &&
+          (await stat(custodyFile).then(
+            () => true,
+            () => false,
+          ));
+        if (kept && before) entry.custody = before;
+      }
       await writeFileAtomic(join(this.dir, `${sha256}.json`), JSON.stringify(entry, null, 2) + '\n');
       return entry;
     } finally {

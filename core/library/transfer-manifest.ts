@@ -19,6 +19,7 @@ import { hashFile } from '../hash.js';
 import { copyVerified, type HashProgress } from './integrity.js';
 import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from '../custody/sshsig.js';
 import { findManifest, MANIFEST_SUFFIX } from '../custody/manifest-files.js';
+import { custodyDocumentFor } from '../custody/document.js';
 
 interface TransferManifest {
   format: 'posture-stage-transfer/1';
@@ -190,7 +191,16 @@ export async function importExport(
       signer,
       ...(manifest.source.kind === 'url' && manifest.source.url ? { url: manifest.source.url } : {}),
     },
-    { expectedSha256: manifest.bundle.sha256, name: 'posture-offline.zip' },
+    {
+      expectedSha256: manifest.bundle.sha256,
+      name: 'posture-offline.zip',
+      // kept with the entry: push sends it on to nodes that take only signed bundles
+      custody: {
+        document: (await custodyDocumentFor({ manifest: text, signature: sig })).document,
+        signer,
+        signedAt: manifest.exportedAt,
+      },
+    },
   );
   await recordAccepted(library.home, accepted);
   return entry;

@@ -1,8 +1,8 @@
 import { CoreError } from '../errors.js';
 
-/** Per-target progress events of a push (check → connect → upload → verify → apply → done). */
+/** Per-target progress events of a push (check → connect → custody → upload → verify → apply → done). */
 export interface PushEvent {
-  step: 'check' | 'connect' | 'upload' | 'verify' | 'apply' | 'retry' | 'done' | 'error';
+  step: 'check' | 'connect' | 'custody' | 'upload' | 'verify' | 'apply' | 'retry' | 'done' | 'error';
   done?: number;
   total?: number;
   /** bytes per second during upload */
