@@ -65,7 +65,7 @@ const skipped = z.object({ component: componentId, version: z.string(), reason: 
 export const historyEntrySchema = z.looseObject({
   at: z.string(),
   sha256: z.string(),
-  mode: z.enum(['apply', 'dry-run', 'rollback', 'policy-delete']),
+  mode: z.enum(['apply', 'dry-run', 'rollback', 'policy-delete', 'stage']),
   applied: z.array(applied),
   skipped: z.array(skipped).optional(),
   result: z.enum(['success', 'refused', 'failed']),
@@ -78,6 +78,13 @@ export const historyEntrySchema = z.looseObject({
   custody: z.object({ signer: z.string(), fingerprint: z.string(), signedAt: z.string() }).optional(),
   prev: z.string().optional(),
 }) satisfies z.ZodType<HistoryEntry>;
+// `satisfies` lets a schema accept less than the type (a mode missing from the enum): both ways, or a compile error
+const _exactHistory: [HistoryEntry['mode'], HistoryEntry['result']] extends [
+  z.output<typeof historyEntrySchema>['mode'],
+  z.output<typeof historyEntrySchema>['result'],
+]
+  ? true
+  : never = true;
 
 /** The hash chain's link of a history line, whatever else the line holds (`agent history --verify`). */
 export const historyLinkSchema = z.object({ prev: z.string() });

@@ -15,14 +15,17 @@ import { parseJsonLines } from '../jsonl.js';
 const entrySchema = z.object({
   at: z.string(),
   who: z.string(),
-  kind: z.enum(['fetch', 'import', 'export', 'transfer', 'apply', 'dry-run', 'target']),
+  kind: z.enum(['fetch', 'import', 'export', 'transfer', 'apply', 'stage', 'dry-run', 'target', 'handoff', 'confirm']),
   what: z.string(),
   target: z.string().optional(),
   sha256: z.string().optional(),
   result: z.enum(['success', 'refused', 'failed']),
   code: z.string().optional(),
   message: z.string().optional(),
+  evidence: z.array(z.string()).optional(),
 }) satisfies z.ZodType<ActivityEntry>;
+// `satisfies` lets a schema accept less than the type (a kind missing from the enum): both ways, or a compile error
+const _exact: [z.output<typeof entrySchema>, ActivityEntry] extends [ActivityEntry, z.output<typeof entrySchema>] ? true : never = true;
 
 /** Who acts on this workstation: the OS account, as ISE's audit would name the admin. */
 export function currentUser(): string {
