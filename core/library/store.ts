@@ -261,6 +261,12 @@ export class Library {
           ));
         if (kept && before) entry.custody = before;
       }
+      // a bundle already in the library keeps the name it is known by: adding it again never renames it silently
+      const known = await readFile(join(this.dir, `${sha256}.json`), 'utf8').then(
+        (t) => (JSON.parse(t) as Partial<LibraryEntry>).name,
+        () => undefined,
+      );
+      if (typeof known === 'string' && known) entry.name = known;
       await writeFileAtomic(join(this.dir, `${sha256}.json`), JSON.stringify(entry, null, 2) + '\n');
       return entry;
     } finally {

@@ -9,4 +9,6 @@ export { startFeedServer, atomFeed, type FeedServer, type FeedServerOptions, typ
 export { startClosingFeed, type ClosingFeed, type ClosingRoute } from './closing-feed.js';
 export { startTinyproxy, type Tinyproxy, type TinyproxyOptions } from './tinyproxy.js';
 export { startSshd, type Sshd, type SshdOptions } from './sshd.js';
+export { startSshAgent, type SshAgent } from './ssh-agent.js';
+export { writeMiniKit } from './mini-kit.js';
 export { systemUserUnavailable } from './system-user.js';
