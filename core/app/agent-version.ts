@@ -5,7 +5,7 @@
  */
 
 /** How the agent's version compares with `app`'s: "unknown" when either is not a version at all. */
-export type AgentVsApp = 'older' | 'same' | 'newer' | 'unknown';
+type AgentVsApp = 'older' | 'same' | 'newer' | 'unknown';
 
 const VERSION_RE = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 

@@ -26,18 +26,11 @@ export class LibraryWatch {
   readonly #checked = new Map<string, string>();
   /** copies written to in place since the watch began (by SHA-256) */
   readonly #written = new Set<string>();
-  readonly #listeners = new Set<() => void>();
 
   /** The counter for library folder `dir` (the watch follows a library moved in Settings). */
   version(dir: string): number {
     if (dir !== this.#dir) this.#watch(dir);
     return this.#version;
-  }
-
-  /** Calls `fn` after each debounced change (for a pushed event instead of polling). */
-  onChange(fn: () => void): () => void {
-    this.#listeners.add(fn);
-    return () => this.#listeners.delete(fn);
   }
 
   /**
@@ -82,7 +75,6 @@ export class LibraryWatch {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#version++;
-      for (const fn of this.#listeners) fn();
     }, DEBOUNCE_MS);
     this.#timer.unref();
   }

@@ -47,7 +47,7 @@ export type StoredTarget =
     };
 
 /** The agent version a node reported the last time it was asked (status or Test connection); null: too old to say. */
-export interface AgentSeen {
+interface AgentSeen {
   agentVersion: string | null;
   at: string;
 }

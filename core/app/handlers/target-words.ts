@@ -8,7 +8,7 @@ import { CoreError, type ErrorJSON } from '../../errors.js';
 import type { AddTarget } from '../targets-store.js';
 
 /** Where the admin meets the error: the add/edit form (fix the field) or a saved target (edit it). */
-export type TargetContext = 'form' | 'saved';
+type TargetContext = 'form' | 'saved';
 
 /** The node client's error for target `t`, reworded for the app; `step` is the Test connection step that failed. */
 export function targetErrorInWords(t: AddTarget, error: ErrorJSON, context: TargetContext, step?: string): ErrorJSON {
