@@ -7,7 +7,24 @@
  * has only `previous`, read as kept = [previous] (no migration needed; the next commit writes `kept`).
  */
 import { CoreError } from '../errors.js';
-import type { AgentInfo, CurrentPointer } from './store.js';
+
+/** CURRENT: the live state and the ones kept for rollback. */
+export interface CurrentPointer {
+  state: string;
+  /** kept[0], written for readers that predate `kept` */
+  previous: string | null;
+  /** rollback targets, newest first (absent in stores made before it: then [previous]) */
+  kept?: string[];
+}
+
+/** agent.json: the store's identity and how many states it keeps. */
+export interface AgentInfo {
+  format: number;
+  name: string;
+  createdAt: string;
+  /** how many states are kept, the current one included (absent: DEFAULT_KEEP_STATES) */
+  keepStates?: number;
+}
 
 /** States kept by default, the current one included: four steps of rollback. */
 export const DEFAULT_KEEP_STATES = 5;

@@ -22,7 +22,7 @@ import { generateTls } from './tls.js';
 import { newToken, writeInitialTokens } from './tokens.js';
 import { corrupt, notAStore, storeFileError } from './store-file.js';
 import { addSigners, listSigners, readSignerFiles, writeInitialSigners, type TrustedSigner } from './signers.js';
-import { checkKeepStates, DEFAULT_KEEP_STATES, keepStatesOf, pointerFor } from './states.js';
+import { checkKeepStates, DEFAULT_KEEP_STATES, keepStatesOf, pointerFor, type AgentInfo, type CurrentPointer } from './states.js';
 import { componentContentSchema, sha256Hex, versionsSchema } from './schemas.js';
 import { cleanStagedLeftovers } from './staged.js';
 
@@ -61,22 +61,6 @@ export interface StoreState {
   bundleSha256: string | null;
   /** what produced it: init · apply · policy-delete */
   origin: 'init' | 'apply' | 'policy-delete' | 'rollback';
-}
-
-export interface CurrentPointer {
-  state: string;
-  /** kept[0], written for readers that predate `kept` */
-  previous: string | null;
-  /** rollback targets, newest first (absent in stores made before it: then [previous]) */
-  kept?: string[];
-}
-
-export interface AgentInfo {
-  format: number;
-  name: string;
-  createdAt: string;
-  /** how many states are kept, the current one included (absent: DEFAULT_KEEP_STATES) */
-  keepStates?: number;
 }
 
 const STATE_ID = /^[0-9a-z-]{1,64}$/;

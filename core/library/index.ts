@@ -13,11 +13,12 @@
  *     .export(sha256, dir, {key, passphrase?, onProgress?})               bundle (copied while hashed) + manifest + SSHSIG
  *     .import(dir, {trustedKeys, allowReplay?})                           signature → replay → hashes → check → add
  */
-import { Library, defaultHome, type LibraryEntry } from './store.js';
+import { Library, defaultHome } from './store.js';
+import type { LibraryEntry } from './entry.js';
 import { exportEntry, importExport, type ExportResult } from './transfer-manifest.js';
 import type { HashProgress } from './integrity.js';
 
-export type { LibraryEntry } from './store.js';
+export type { LibraryEntry } from './entry.js';
 export { hashFile } from '../hash.js';
 export { libraryDamaged, copyVerified, type HashProgress } from './integrity.js';
 export type { ExportResult } from './transfer-manifest.js';

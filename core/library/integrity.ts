@@ -11,7 +11,7 @@ import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { CoreError } from '../errors.js';
-import type { LibraryEntry } from './store.js';
+import type { LibraryEntry } from './entry.js';
 
 /** Bytes hashed so far of `total` (the entry's recorded size). */
 export type HashProgress = (done: number, total: number) => void;
