@@ -5,58 +5,13 @@
  * (loose objects) where the document is passed on as it is (history), dropped elsewhere.
  */
 import { z } from 'zod';
-import { COMPONENT_IDS, type ComponentContent, type Versions } from '../bundle/types.js';
+import { componentIdSchema as componentId } from '../bundle/schemas.js';
 import type { HistoryEntry } from './types.js';
 
-const componentId = z.enum(COMPONENT_IDS);
 const names = z.array(z.string());
 
 /** Lowercase hex SHA-256. */
 export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex');
-
-/** The five Update Information versions. */
-export const versionsSchema = z.object({
-  conditions: z.string(),
-  avasWindows: z.string(),
-  avasMac: z.string(),
-  avasLinux: z.string(),
-  supportedOs: z.string(),
-}) satisfies z.ZodType<Versions>;
-
-/** states/<id>/<component>.content.json: what a content diff against the node compares with. */
-export const componentContentSchema = z.object({
-  id: componentId,
-  version: z.string(),
-  sha256: z.string(),
-  conditions: z
-    .object({
-      checks: names,
-      conditions: names,
-      remediations: names,
-      requirements: names,
-      policies: names,
-      defaultPolicies: names,
-      defaultRequirements: names,
-      defaultRemediations: names,
-    })
-    .optional(),
-  products: z
-    .array(
-      z.object({
-        vendor: z.string(),
-        vendorId: z.string(),
-        product: z.string(),
-        productId: z.string(),
-        category: z.enum(['antimalware', 'antivirus', 'antispyware', 'firewall']),
-        versions: z.string(),
-        capabilities: names,
-        signatureVersion: z.string().nullable(),
-        signatureDate: z.string().nullable(),
-      }),
-    )
-    .optional(),
-  os: names.optional(),
-}) satisfies z.ZodType<ComponentContent>;
 
 const applied = z.object({ component: componentId, from: z.string(), to: z.string() });
 const skipped = z.object({ component: componentId, version: z.string(), reason: z.enum(['same-version', 'dry-run']) });

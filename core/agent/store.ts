@@ -23,7 +23,8 @@ import { newToken, writeInitialTokens } from './tokens.js';
 import { corrupt, notAStore, storeFileError } from './store-file.js';
 import { addSigners, listSigners, readSignerFiles, writeInitialSigners, type TrustedSigner } from './signers.js';
 import { checkKeepStates, DEFAULT_KEEP_STATES, keepStatesOf, pointerFor, type AgentInfo, type CurrentPointer } from './states.js';
-import { componentContentSchema, sha256Hex, versionsSchema } from './schemas.js';
+import { sha256Hex } from './schemas.js';
+import { componentContentSchema, versionsSchema } from '../bundle/schemas.js';
 import { cleanStagedLeftovers } from './staged.js';
 
 /** One installed payload of a state. */

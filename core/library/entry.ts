@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Inspection } from '../bundle/index.js';
+import { versionsSchema } from '../bundle/schemas.js';
 
 /** Where a bundle came from (interfaces.md: source URL, TLS fingerprint seen at download). */
 export interface BundleSource {
@@ -62,7 +63,7 @@ export const entrySchema = z.object({
   inspection: z.object({
     layout: z.enum(['reference', 'unknown']),
     updated: text.nullable(),
-    versions: z.object({ conditions: text, avasWindows: text, avasMac: text, avasLinux: text, supportedOs: text }).nullable(),
+    versions: versionsSchema.nullable(),
     warnings: z.array(text),
     checksPassed: z.array(text),
   }),

@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { CoreError, isErrorCode } from '../errors.js';
 import { messageFor } from '../error-catalogue.js';
-import { COMPONENT_IDS, type NodeContentState } from '../bundle/types.js';
+import type { NodeContentState } from '../bundle/types.js';
+import {
+  componentContentSchema as componentContent,
+  componentIdSchema as componentId,
+  versionsSchema as versions,
+} from '../bundle/schemas.js';
 import type {
   ApplyResult,
   HistoryEntry,
@@ -21,15 +26,6 @@ import type {
 const version = z.string().max(100);
 const name = z.string().max(4096);
 const names = z.array(name);
-const componentId = z.enum(COMPONENT_IDS);
-
-const versions = z.object({
-  conditions: version,
-  avasWindows: version,
-  avasMac: version,
-  avasLinux: version,
-  supportedOs: version,
-});
 
 const status = z.object({
   versions,
@@ -88,38 +84,6 @@ const historyEntry = z.object({
   already: z.boolean().optional(),
   custody: z.object({ signer: name, fingerprint: z.string().max(200), signedAt: z.string().max(100) }).optional(),
 }) satisfies z.ZodType<HistoryEntry>;
-
-const avasProduct = z.object({
-  vendor: name,
-  vendorId: name,
-  product: name,
-  productId: name,
-  category: z.enum(['antimalware', 'antivirus', 'antispyware', 'firewall']),
-  versions: name,
-  capabilities: names,
-  signatureVersion: name.nullable(),
-  signatureDate: name.nullable(),
-});
-
-const conditionsIndex = z.object({
-  checks: names,
-  conditions: names,
-  remediations: names,
-  requirements: names,
-  policies: names,
-  defaultPolicies: names,
-  defaultRequirements: names,
-  defaultRemediations: names,
-});
-
-const componentContent = z.object({
-  id: componentId,
-  version,
-  sha256: z.string().max(100),
-  conditions: conditionsIndex.optional(),
-  products: z.array(avasProduct).optional(),
-  os: names.optional(),
-});
 
 const contentState = z.object({
   versions,
