@@ -7,10 +7,18 @@
  * On a node with trusted signers the bundle's custody (a signed transfer manifest) is checked first,
  * before the bundle is parsed at all (custody.ts).
  */
-import { rm, stat } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { checkIsolated, compareVersions, requireReferenceLayout, type CheckedBundle, type Progress } from '../bundle/index.js';
+import {
+  checkIsolated,
+  compareVersions,
+  openBundle,
+  requireReferenceLayout,
+  type CheckedBundle,
+  type OpenedBundle,
+  type Progress,
+} from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
 import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
 import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
@@ -93,10 +101,12 @@ interface Plan {
   createdDefaults: InstalledPolicy[];
 }
 
-async function plan(store: string, file: string, opts: ApplyOptions): Promise<Plan> {
+async function plan(store: string, file: string, handle: FileHandle, opts: ApplyOptions): Promise<Plan> {
   // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only,
-  // in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2)
+  // in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2); the
+  // worker reads this very handle, from which the payloads are then copied
   const checked = await checkIsolated(file, {
+    handle,
     requireReference: true,
     fileName: basename(file),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -183,6 +193,26 @@ async function removeApplied(store: string, file: string, checked: { dev: number
 async function commit(
   store: string,
   p: Plan,
+  handle: FileHandle,
+  at: Date,
+  repair: ComponentId[],
+  onFile: (id: ComponentId, path: string) => void,
+): Promise<StoreState> {
+  const { checked, state } = p;
+  // the container again (headers only, not hashed again: the check hashed this descriptor); each payload
+  // is then streamed into the new state with its SHA-256 verified on the bytes written (commit.ts)
+  const bundle = await openBundle(handle, { fileName: checked.bundle.fileName }, checked.bundle.sha256);
+  try {
+    return await commitFrom(store, p, bundle, at, repair, onFile);
+  } finally {
+    await bundle.close();
+  }
+}
+
+async function commitFrom(
+  store: string,
+  p: Plan,
+  bundle: Pick<OpenedBundle, 'stream'>,
   at: Date,
   repair: ComponentId[],
   onFile: (id: ComponentId, path: string) => void,
@@ -198,9 +228,8 @@ async function commit(
       const comp = checked.inspection.components.find((c) => c.id === id)!;
       const content = checked.contents.get(id);
       if (!content) throw new CoreError('INTERNAL', `The checked bundle carries no content model for ${id}.`);
-      const bytes = await checked.bundle.read(comp.file);
       components[id] = { id, file: payloadName(id, comp.file), version: comp.version, sha256: comp.sha256, size: comp.size };
-      sources.set(id, { kind: 'bytes', bytes, content });
+      sources.set(id, { kind: 'entry', bundle, entry: comp.file, content });
       versions[VERSION_KEY[id]] = comp.version;
     } else if (state.components[id]) {
       components[id] = state.components[id];
@@ -235,8 +264,14 @@ function isRefusal(code: string): boolean {
 }
 
 /** Plans under custody: the bundle checked must be the very bytes whose custody was verified. */
-async function planChecked(store: string, file: string, opts: ApplyOptions, custody: CustodyCheck | null): Promise<Plan> {
-  const p = await plan(store, file, opts);
+async function planChecked(
+  store: string,
+  file: string,
+  handle: FileHandle,
+  opts: ApplyOptions,
+  custody: CustodyCheck | null,
+): Promise<Plan> {
+  const p = await plan(store, file, handle, opts);
   if (custody && p.checked.bundle.sha256 !== custody.sha256)
     throw new CoreError(
       'SIGNATURE_INVALID',
@@ -257,11 +292,33 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
   const who = opts.who ?? defaultWho();
   const thread = opts.thread ?? 'agent-cli';
   const file = await resolveBundleFile(store, fileOrName);
+  // the bundle stays open from the check to the copy: what was checked is what is applied
+  const handle = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new CoreError('NOT_FOUND', `Bundle ${file} could not be opened (${e.code ?? e.message}). Check its permissions and try again.`, {
+      file,
+      cause: e.code ?? e.message,
+    });
+  });
+  try {
+    return await applyOpened(store, file, handle, who, thread, opts);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function applyOpened(
+  store: string,
+  file: string,
+  handle: FileHandle,
+  who: string,
+  thread: string,
+  opts: ApplyOptions,
+): Promise<ApplyResult> {
   if (opts.dryRun) {
     // dry run: every check, nothing written — no lock file, no history, no log line
     const { info } = await readCurrent(store);
     const custody = await checkCustody(store, file, custodyOpts(opts));
-    const p = await planChecked(store, file, opts, custody);
+    const p = await planChecked(store, file, handle, opts, custody);
     const createdDefaults = p.createdDefaults.map((d) => d.name);
     return {
       sha256: p.checked.bundle.sha256,
@@ -283,14 +340,14 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
     let p: Plan | null = null;
     let custody: CustodyCheck | null = null;
     try {
-      const arrived = await stat(file);
+      const arrived = await handle.stat();
       custody = await checkCustody(store, file, custodyOpts(opts));
-      p = await planChecked(store, file, opts, custody);
+      p = await planChecked(store, file, handle, opts, custody);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
       const next =
         p.applied.length > 0 || repair.length > 0
-          ? await commit(store, p, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
+          ? await commit(store, p, handle, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
           : p.state;
       const info = [
         ...(custody

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { CoreError, type Warning } from '../errors.js';
 import type { CheckedBundle, CheckOptions, OpenedBundle } from './options.js';
 import { mergeLimits } from './limits.js';
-import { readBundle } from './read.js';
+import { openBundle, type BundleInput, type OpeningBundle } from './read.js';
 import { manifestMissing } from './reference.js';
 import type { CheckResult, ComponentContent, ComponentId, ComponentInfo, Inspection, Limits, Versions } from './types.js';
 import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME, type LayoutRow } from './layout.js';
@@ -23,7 +23,13 @@ import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
 
 function isOpened(x: unknown): x is OpenedBundle {
-  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && typeof (x as OpenedBundle).read === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !(x instanceof Uint8Array) &&
+    typeof (x as OpenedBundle).stream === 'function' &&
+    Array.isArray((x as OpenedBundle).entries)
+  );
 }
 
 /** Records each check's outcome; a failure is recorded, then thrown. */
@@ -64,7 +70,7 @@ interface Streamed {
  * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
  * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
  */
-async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Limits, budget: XmlBudget): Promise<Streamed> {
+async function streamPayload(bundle: OpeningBundle, m: ManifestEntry, limits: Limits, budget: XmlBudget): Promise<Streamed> {
   const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
   const member = row.member;
   const hash = createHash('sha256');
@@ -128,7 +134,7 @@ async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Lim
 /** Checks one listed payload: present, length, SHA-256, (nested tar), XML shape, version. */
 async function checkComponent(
   m: ManifestEntry,
-  bundle: OpenedBundle,
+  bundle: OpeningBundle,
   rootFiles: ReadonlySet<string>,
   limits: Limits,
   budget: XmlBudget,
@@ -194,7 +200,7 @@ async function checkComponent(
 }
 
 /** Streams the manifest into its parser; a container fault wins over a parse error, as when it was read whole. */
-async function readManifestEntry(bundle: OpenedBundle, budget: XmlBudget): Promise<() => Manifest> {
+async function readManifestEntry(bundle: OpeningBundle, budget: XmlBudget): Promise<() => Manifest> {
   const parser = manifestParser({ budget });
   let error: unknown = null;
   await bundle.stream(MANIFEST_NAME, (chunk) => {
@@ -212,9 +218,21 @@ async function readManifestEntry(bundle: OpenedBundle, budget: XmlBudget): Promi
   };
 }
 
-/** Every check of the spec; throws the first refusal as a CoreError. */
-export async function checkBundle(input: Uint8Array | string | OpenedBundle, opts: CheckOptions = {}): Promise<CheckedBundle> {
-  const bundle = isOpened(input) ? input : await readBundle(input, opts);
+/**
+ * Every check of the spec; throws the first refusal as a CoreError. A path or bytes are opened and closed
+ * here, with the whole-file SHA-256 running while the entries are checked; an OpenedBundle stays the caller's.
+ */
+export async function checkBundle(input: BundleInput | OpenedBundle, opts: CheckOptions = {}): Promise<CheckedBundle> {
+  if (isOpened(input)) return checkOpened({ ...input, sha256: Promise.resolve(input.sha256) }, opts);
+  const bundle = await openBundle(input, opts);
+  try {
+    return await checkOpened(bundle, opts);
+  } finally {
+    await bundle.close();
+  }
+}
+
+async function checkOpened(bundle: OpeningBundle, opts: CheckOptions): Promise<CheckedBundle> {
   // the same merge as readBundle's: an explicit undefined keeps the default, a bad value is USAGE
   const limits = mergeLimits(opts.limits);
   const checks = new Checks();
@@ -231,7 +249,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
       opts,
       XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes),
     );
-    return { bundle, inspection, contents: new Map() };
+    return { bundle: infoOf(bundle, inspection.sha256), inspection, contents: new Map() };
   }
   const budget = XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes);
   const manifest = await checks.run('manifest', `${MANIFEST_NAME} is a valid manifest listing all seven components`, async () =>
@@ -241,7 +259,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
   const contents = new Map<ComponentId, ComponentContent>();
   const rootFiles = new Set(files.filter((e) => !e.name.includes('/')).map((e) => e.name));
   // Components are read and checked strictly one after the other, in the layout's order, so memory
-  // holds the zip plus one inflated entry (issue 2, "Memory").
+  // holds one window of the zip and one chunk of one entry (issue 11, "Memory flat in bundle size").
   let done = 0;
   for (const row of LAYOUT) {
     const m = manifest.entries.get(row.id) as ManifestEntry;
@@ -274,7 +292,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
   const inspection: Inspection = {
     file: bundle.fileName,
     size: bundle.size,
-    sha256: bundle.sha256,
+    sha256: await bundle.sha256,
     layout: 'reference',
     updated: manifest.updated,
     versions,
@@ -283,10 +301,14 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     warnings,
     checks: checks.list,
   };
-  return { bundle, inspection, contents };
+  return { bundle: infoOf(bundle, inspection.sha256), inspection, contents };
+}
+
+function infoOf(bundle: OpeningBundle, sha256: string): CheckedBundle['bundle'] {
+  return { fileName: bundle.fileName, size: bundle.size, sha256, entries: bundle.entries };
 }
 
 /** checkBundle, returning only the inspection model. */
-export async function inspectBundle(input: Uint8Array | string | OpenedBundle, opts: CheckOptions = {}): Promise<Inspection> {
+export async function inspectBundle(input: BundleInput | OpenedBundle, opts: CheckOptions = {}): Promise<Inspection> {
   return (await checkBundle(input, opts)).inspection;
 }

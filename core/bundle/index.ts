@@ -8,7 +8,7 @@ export * from './options.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export { manifestMissing, requireReferenceLayout } from './reference.js';
 export { compareVersions } from './versions.js';
-export { readBundle } from './read.js';
+export { readBundle, openBundle, type BundleInput, type BundleFile, type OpeningBundle } from './read.js';
 export { checkBundle, inspectBundle } from './check.js';
 export { checkIsolated, checkBudgetMs, type IsolatedOptions } from './isolated.js';
 export { diffBundles, diffAgainstState } from './diff.js';

@@ -4,7 +4,8 @@
  * no versions. Container faults from read() still propagate: they are refusals in every layout.
  */
 import { CoreError, type Warning } from '../errors.js';
-import type { CheckOptions, OpenedBundle } from './options.js';
+import type { CheckOptions } from './options.js';
+import type { OpeningBundle } from './read.js';
 import type { CheckResult, Inspection, Limits } from './types.js';
 import { MANIFEST_NAME } from './layout.js';
 import { XmlRootSniffer, type XmlBudget } from './xml.js';
@@ -13,7 +14,7 @@ import { throwIfCancelled } from './zip/fail.js';
 
 /** Builds the Inspection of a zip in an unknown layout. */
 export async function inspectUnknown(
-  bundle: OpenedBundle,
+  bundle: OpeningBundle,
   limits: Limits,
   checks: CheckResult[],
   opts: CheckOptions,
@@ -75,7 +76,7 @@ export async function inspectUnknown(
   return {
     file: bundle.fileName,
     size: bundle.size,
-    sha256: bundle.sha256,
+    sha256: await bundle.sha256,
     layout: 'unknown',
     updated: null,
     versions: null,
