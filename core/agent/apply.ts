@@ -198,7 +198,7 @@ async function commit(
   repair: ComponentId[],
   onFile: (id: ComponentId, path: string) => void,
 ): Promise<StoreState> {
-  const { checked, state } = p;
+  const { checked } = p;
   // the container again (headers only, not hashed again: the check hashed this descriptor); each payload
   // is then streamed into the new state with its SHA-256 verified on the bytes written (commit.ts)
   const bundle = await openBundle(handle, { fileName: checked.bundle.fileName }, checked.bundle.sha256);

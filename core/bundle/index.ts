@@ -13,4 +13,5 @@ export { checkBundle, inspectBundle } from './check.js';
 export { checkIsolated, checkBudgetMs, type IsolatedOptions } from './isolated.js';
 export { diffBundles, diffAgainstState } from './diff.js';
 export { writeBundle } from './write.js';
+export { writeBundleFile } from './sample/stream.js';
 export { staleWarnings } from './stale.js';

@@ -45,7 +45,11 @@ class CountingFile implements BundleFile {
 
 /** Hex text: deflates to about half, as the sample's hashes do. */
 function text(size: number, seed: number): Uint8Array {
-  return Buffer.from(randomBytes(Math.ceil(size / 2)).toString('hex').slice(0, size - 1) + String(seed % 10));
+  return Buffer.from(
+    randomBytes(Math.ceil(size / 2))
+      .toString('hex')
+      .slice(0, size - 1) + String(seed % 10),
+  );
 }
 
 const cdSizeOf = (zip: Uint8Array): number => Buffer.from(zip).readUInt32LE(zip.length - 10);
