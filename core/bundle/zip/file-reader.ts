@@ -30,7 +30,7 @@ export function descriptorFile(fd: number): BundleFile {
 }
 
 /** The most one read of entry data (or of the whole-file hash) asks for. */
-export const WINDOW = 1024 * 1024;
+export const WINDOW = 256 * 1024;
 /** The least a header window reads, so the headers of many small entries come in one read. */
 const BLOCK = 64 * 1024;
 

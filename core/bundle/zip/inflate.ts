@@ -35,9 +35,9 @@ export interface InflateJob {
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
-const CHUNK = 1024 * 1024;
+const CHUNK = 256 * 1024;
 /** Compressed bytes per read (zip/file-reader.ts WINDOW). */
-const WINDOW = 1024 * 1024;
+const WINDOW = 256 * 1024;
 
 function capExceeded(job: InflateJob, measured: number): CoreError {
   const what =
