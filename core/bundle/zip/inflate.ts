@@ -36,6 +36,8 @@ export interface InflateJob {
 }
 
 const CHUNK = 256 * 1024;
+/** Inflated bytes that may wait for the sink before the inflater pauses. */
+const AHEAD = 4 * CHUNK;
 /** Compressed bytes per read (zip/file-reader.ts WINDOW). */
 const WINDOW = 256 * 1024;
 
@@ -141,37 +143,15 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
     };
     const onAbort = (): void => finish(cancelled(JSON.stringify(job.name), { entry: job.name }));
     job.signal?.addEventListener('abort', onAbort, { once: true });
-    inflater.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > job.cap.bytes) return finish(capExceeded(job, total));
-      crc = crc32(chunk, crc);
-      job.onProgress?.(Math.min(total, job.declaredSize), job.declaredSize);
-      let pending: void | Promise<void>;
-      try {
-        pending = sink(chunk);
-      } catch (e) {
-        return finish(e);
-      }
-      if (pending) {
-        inflater.pause();
-        pending.then(
-          () => {
-            if (!settled) inflater.resume();
-          },
-          (e: unknown) => finish(e),
-        );
-      }
-    });
-    inflater.on('error', (e: Error) =>
-      finish(
-        corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${e.message})`, {
-          reason: 'bad-deflate',
-          entry: job.name,
-          zlib: e.message,
-        }),
-      ),
-    );
-    inflater.on('end', () => {
+    // Output is queued and handed to the sink on the next turn of the event loop, so zlib (on the thread
+    // pool) inflates the next chunk while the sink parses this one; AHEAD bounds what waits in the queue.
+    const queue: Buffer[] = [];
+    let queued = 0;
+    let draining = false;
+    let scheduled = false;
+    let ended: unknown = null;
+    const complete = (): void => {
+      if (ended !== true) return finish(ended);
       if (inflater.bytesWritten !== job.compressedSize) {
         return finish(
           corrupt(`the deflate stream of ${JSON.stringify(job.name)} ends before its compressed data does (trailing bytes)`, {
@@ -188,7 +168,58 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
       } catch (e) {
         finish(e);
       }
+    };
+    const drain = async (): Promise<void> => {
+      scheduled = false;
+      draining = true;
+      try {
+        while (queue.length > 0 && !settled) {
+          const chunk = queue.shift() as Buffer;
+          queued -= chunk.length;
+          const pending = sink(chunk);
+          if (pending) await pending;
+        }
+      } catch (e) {
+        return finish(e);
+      } finally {
+        draining = false;
+      }
+      if (settled) return;
+      if (ended !== null) return complete();
+      if (inflater.isPaused()) inflater.resume();
+    };
+    const schedule = (): void => {
+      if (scheduled || draining) return;
+      scheduled = true;
+      setImmediate(() => void drain());
+    };
+    inflater.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > job.cap.bytes) return finish(capExceeded(job, total));
+      crc = crc32(chunk, crc);
+      job.onProgress?.(Math.min(total, job.declaredSize), job.declaredSize);
+      queue.push(chunk);
+      queued += chunk.length;
+      if (queued >= AHEAD) inflater.pause();
+      schedule();
     });
+    // a stream error or the end waits for the chunks before it to reach the sink, as when they were handed over at once
+    const endWith = (outcome: unknown): void => {
+      if (ended !== null) return;
+      ended = outcome;
+      if (!draining && queue.length === 0) complete();
+      else schedule();
+    };
+    inflater.on('error', (e: Error) =>
+      endWith(
+        corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${e.message})`, {
+          reason: 'bad-deflate',
+          entry: job.name,
+          zlib: e.message,
+        }),
+      ),
+    );
+    inflater.on('end', () => endWith(true));
     // feeds the inflater window by window, reading the next window while this one inflates
     const drained = (): Promise<void> =>
       new Promise((done) => {
