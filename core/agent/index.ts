@@ -14,7 +14,7 @@ export { addToken, revokeToken, listTokens, ADMIN_TOKEN, type TokenInfo } from '
 export { addSigners, removeSigner, listSigners, readSignerFiles, type TrustedSigner } from './signers.js';
 export { checkCustody, readCustodyMark, saveCustodyDocument, type CustodyRecord } from './custody.js';
 export { listPolicies, deletePolicy } from './policies.js';
-export { verifyInboxFile } from './inbox.js';
+export { verifyInboxFile, followInboxFile } from './inbox.js';
 export { startAgentServer, httpStatusFor, type AgentServer, type AgentServerOptions } from './server.js';
 export type { RegisteredRoute } from './auth.js';
 export { readLogTail } from './log.js';

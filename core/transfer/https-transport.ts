@@ -125,7 +125,8 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
   }
 
   async function upload(u: UploadRequest): Promise<Uploaded> {
-    const source = createReadStream(u.file);
+    // 1 MiB reads: fewer, larger TLS records than the 64 KiB default (upload throughput)
+    const source = createReadStream(u.file, { highWaterMark: 1024 * 1024 });
     let done = 0;
     const started = Date.now();
     const meter = new Transform({
