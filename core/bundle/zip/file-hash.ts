@@ -13,7 +13,7 @@ import { WINDOW } from './file-reader.js';
 import { cancelled, corrupt } from './fail.js';
 
 /** Below this, starting a thread costs more than hashing on this one. */
-export const WORKER_MIN = 8 * 1024 * 1024;
+const WORKER_MIN = 8 * 1024 * 1024;
 
 /** A hash in progress. */
 export interface FileHash {
@@ -93,7 +93,12 @@ export function hashFile(reader: Reader, opts: HashOptions): FileHash {
 }
 
 function inWorker(fd: number, size: number, opts: HashOptions): FileHash {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { fd, size, window: WINDOW } });
+  // a small heap: the worker holds one window and a hash, and a default isolate would reserve far more
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { fd, size, window: WINDOW },
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
+  });
   let exited = false;
   const gone = new Promise<void>((done) => worker.once('exit', () => ((exited = true), done())));
   const digest = new Promise<string>((resolve, reject) => {
@@ -132,7 +137,6 @@ function inWorker(fd: number, size: number, opts: HashOptions): FileHash {
     });
   });
   digest.catch(() => undefined);
-  // the worker should not keep the process alive by itself once the caller has what it needs
   return {
     digest,
     stop: async () => {

@@ -35,7 +35,7 @@ export const WINDOW = 256 * 1024;
 const BLOCK = 64 * 1024;
 
 /** Reads [position, position + length) into a fresh buffer; fewer bytes only at end of file. */
-export async function readAt(file: BundleFile, position: number, length: number): Promise<Uint8Array> {
+async function readAt(file: BundleFile, position: number, length: number): Promise<Uint8Array> {
   const buf = Buffer.allocUnsafe(Math.max(0, length));
   let done = 0;
   while (done < buf.length) {
