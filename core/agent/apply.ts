@@ -7,18 +7,10 @@
  * On a node with trusted signers the bundle's custody (a signed transfer manifest) is checked first,
  * before the bundle is parsed at all (custody.ts).
  */
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import {
-  checkIsolated,
-  compareVersions,
-  openBundle,
-  requireReferenceLayout,
-  type CheckedBundle,
-  type OpenedBundle,
-  type Progress,
-} from '../bundle/index.js';
+import { checkIsolated, compareVersions, requireReferenceLayout, stagedPath, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
 import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
 import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
@@ -101,12 +93,13 @@ interface Plan {
   createdDefaults: InstalledPolicy[];
 }
 
-async function plan(store: string, file: string, handle: FileHandle, opts: ApplyOptions): Promise<Plan> {
+async function plan(store: string, file: string, handle: FileHandle, opts: ApplyOptions, stage?: string): Promise<Plan> {
   // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only,
   // in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2); the
   // worker reads this very handle, from which the payloads are then copied
   const checked = await checkIsolated(file, {
     handle,
+    ...(stage !== undefined ? { stage } : {}),
     requireReference: true,
     fileName: basename(file),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -190,29 +183,14 @@ async function removeApplied(store: string, file: string, checked: { dev: number
   if (now?.dev === checked.dev && now.ino === checked.ino) await rm(file, { force: true }).catch(() => undefined);
 }
 
+/**
+ * Writes the new state: applied (and repaired) payloads are the files the check staged — the very bytes
+ * whose SHA-256 it compared with the manifest — renamed into the state and fsynced once each (commit.ts).
+ */
 async function commit(
   store: string,
   p: Plan,
-  handle: FileHandle,
-  at: Date,
-  repair: ComponentId[],
-  onFile: (id: ComponentId, path: string) => void,
-): Promise<StoreState> {
-  const { checked } = p;
-  // the container again (headers only, not hashed again: the check hashed this descriptor); each payload
-  // is then streamed into the new state with its SHA-256 verified on the bytes written (commit.ts)
-  const bundle = await openBundle(handle, { fileName: checked.bundle.fileName }, checked.bundle.sha256);
-  try {
-    return await commitFrom(store, p, bundle, at, repair, onFile);
-  } finally {
-    await bundle.close();
-  }
-}
-
-async function commitFrom(
-  store: string,
-  p: Plan,
-  bundle: Pick<OpenedBundle, 'stream'>,
+  stage: string,
   at: Date,
   repair: ComponentId[],
   onFile: (id: ComponentId, path: string) => void,
@@ -229,7 +207,7 @@ async function commitFrom(
       const content = checked.contents.get(id);
       if (!content) throw new CoreError('INTERNAL', `The checked bundle carries no content model for ${id}.`);
       components[id] = { id, file: payloadName(id, comp.file), version: comp.version, sha256: comp.sha256, size: comp.size };
-      sources.set(id, { kind: 'entry', bundle, entry: comp.file, content });
+      sources.set(id, { kind: 'staged', path: stagedPath(stage, id), content });
       versions[VERSION_KEY[id]] = comp.version;
     } else if (state.components[id]) {
       components[id] = state.components[id];
@@ -270,8 +248,9 @@ async function planChecked(
   handle: FileHandle,
   opts: ApplyOptions,
   custody: CustodyCheck | null,
+  stage?: string,
 ): Promise<Plan> {
-  const p = await plan(store, file, handle, opts);
+  const p = await plan(store, file, handle, opts, stage);
   if (custody && p.checked.bundle.sha256 !== custody.sha256)
     throw new CoreError(
       'SIGNATURE_INVALID',
@@ -339,15 +318,18 @@ async function applyOpened(
     ]);
     let p: Plan | null = null;
     let custody: CustodyCheck | null = null;
+    const stage = join(storePaths(store).states, `.tmp-stage-${newId()}`);
     try {
       const arrived = await handle.stat();
       custody = await checkCustody(store, file, custodyOpts(opts));
-      p = await planChecked(store, file, handle, opts, custody);
+      // the check writes each payload here as it checks it; cleanLeftovers removes what a killed apply left
+      await mkdir(stage);
+      p = await planChecked(store, file, handle, opts, custody, stage);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
       const next =
         p.applied.length > 0 || repair.length > 0
-          ? await commit(store, p, handle, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
+          ? await commit(store, p, stage, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
           : p.state;
       const info = [
         ...(custody
@@ -424,6 +406,9 @@ async function applyOpened(
         ...(custody ? { custody: custody.record } : {}),
       }).catch(() => undefined);
       throw err;
+    } finally {
+      // what the new state did not take (skipped components, or all of them after a refusal)
+      await rm(stage, { recursive: true, force: true }).catch(() => undefined);
     }
   });
 }

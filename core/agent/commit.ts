@@ -8,63 +8,29 @@
  */
 import { copyFile, link, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import type { ComponentContent, ComponentId } from '../bundle/types.js';
-import type { OpenedBundle } from '../bundle/options.js';
 import { CoreError } from '../errors.js';
 import { storePaths } from './paths.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { readState, type StoreState } from './store.js';
 import { pointerFor } from './states.js';
 
-/** Where a component of the new state comes from: an entry of the checked bundle, or an existing state's files. */
-export type ComponentSource =
-  { kind: 'entry'; bundle: Pick<OpenedBundle, 'stream'>; entry: string; content: ComponentContent } | { kind: 'state'; stateId: string };
+/** Where a component of the new state comes from: a payload the check staged, or an existing state's files. */
+export type ComponentSource = { kind: 'staged'; path: string; content: ComponentContent } | { kind: 'state'; stateId: string };
 
-/** Writes behind the inflation: up to this many bytes may wait for the disk before inflation pauses. */
-const WRITE_BEHIND = 8 * 1024 * 1024;
-
-/** Streams one entry into `file` (created), hashing what is written; fsyncs once at the end. */
-async function writeEntrySynced(
-  file: string,
-  source: Extract<ComponentSource, { kind: 'entry' }>,
-): Promise<{ sha256: string; size: number }> {
-  const fh = await open(file, 'wx', 0o644);
-  const hash = createHash('sha256');
-  let size = 0;
-  let waiting = 0;
-  let failed: unknown = null;
-  const pending = new Set<Promise<void>>();
+/**
+ * Moves a staged payload (written by the check as it hashed it, core/bundle/stage.ts) into the new state
+ * and fsyncs it: the copy path of an apply is a rename and one fsync per file.
+ */
+async function moveStagedSynced(from: string, to: string): Promise<number> {
+  await rename(from, to);
+  const fh = await open(to, 'r');
   try {
-    await source.bundle.stream(source.entry, async (chunk) => {
-      if (failed !== null) throw failed;
-      hash.update(chunk);
-      const at = size;
-      size += chunk.length;
-      // chunks are never reused by the reader, so they are written as they are
-      waiting += chunk.length;
-      const write = fh.write(chunk, 0, chunk.length, at).then(
-        () => {
-          waiting -= chunk.length;
-          pending.delete(write);
-        },
-        (e: unknown) => {
-          failed = e;
-          pending.delete(write);
-        },
-      );
-      pending.add(write);
-      while (waiting > WRITE_BEHIND && pending.size > 0) await Promise.race(pending);
-      if (failed !== null) throw failed;
-    });
-    await Promise.all(pending);
-    if (failed !== null) throw failed;
     await fh.sync();
+    return (await fh.stat()).size;
   } finally {
-    await Promise.allSettled(pending);
     await fh.close();
   }
-  return { sha256: hash.digest('hex'), size };
 }
 
 async function linkOrCopy(from: string, to: string): Promise<void> {
@@ -98,9 +64,10 @@ export async function commitState(
       if (!installed) continue;
       const source = sources.get(id);
       if (!source) throw new CoreError('INTERNAL', `No source for component ${id} while writing the new state.`);
-      if (source.kind === 'entry') {
-        const written = await writeEntrySynced(join(tmp, installed.file), source);
-        if (written.sha256 !== installed.sha256 || written.size !== installed.size) {
+      if (source.kind === 'staged') {
+        // the bytes were hashed as they were written (by the check, against the manifest); their size is checked again here
+        const size = await moveStagedSynced(source.path, join(tmp, installed.file));
+        if (size !== installed.size) {
           throw new CoreError(
             'CHECKSUM_MISMATCH',
             `The payload of ${id} read back from the bundle does not match its manifest checksum; nothing was changed. Download the bundle again.`,
@@ -126,7 +93,7 @@ export async function commitState(
     throw e;
   }
   for (const [id, installed] of Object.entries(next.components) as Array<[ComponentId, StoreState['components'][ComponentId]]>) {
-    if (installed && sources.get(id)?.kind === 'entry') onFile?.(id, join(p.state(next.id), installed.file));
+    if (installed && sources.get(id)?.kind === 'staged') onFile?.(id, join(p.state(next.id), installed.file));
   }
   // the commit point
   await writeFileAtomic(p.current, JSON.stringify(pointerFor(next.id, kept)));

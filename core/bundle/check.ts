@@ -19,6 +19,7 @@ import { TarGzMemberReader } from './tar.js';
 import { XmlBudget } from './xml.js';
 import { isBudgetError } from './xml/budget.js';
 import { inspectUnknown } from './inspect-unknown.js';
+import { stagePayload } from './stage.js';
 import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
 
@@ -70,7 +71,13 @@ interface Streamed {
  * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
  * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
  */
-async function streamPayload(bundle: OpeningBundle, m: ManifestEntry, limits: Limits, budget: XmlBudget): Promise<Streamed> {
+async function streamPayload(
+  bundle: OpeningBundle,
+  m: ManifestEntry,
+  limits: Limits,
+  budget: XmlBudget,
+  stage: string | undefined,
+): Promise<Streamed> {
   const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
   const member = row.member;
   const hash = createHash('sha256');
@@ -99,23 +106,31 @@ async function streamPayload(bundle: OpeningBundle, m: ManifestEntry, limits: Li
   const declared = bundle.entries.find((e) => e.name === m.href)?.size ?? m.length;
   const tar = member ? new TarGzMemberReader(m.href, member, declared, limits, xml) : null;
   let feeding = true;
+  // the very chunks hashed here are the staged file's (stage.ts)
+  const staged = stage !== undefined && bundle.entries.some((e) => e.name === m.href) ? await stagePayload(stage, m.component) : null;
   try {
     await bundle.stream(m.href, (chunk) => {
       out.size += chunk.length;
       hash.update(chunk);
-      if (!feeding) return;
+      const written = staged?.write(chunk);
+      if (!feeding) return written;
       if (out.size > m.length) {
         feeding = false;
         tar?.abort();
-        return;
+        return written;
       }
-      if (!tar) return xml.write(chunk);
+      if (!tar) {
+        xml.write(chunk);
+        return written;
+      }
       const pending = tar.write(chunk);
       if (isBudgetError(tar.failure)) throw tar.failure;
-      return pending;
+      return written && pending ? Promise.all([written, pending]).then(() => undefined) : (written ?? pending);
     });
+    await staged?.end();
   } catch (e) {
     tar?.abort();
+    await staged?.end().catch(() => undefined);
     throw e;
   }
   out.sha256 = hash.digest('hex');
@@ -139,6 +154,7 @@ async function checkComponent(
   limits: Limits,
   budget: XmlBudget,
   checks: Checks,
+  stage: string | undefined,
 ): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
@@ -159,7 +175,7 @@ async function checkComponent(
       );
     }
   });
-  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget);
+  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget, stage);
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
     if (size !== m.length)
       throw new CoreError(
@@ -265,7 +281,7 @@ async function checkOpened(bundle: OpeningBundle, opts: CheckOptions): Promise<C
     const m = manifest.entries.get(row.id) as ManifestEntry;
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks);
+    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks, opts.stage);
     components.push(info);
     contents.set(m.component, content);
     done++;

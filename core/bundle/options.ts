@@ -55,4 +55,9 @@ export interface CheckedBundle {
 export interface CheckOptions extends ReadOptions {
   /** refuse the unknown layout with MANIFEST_MISSING (push and agent apply do) */
   requireReference?: boolean;
+  /**
+   * an existing, empty directory: each payload is written there as it is checked, to a file named by its
+   * component id (stage.ts; the agent's apply renames them into the new state)
+   */
+  stage?: string;
 }

@@ -60,12 +60,8 @@ export async function readBundle(input: BundleInput, opts: ReadOptions = {}): Pr
   }
 }
 
-/**
- * readBundle without waiting for the whole-file SHA-256, which goes on while the caller reads entries.
- * `knownSha256`: the hash a check already computed through this very descriptor (checkIsolated), so the
- * file is not hashed again; what is then read must still be verified (apply checks each payload's SHA-256).
- */
-export async function openBundle(input: BundleInput, opts: ReadOptions = {}, knownSha256?: string): Promise<OpeningBundle> {
+/** readBundle without waiting for the whole-file SHA-256, which goes on while the caller reads entries. */
+export async function openBundle(input: BundleInput, opts: ReadOptions = {}): Promise<OpeningBundle> {
   const limits = mergeLimits(opts.limits);
   const fileName = opts.fileName ?? (typeof input === 'string' ? basename(input) : 'bundle.zip');
   throwIfCancelled(opts.signal, fileName, { file: fileName });
@@ -80,15 +76,12 @@ export async function openBundle(input: BundleInput, opts: ReadOptions = {}, kno
     const { reader } = source;
     const size = reader.length;
     sniffZip(await reader.read(0, SNIFF_HEAD), await reader.read(Math.max(0, size - SNIFF_TAIL), SNIFF_TAIL), size);
-    hash =
-      knownSha256 !== undefined
-        ? { digest: Promise.resolve(knownSha256), stop: async () => undefined }
-        : hashFile(reader, {
-            fd: source.fd,
-            signal: opts.signal,
-            what: fileName,
-            onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'hash', done, total })),
-          });
+    hash = hashFile(reader, {
+      fd: source.fd,
+      signal: opts.signal,
+      what: fileName,
+      onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'hash', done, total })),
+    });
     const end = await readEndRecord(reader);
     checkEntryCount(end.entryCount, limits);
     if (end.cdSize > maxCentralSize(end.entryCount)) {

@@ -295,7 +295,7 @@ async function smallTo(job: InflateJob, sink: ChunkSink): Promise<number> {
   return out.length;
 }
 
-/** A stored entry, given to the sink window by window (possibly slices of the zip's own bytes: sinks copy what they keep). */
+/** A stored entry, given to the sink window by window: fresh buffers, or slices of a zip held in memory (never written to). */
 async function storedTo(job: InflateJob, sink: ChunkSink): Promise<number> {
   const size = job.compressedSize;
   if (size > job.cap.bytes) throw capExceeded(job, size);
