@@ -45,6 +45,8 @@ export interface ApplyOptions {
   custody?: string;
   /** accept a signed manifest older than the newest one accepted (`--allow-replay`) */
   allowReplay?: boolean;
+  /** how long the check and the commit (moving the staged payloads into the new state) took, ms (npm run bench) */
+  onTiming?: (step: 'check' | 'commit', ms: number) => void;
 }
 
 /** The SSH user when run over SSH (the SFTP path), else the OS user. */
@@ -324,13 +326,17 @@ async function applyOpened(
       custody = await checkCustody(store, file, custodyOpts(opts));
       // the check writes each payload here as it checks it; cleanLeftovers removes what a killed apply left
       await mkdir(stage);
+      const started = performance.now();
       p = await planChecked(store, file, handle, opts, custody, stage);
+      const checkedAt = performance.now();
+      opts.onTiming?.('check', checkedAt - started);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
       const next =
         p.applied.length > 0 || repair.length > 0
           ? await commit(store, p, stage, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
           : p.state;
+      opts.onTiming?.('commit', performance.now() - checkedAt);
       const info = [
         ...(custody
           ? [
