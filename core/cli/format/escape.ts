@@ -74,5 +74,5 @@ export function jsonForTerminal(value: unknown): string {
   return ANY_TERMINAL_CONTROL.test(json) ? replaceEach(json, isTerminalControl, (code) => `\\u${hex(code, 4)}`) : json;
 }
 
-/** The characters isTerminalControl picks, as one class (C0 is already escaped by JSON.stringify, but kept for safety). */
-const ANY_TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** The characters isTerminalControl picks that JSON.stringify leaves as they are (it escapes every C0 character). */
+const ANY_TERMINAL_CONTROL = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
