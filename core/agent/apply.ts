@@ -10,7 +10,14 @@
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { checkIsolated, compareVersions, requireReferenceLayout, stagedPath, type CheckedBundle, type Progress } from '../bundle/index.js';
+import {
+  checkIsolated,
+  compareVersions,
+  requireReferenceLayout,
+  payloadFilePath,
+  type CheckedBundle,
+  type Progress,
+} from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
 import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
 import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
@@ -45,7 +52,7 @@ export interface ApplyOptions {
   custody?: string;
   /** accept a signed manifest older than the newest one accepted (`--allow-replay`) */
   allowReplay?: boolean;
-  /** how long the check and the commit (moving the staged payloads into the new state) took, ms (npm run bench) */
+  /** how long the check and the commit (moving the checked payload files into the new state) took, ms (npm run bench) */
   onTiming?: (step: 'check' | 'commit', ms: number) => void;
 }
 
@@ -95,13 +102,13 @@ interface Plan {
   createdDefaults: InstalledPolicy[];
 }
 
-async function plan(store: string, file: string, handle: FileHandle, opts: ApplyOptions, stage?: string): Promise<Plan> {
+async function plan(store: string, file: string, handle: FileHandle, opts: ApplyOptions, payloadDir?: string): Promise<Plan> {
   // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only,
   // in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2); the
   // worker reads this very handle, from which the payloads are then copied
   const checked = await checkIsolated(file, {
     handle,
-    ...(stage !== undefined ? { stage } : {}),
+    ...(payloadDir !== undefined ? { payloadDir } : {}),
     requireReference: true,
     fileName: basename(file),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -186,13 +193,13 @@ async function removeApplied(store: string, file: string, checked: { dev: number
 }
 
 /**
- * Writes the new state: applied (and repaired) payloads are the files the check staged — the very bytes
+ * Writes the new state: applied (and repaired) payloads are the files the check wrote — the very bytes
  * whose SHA-256 it compared with the manifest — renamed into the state and fsynced once each (commit.ts).
  */
 async function commit(
   store: string,
   p: Plan,
-  stage: string,
+  payloadDir: string,
   at: Date,
   repair: ComponentId[],
   onFile: (id: ComponentId, path: string) => void,
@@ -209,7 +216,7 @@ async function commit(
       const content = checked.contents.get(id);
       if (!content) throw new CoreError('INTERNAL', `The checked bundle carries no content model for ${id}.`);
       components[id] = { id, file: payloadName(id, comp.file), version: comp.version, sha256: comp.sha256, size: comp.size };
-      sources.set(id, { kind: 'staged', path: stagedPath(stage, id), content });
+      sources.set(id, { kind: 'file', path: payloadFilePath(payloadDir, id), content });
       versions[VERSION_KEY[id]] = comp.version;
     } else if (state.components[id]) {
       components[id] = state.components[id];
@@ -250,9 +257,9 @@ async function planChecked(
   handle: FileHandle,
   opts: ApplyOptions,
   custody: CustodyCheck | null,
-  stage?: string,
+  payloadDir?: string,
 ): Promise<Plan> {
-  const p = await plan(store, file, handle, opts, stage);
+  const p = await plan(store, file, handle, opts, payloadDir);
   if (custody && p.checked.bundle.sha256 !== custody.sha256)
     throw new CoreError(
       'SIGNATURE_INVALID',
@@ -320,21 +327,21 @@ async function applyOpened(
     ]);
     let p: Plan | null = null;
     let custody: CustodyCheck | null = null;
-    const stage = join(storePaths(store).states, `.tmp-stage-${newId()}`);
+    const payloadDir = join(storePaths(store).states, `.tmp-payloads-${newId()}`);
     try {
       const arrived = await handle.stat();
       custody = await checkCustody(store, file, custodyOpts(opts));
       // the check writes each payload here as it checks it; cleanLeftovers removes what a killed apply left
-      await mkdir(stage);
+      await mkdir(payloadDir);
       const started = performance.now();
-      p = await planChecked(store, file, handle, opts, custody, stage);
+      p = await planChecked(store, file, handle, opts, custody, payloadDir);
       const checkedAt = performance.now();
       opts.onTiming?.('check', checkedAt - started);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
       const next =
         p.applied.length > 0 || repair.length > 0
-          ? await commit(store, p, stage, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
+          ? await commit(store, p, payloadDir, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
           : p.state;
       opts.onTiming?.('commit', performance.now() - checkedAt);
       const info = [
@@ -414,7 +421,7 @@ async function applyOpened(
       throw err;
     } finally {
       // what the new state did not take (skipped components, or all of them after a refusal)
-      await rm(stage, { recursive: true, force: true }).catch(() => undefined);
+      await rm(payloadDir, { recursive: true, force: true }).catch(() => undefined);
     }
   });
 }

@@ -15,14 +15,14 @@ import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { readState, type StoreState } from './store.js';
 import { pointerFor } from './states.js';
 
-/** Where a component of the new state comes from: a payload the check staged, or an existing state's files. */
-export type ComponentSource = { kind: 'staged'; path: string; content: ComponentContent } | { kind: 'state'; stateId: string };
+/** Where a component of the new state comes from: a payload file the check wrote, or an existing state's files. */
+export type ComponentSource = { kind: 'file'; path: string; content: ComponentContent } | { kind: 'state'; stateId: string };
 
 /**
- * Moves a staged payload (written by the check as it hashed it, core/bundle/stage.ts) into the new state
- * and fsyncs it: the copy path of an apply is a rename and one fsync per file.
+ * Moves a payload file (written by the check as it hashed it, core/bundle/payload-files.ts) into the new
+ * state and fsyncs it: the copy path of an apply is a rename and one fsync per file.
  */
-async function moveStagedSynced(from: string, to: string): Promise<number> {
+async function moveFileSynced(from: string, to: string): Promise<number> {
   await rename(from, to);
   const fh = await open(to, 'r');
   try {
@@ -64,9 +64,9 @@ export async function commitState(
       if (!installed) continue;
       const source = sources.get(id);
       if (!source) throw new CoreError('INTERNAL', `No source for component ${id} while writing the new state.`);
-      if (source.kind === 'staged') {
+      if (source.kind === 'file') {
         // the bytes were hashed as they were written (by the check, against the manifest); their size is checked again here
-        const size = await moveStagedSynced(source.path, join(tmp, installed.file));
+        const size = await moveFileSynced(source.path, join(tmp, installed.file));
         if (size !== installed.size) {
           throw new CoreError(
             'CHECKSUM_MISMATCH',
@@ -93,7 +93,7 @@ export async function commitState(
     throw e;
   }
   for (const [id, installed] of Object.entries(next.components) as Array<[ComponentId, StoreState['components'][ComponentId]]>) {
-    if (installed && sources.get(id)?.kind === 'staged') onFile?.(id, join(p.state(next.id), installed.file));
+    if (installed && sources.get(id)?.kind === 'file') onFile?.(id, join(p.state(next.id), installed.file));
   }
   // the commit point
   await writeFileAtomic(p.current, JSON.stringify(pointerFor(next.id, kept)));

@@ -19,7 +19,7 @@ import { TarGzMemberReader } from './tar.js';
 import { XmlBudget } from './xml.js';
 import { isBudgetError } from './xml/budget.js';
 import { inspectUnknown } from './inspect-unknown.js';
-import { stagePayload } from './stage.js';
+import { createPayloadFile } from './payload-files.js';
 import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
 
@@ -76,7 +76,7 @@ async function streamPayload(
   m: ManifestEntry,
   limits: Limits,
   budget: XmlBudget,
-  stage: string | undefined,
+  payloadDir: string | undefined,
 ): Promise<Streamed> {
   const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
   const member = row.member;
@@ -106,31 +106,32 @@ async function streamPayload(
   const declared = bundle.entries.find((e) => e.name === m.href)?.size ?? m.length;
   const tar = member ? new TarGzMemberReader(m.href, member, declared, limits, xml) : null;
   let feeding = true;
-  // the very chunks hashed here are the staged file's (stage.ts)
-  const staged = stage !== undefined && bundle.entries.some((e) => e.name === m.href) ? await stagePayload(stage, m.component) : null;
+  // the very chunks hashed here are the payload file's (payload-files.ts)
+  const written =
+    payloadDir !== undefined && bundle.entries.some((e) => e.name === m.href) ? await createPayloadFile(payloadDir, m.component) : null;
   try {
     await bundle.stream(m.href, (chunk) => {
       out.size += chunk.length;
       hash.update(chunk);
-      const written = staged?.write(chunk);
-      if (!feeding) return written;
+      const wrote = written?.write(chunk);
+      if (!feeding) return wrote;
       if (out.size > m.length) {
         feeding = false;
         tar?.abort();
-        return written;
+        return wrote;
       }
       if (!tar) {
         xml.write(chunk);
-        return written;
+        return wrote;
       }
       const pending = tar.write(chunk);
       if (isBudgetError(tar.failure)) throw tar.failure;
-      return written && pending ? Promise.all([written, pending]).then(() => undefined) : (written ?? pending);
+      return wrote && pending ? Promise.all([wrote, pending]).then(() => undefined) : (wrote ?? pending);
     });
-    await staged?.end();
+    await written?.end();
   } catch (e) {
     tar?.abort();
-    await staged?.end().catch(() => undefined);
+    await written?.end().catch(() => undefined);
     throw e;
   }
   out.sha256 = hash.digest('hex');
@@ -154,7 +155,7 @@ async function checkComponent(
   limits: Limits,
   budget: XmlBudget,
   checks: Checks,
-  stage: string | undefined,
+  payloadDir: string | undefined,
 ): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
@@ -175,7 +176,7 @@ async function checkComponent(
       );
     }
   });
-  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget, stage);
+  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget, payloadDir);
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
     if (size !== m.length)
       throw new CoreError(
@@ -281,7 +282,7 @@ async function checkOpened(bundle: OpeningBundle, opts: CheckOptions): Promise<C
     const m = manifest.entries.get(row.id) as ManifestEntry;
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks, opts.stage);
+    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks, opts.payloadDir);
     components.push(info);
     contents.set(m.component, content);
     done++;

@@ -14,5 +14,5 @@ export { checkIsolated, checkBudgetMs, type IsolatedOptions } from './isolated.j
 export { diffBundles, diffAgainstState } from './diff.js';
 export { writeBundle } from './write.js';
 export { writeBundleFile } from './sample/stream.js';
-export { stagedPath } from './stage.js';
+export { payloadFilePath } from './payload-files.js';
 export { staleWarnings } from './stale.js';

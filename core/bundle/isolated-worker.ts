@@ -16,7 +16,7 @@ if (port) {
     fileName: req.fileName,
     requireReference: req.requireReference,
     ...(req.limits ? { limits: req.limits } : {}),
-    ...(req.stage !== undefined ? { stage: req.stage } : {}),
+    ...(req.payloadDir !== undefined ? { payloadDir: req.payloadDir } : {}),
     onProgress: (progress) => post({ type: 'progress', progress }),
   }).then(
     (checked) => post({ type: 'done', inspection: checked.inspection, contents: [...checked.contents] }),

@@ -25,8 +25,8 @@ export interface IsolatedRequest {
   fileName: string;
   requireReference: boolean;
   limits?: Partial<Limits>;
-  /** CheckOptions.stage */
-  stage?: string;
+  /** CheckOptions.payloadDir */
+  payloadDir?: string;
 }
 
 /** What the worker posts back. */
@@ -83,7 +83,7 @@ async function checkThrough(handle: NonNullable<IsolatedOptions['handle']>, path
     fileName,
     requireReference: opts.requireReference ?? false,
     ...(opts.limits ? { limits: opts.limits } : {}),
-    ...(opts.stage !== undefined ? { stage: opts.stage } : {}),
+    ...(opts.payloadDir !== undefined ? { payloadDir: opts.payloadDir } : {}),
   };
   const script = workerScript();
   const worker = new Worker(script.kind === 'file' ? script.file : script.code, {

@@ -57,7 +57,7 @@ export interface CheckOptions extends ReadOptions {
   requireReference?: boolean;
   /**
    * an existing, empty directory: each payload is written there as it is checked, to a file named by its
-   * component id (stage.ts; the agent's apply renames them into the new state)
+   * component id (payload-files.ts; the agent's apply renames them into the new state)
    */
-  stage?: string;
+  payloadDir?: string;
 }

@@ -1,6 +1,6 @@
 /**
  * Bench section "apply": the first apply of the `sample --scale 100` bundle on fresh node stores, its dry
- * run (the check alone) and a same-version re-apply; the apply's copy path — the payloads the check staged
+ * run (the check alone) and a same-version re-apply; the apply's copy path — the payload files the check wrote
  * as it verified them, renamed into the new state with one fsync each — against `cp` + `sync` of the same
  * payload bytes on the same disk (target ≤ 1.5×); and the HTTPS upload of our node client (core/transfer,
  * the code `push` runs) against `curl -T` to the same agent, run as `agent serve` in its own process
@@ -76,7 +76,7 @@ export async function benchApply(ctx: BenchContext): Promise<void> {
   ctx.log(`apply: dry run (the check alone, in its worker) ${secondsWithRuns(applies.map((r) => r.dry))}`);
   ctx.log(`apply: same-version re-apply (check only, nothing written) ${secondsWithRuns(applies.map((r) => r.same))}`);
   ctx.log(
-    `apply: copy path (staged payloads renamed into the new state, one fsync each; timed inside the first apply) ${secondsWithRuns(copyPath)}`,
+    `apply: copy path (checked payload files renamed into the new state, one fsync each; timed inside the first apply) ${secondsWithRuns(copyPath)}`,
   );
   ctx.log(`apply: first apply − dry run (the same, seen from outside; noisy) ${secondsWithRuns(applies.map((r) => r.full - r.dry))}`);
   ctx.log(`apply: cp -r + sync of the same payload bytes ${secondsWithRuns(copies)}`);

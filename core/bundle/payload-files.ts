@@ -1,16 +1,16 @@
 /**
- * Payloads written out as they are checked (issue 11 "Apply"): with CheckOptions.stage, each payload of
- * the reference layout goes, chunk by chunk, to `<stage>/<component id>` while it is hashed and parsed —
- * the very chunks whose SHA-256 the check compares with the manifest. The agent's apply then renames
- * the files it applies into the new state (and fsyncs each once) instead of inflating and hashing the
- * bundle a second time. Nothing here is fsynced: a file only counts once the apply has synced it.
+ * Payloads written out as they are checked (issue 11 "Apply"): with CheckOptions.payloadDir, each payload
+ * of the reference layout goes, chunk by chunk, to `<payloadDir>/<component id>` while it is hashed and
+ * parsed — the very chunks whose SHA-256 the check compares with the manifest. The agent's apply then
+ * renames the files it applies into the new state (and fsyncs each once) instead of inflating and hashing
+ * the bundle a second time. Nothing here is fsynced: a file only counts once the apply has synced it.
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComponentId } from './types.js';
 
-/** Where a staged payload is. */
-export const stagedPath = (stage: string, id: ComponentId): string => join(stage, id);
+/** Where a checked payload's file is. */
+export const payloadFilePath = (dir: string, id: ComponentId): string => join(dir, id);
 
 /** Writes may run this far behind the check before it waits for the disk. */
 const WRITE_BEHIND = 8 * 1024 * 1024;
@@ -22,9 +22,9 @@ export interface PayloadFile {
   end(): Promise<void>;
 }
 
-/** Creates `<stage>/<id>` (it must not exist) for the payload about to stream. */
-export async function stagePayload(stage: string, id: ComponentId): Promise<PayloadFile> {
-  const fh = await open(stagedPath(stage, id), 'wx', 0o644);
+/** Creates `<dir>/<id>` (it must not exist) for the payload about to stream. */
+export async function createPayloadFile(dir: string, id: ComponentId): Promise<PayloadFile> {
+  const fh = await open(payloadFilePath(dir, id), 'wx', 0o644);
   let at = 0;
   let waiting = 0;
   let failed: unknown = null;
