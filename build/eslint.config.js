@@ -1,6 +1,6 @@
 // ESLint flat config with the layering of ../shared/STYLE.md, enforced without per-file waivers
 // (the floors are drawn in the README's "Layout"):
-//   cli → app → bundle · agent · feed · transfer · library · custody · net → core/*.ts (errors, hash, …)
+//   cli → app → bundle · agent · feed · transfer · library · custody · ise · net → core/*.ts (errors, hash, …)
 //   electron → core          renderer → `import type` only
 // Import paths are resolved to files (import-x/no-restricted-paths with a resolver that maps our `.js`
 // specifiers to their `.ts` sources), so a layer is judged by where an import lands, not by how it is spelled.
@@ -14,17 +14,19 @@ import svelteConfig from '../renderer/svelte.config.js';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'tls', 'http', 'https', 'crypto', 'zlib', 'stream'];
 
 /** The floors inside core/, lowest first; a floor may import the ones below it, never the ones above. */
-const LOWER = ['bundle', 'net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'];
+const LOWER = ['bundle', 'net', 'custody', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'];
 /** Who each lower folder must not import (besides app/ and cli/, which sit above all of them). */
 const SIDEWAYS = {
-  bundle: ['net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
-  net: ['bundle', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
-  custody: ['bundle', 'net', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  bundle: ['net', 'custody', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  net: ['bundle', 'custody', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  custody: ['bundle', 'net', 'ise', 'library', 'agent', 'transfer', 'feed', 'kit'],
+  // the hand-off to ISE and confirm: on custody's floor, above the bundle core
+  ise: ['net', 'custody', 'library', 'agent', 'transfer', 'feed', 'kit'],
   library: ['agent', 'transfer', 'feed', 'kit'],
   agent: ['library', 'transfer', 'feed', 'kit'],
   transfer: ['library', 'feed', 'kit'],
   feed: ['agent', 'transfer', 'kit'],
-  kit: ['bundle', 'net', 'library', 'agent', 'transfer', 'feed'],
+  kit: ['bundle', 'net', 'ise', 'library', 'agent', 'transfer', 'feed'],
 };
 
 const below = (what) => `STYLE.md layering: ${what} (see the README's Layout).`;
@@ -45,6 +47,35 @@ export function layeringZones({ tests = false } = {}) {
     { target: './electron', from: ['./renderer', './build', './e2e'], message: below('electron/ imports only core/') },
   ];
 }
+
+const parseInstead = "parse it with a zod schema instead (core/json.ts `parseJson`; issue 9 §4: parse, don't cast)";
+const isJsonParse = (node) => `[${node}.type='CallExpression'][${node}.callee.object.name='JSON'][${node}.callee.property.name='parse']`;
+
+/**
+ * Parse, don't cast: JSON that crosses a trust boundary is checked by a schema, so the compiler's word for
+ * its type is never taken on faith. `no-restricted-syntax` selectors (ESLint's AST selectors) for the casts
+ * that would skip the check; tests and testing.ts helpers may still build hostile input with them.
+ */
+const castSelectors = [
+  {
+    selector: "TSAsExpression[expression.type='TSAsExpression'][expression.typeAnnotation.type='TSUnknownKeyword']",
+    message: `\`as unknown as T\` hides a type error; ${parseInstead}, or type the value properly.`,
+  },
+  {
+    selector: "TSTypeAssertion[expression.type='TSTypeAssertion'][expression.typeAnnotation.type='TSUnknownKeyword']",
+    message: `\`<T><unknown>x\` hides a type error; ${parseInstead}, or type the value properly.`,
+  },
+  { selector: `TSAsExpression${isJsonParse('expression')}`, message: `\`JSON.parse(…) as T\` trusts the input; ${parseInstead}.` },
+  { selector: `TSTypeAssertion${isJsonParse('expression')}`, message: `\`<T>JSON.parse(…)\` trusts the input; ${parseInstead}.` },
+  {
+    selector: `VariableDeclarator[id.typeAnnotation][id.typeAnnotation.typeAnnotation.type!='TSUnknownKeyword']${isJsonParse('init')}`,
+    message: `\`const x: T = JSON.parse(…)\` trusts the input (JSON.parse gives any); declare it \`unknown\` and ${parseInstead}.`,
+  },
+  {
+    selector: "TSAsExpression[expression.type='AwaitExpression'][expression.argument.callee.property.name='json']",
+    message: `\`(await body.json()) as T\` trusts the peer; ${parseInstead}.`,
+  },
+];
 
 const importResolver = createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] } });
 
@@ -83,6 +114,13 @@ export default tseslint.config(
     files: ['core/**/*.test.ts', 'core/**/testing.ts'],
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: process.cwd(), zones: layeringZones({ tests: true }) }],
+    },
+  },
+  {
+    files: ['core/**/*.ts', 'electron/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...castSelectors],
     },
   },
   {

@@ -55,6 +55,19 @@ describe('layering lint', () => {
     ).toEqual([]);
   });
 
+  it('core/ise (the hand-off to ISE, confirm) sits above the bundle core and below agent, library and transfer', async () => {
+    expect(await lint('core/ise/probe.ts', "import { checkBundle } from '../bundle/index.js';\nexport const x = checkBundle;\n")).toEqual(
+      [],
+    );
+    expect(await lint('core/ise/probe.ts', "import { listStaged } from '../agent/index.js';\nexport const x = listStaged;\n")).toContain(
+      layering,
+    );
+    expect(
+      await lint('core/bundle/probe.ts', "import { writeHandoff } from '../ise/index.js';\nexport const x = writeHandoff;\n"),
+    ).toContain(layering);
+    expect(await lint('core/app/probe.ts', "import { confirmIse } from '../ise/index.js';\nexport const x = confirmIse;\n")).toEqual([]);
+  });
+
   it('renderer components (.svelte) may only `import type` from core', async () => {
     const value = '<script lang="ts">\n  import { METHODS } from \'../../../core/app/contract\';\n  console.log(METHODS);\n</script>\n';
     const typeOnly =

@@ -21,7 +21,7 @@ test.beforeEach(async () => {
   other = await startSshd();
   store = mkdtempSync(join(tmpdir(), 'ps-e2e-node-'));
   rmSync(store, { recursive: true });
-  await initStore(store, { name: 'ise-psn-sftp' });
+  await initStore(store, { name: 'staging-sftp' });
 });
 
 test.afterEach(async () => {
@@ -40,10 +40,10 @@ test('adds an SFTP target with its host key confirmed, applies, and a changed ho
 
   // add the target: first contact shows the host key, it must be confirmed before saving
   await go(page, 'Targets');
-  await page.getByRole('button', { name: 'Add target…' }).click();
+  await page.getByRole('button', { name: 'Add staging node…' }).click();
   const form = page.getByTestId('target-form');
   await form.getByLabel(/SFTP/).check();
-  await form.getByLabel('Name', { exact: true }).fill('ise-psn-sftp');
+  await form.getByLabel('Name', { exact: true }).fill('staging-sftp');
   await form.getByLabel('Host', { exact: true }).fill('127.0.0.1');
   await form.getByRole('spinbutton', { name: 'Port' }).fill(String(sshd.port));
   await form.getByLabel('User', { exact: true }).fill(sshd.user);
@@ -62,7 +62,7 @@ test('adds an SFTP target with its host key confirmed, applies, and a changed ho
 
   // preview and apply over SFTP
   await go(page, 'Preview & apply');
-  await page.getByRole('checkbox', { name: /ise-psn-sftp/ }).check();
+  await page.getByRole('checkbox', { name: /staging-sftp/ }).check();
   await page.getByRole('button', { name: 'Preview changes' }).click();
   await expect(page.getByTestId('version-diff')).toContainText('new install');
   await page.getByTestId('push').click();
@@ -81,7 +81,9 @@ test('adds an SFTP target with its host key confirmed, applies, and a changed ho
   await go(page, 'Targets');
   await page.getByRole('button', { name: 'Node status' }).click();
   const node = page.getByTestId('node-status');
-  await expect(node.getByTestId('node-update-info').locator('[data-version="conditions"]')).toHaveText(applied.versions.conditions);
+  await expect(node.getByTestId('node-update-info').locator('[data-version="conditions"]')).toHaveText(applied.versions.conditions, {
+    timeout: 30_000,
+  }); // over SSH: three CLI runs on the node
   await expect(node.getByRole('table').locator('tbody tr').first()).toContainText('success');
   await expect(node.getByRole('table').locator('tbody tr').first()).toContainText('apply');
   await node.getByText(/ise-psc\.log \(last \d+ lines\)/).click();
@@ -95,7 +97,7 @@ test('adds an SFTP target with its host key confirmed, applies, and a changed ho
   writeFileSync(targetsFile, JSON.stringify(saved));
   const inboxBefore = readdirSync(join(store, 'inbox'));
   await go(page, 'Preview & apply');
-  await page.getByRole('checkbox', { name: /ise-psn-sftp/ }).check();
+  await page.getByRole('checkbox', { name: /staging-sftp/ }).check();
   await page.getByRole('button', { name: 'Preview changes' }).click();
   await expect(page.getByTestId('preview-target').getByTestId('error-code')).toHaveText('HOST_KEY_MISMATCH');
   await page.getByTestId('push').click();

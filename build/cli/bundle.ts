@@ -1,5 +1,6 @@
 /**
- * `npm run build:core` (and so `npm install`, through `prepare`) ends here: the CLI bundled by esbuild
+ * `npm run build:core` (and so `npm run build`, which `posture-stage` runs itself on its first run in a fresh
+ * clone: `npm install` runs no scripts, see .npmrc) ends here: the CLI bundled by esbuild
  * into build/dist/cli/ (posture-stage.js and a chunk per command group), which core/cli/bin.js runs
  * when it is at least as new as the compiled tree (cold start, issue 11: a few files instead of a few
  * hundred modules resolved and loaded, and only the named command's group). The sources and

@@ -6,21 +6,20 @@
  * A bundle applied from the store's inbox/ is removed from there once applied (see `removeApplied`).
  * On a node with trusted signers the bundle's custody (a signed transfer manifest) is checked first,
  * before the bundle is parsed at all (custody.ts).
+ * A bundle in an unknown layout (bundle-format.md: no posture-update.xml, e.g. Cisco's own) passes every
+ * container check here too and is then *staged* — kept as a verified opaque file for the hand-off to ISE
+ * (staged.ts), never applied: its versions cannot be read or compared. Every reference-layout bundle applied is
+ * kept the same way, so the node holds the very file to give ISE (`outcome`: applied | skipped | staged).
  */
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import {
-  checkIsolated,
-  compareVersions,
-  requireReferenceLayout,
-  payloadFilePath,
-  type CheckedBundle,
-  type Progress,
-} from '../bundle/index.js';
+import { checkIsolated, compareVersions, payloadFilePath, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
-import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
-import type { AppliedComponent, ApplyResult, SkippedComponent } from './types.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { isRefusal } from '../error-catalogue.js';
+import { isPermissionError, permissionDenied } from '../file-errors.js';
+import type { AppliedComponent, ApplyResult, SkippedComponent, StagedBundle } from './types.js';
 import { newId, storePaths, STORE_FORMAT } from './paths.js';
 import {
   cleanLeftovers,
@@ -38,6 +37,7 @@ import { withApplyLock } from './lock.js';
 import { appendHistory } from './history.js';
 import { iseTime, writeLog, DOWNLOAD_MANAGER, UPDATE_MANAGER, type LogLine } from './log.js';
 import { statusFor } from './status.js';
+import { keepForHandoff, listStaged } from './staged.js';
 
 export interface ApplyOptions {
   dryRun?: boolean;
@@ -72,7 +72,7 @@ export function defaultWho(env: NodeJS.ProcessEnv = process.env): string {
 const INBOX_NAME = /^(?!\.\.?$)[^/\\\0]{1,255}$/;
 
 /** A path, or a bare name looked up in the store's inbox/ (the SFTP arrival folder). */
-export async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
+async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
   const candidates =
     isAbsolute(fileOrName) || fileOrName.includes('/')
       ? [resolve(fileOrName)]
@@ -81,7 +81,10 @@ export async function resolveBundleFile(store: string, fileOrName: string): Prom
     throw new CoreError('USAGE', `"${fileOrName}" is not a valid file name in the inbox.`, { file: fileOrName });
   }
   for (const c of candidates) {
-    const st = await stat(c).catch(() => null);
+    const st = await stat(c).catch((e: unknown) => {
+      if (isPermissionError(e)) throw permissionDenied(c, 'The bundle', 'read', e);
+      return null;
+    });
     if (st?.isFile()) return c;
   }
   throw new CoreError(
@@ -102,18 +105,36 @@ interface Plan {
   createdDefaults: InstalledPolicy[];
 }
 
-async function plan(store: string, file: string, handle: FileHandle, opts: ApplyOptions, payloadDir?: string): Promise<Plan> {
-  // never trust that the sender checked (interfaces.md `push`): the full check, reference layout only,
-  // in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2); the
-  // worker reads this very handle, from which the payloads are then copied
+/**
+ * The full check, whatever the sender did (interfaces.md `push`): container faults are refusals in every layout.
+ * It runs in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2); the
+ * worker reads the very handle the apply holds open, and with `payloadDir` writes each payload there as it
+ * checks it (the commit then renames them into the new state).
+ */
+async function checkFile(
+  file: string,
+  handle: FileHandle,
+  opts: ApplyOptions,
+  custody: CustodyCheck | null,
+  payloadDir?: string,
+): Promise<CheckedBundle> {
   const checked = await checkIsolated(file, {
     handle,
     ...(payloadDir !== undefined ? { payloadDir } : {}),
-    requireReference: true,
     fileName: basename(file),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-  requireReferenceLayout(checked);
+  if (custody && checked.bundle.sha256 !== custody.sha256)
+    throw new CoreError(
+      'SIGNATURE_INVALID',
+      `The bundle file changed after its custody was verified (SHA-256 ${custody.sha256}, now ${checked.bundle.sha256}); nothing was applied. Upload it again and do not write to it while it is applied.`,
+      { expected: custody.sha256, got: checked.bundle.sha256 },
+    );
+  return checked;
+}
+
+/** Per component newer/same/older against the live state (reference layout only). */
+async function plan(store: string, checked: CheckedBundle, opts: ApplyOptions): Promise<Plan> {
   const { state, pointer, info } = await readCurrent(store);
   const applied: AppliedComponent[] = [];
   const skipped: SkippedComponent[] = [];
@@ -242,31 +263,117 @@ async function commit(
   return next;
 }
 
-const CUSTODY_CODES: readonly string[] = ['SIGNATURE_INVALID', 'CUSTODY_REQUIRED', 'REPLAYED_MANIFEST'];
+const outcomeOf = (p: Plan) => (p.applied.length > 0 ? ('applied' as const) : ('skipped' as const));
+const signerOf = (c: CustodyCheck | null): Pick<StagedBundle, 'signer'> =>
+  c ? { signer: { name: c.record.signer, fingerprint: c.record.fingerprint, signedAt: c.record.signedAt } } : {};
 
-function isRefusal(code: string): boolean {
-  return (
-    (BUNDLE_CODES as readonly string[]).includes(code) || (NODE_CODES as readonly string[]).includes(code) || CUSTODY_CODES.includes(code)
-  );
+interface StageContext {
+  who: string;
+  line: (level: LogLine['level'], message: string, logger?: string) => LogLine;
+  custody: CustodyCheck | null;
+  arrived: { dev: number; ino: number };
+  at: Date;
 }
 
-/** Plans under custody: the bundle checked must be the very bytes whose custody was verified. */
-async function planChecked(
-  store: string,
-  file: string,
-  handle: FileHandle,
-  opts: ApplyOptions,
-  custody: CustodyCheck | null,
-  payloadDir?: string,
-): Promise<Plan> {
-  const p = await plan(store, file, handle, opts, payloadDir);
-  if (custody && p.checked.bundle.sha256 !== custody.sha256)
-    throw new CoreError(
-      'SIGNATURE_INVALID',
-      `The bundle file changed after its custody was verified (SHA-256 ${custody.sha256}, now ${p.checked.bundle.sha256}); nothing was applied. Upload it again and do not write to it while it is applied.`,
-      { expected: custody.sha256, got: p.checked.bundle.sha256 },
-    );
-  return p;
+/**
+ * An unknown-layout bundle that passed every container check: kept as a verified opaque file for the hand-off
+ * to ISE, never applied (the state does not change). History and ise-psc.log say "staged".
+ */
+async function stage(store: string, file: string, checked: CheckedBundle, ctx: StageContext): Promise<ApplyResult> {
+  const { sha256, size } = checked.bundle;
+  const before = await listStaged(store);
+  const { staged, already } = await keepForHandoff(store, file, {
+    sha256,
+    size,
+    layout: 'unknown',
+    by: ctx.who,
+    file: basename(file),
+    outcome: 'staged',
+    ...signerOf(ctx.custody),
+    stagedAt: ctx.at.toISOString(),
+  });
+  const others = before.filter((s) => s.sha256 !== sha256).length;
+  await writeLog(store, [
+    ...(ctx.custody
+      ? [
+          ctx.line(
+            'INFO',
+            `Transfer manifest signed by ${ctx.custody.record.signer} (${ctx.custody.record.fingerprint}) at ${ctx.custody.record.signedAt} verified`,
+            UPDATE_MANAGER,
+          ),
+        ]
+      : []),
+    ctx.line(
+      'INFO',
+      `Offline posture update file ${basename(file)} (SHA-256 ${sha256}, ${size} bytes): layout not recognised, versions cannot be compared; container checks passed`,
+      UPDATE_MANAGER,
+    ),
+    ctx.line(
+      'INFO',
+      already
+        ? `Bundle ${sha256} is already staged (since ${staged.stagedAt}); staged again, nothing changed`
+        : `Staged bundle ${sha256} for upload to ISE as staged/${sha256}.zip; not applied${others > 0 ? `; ${others} other staged bundle(s) kept` : ''}`,
+      UPDATE_MANAGER,
+    ),
+  ]);
+  await appendHistory(store, {
+    at: ctx.at.toISOString(),
+    sha256,
+    mode: 'stage',
+    applied: [],
+    skipped: [],
+    result: 'success',
+    who: ctx.who,
+    file: basename(file),
+    layout: 'unknown',
+    already,
+    ...(ctx.custody ? { custody: ctx.custody.record } : {}),
+  });
+  if (ctx.custody) await acceptCustody(store, ctx.custody);
+  await removeApplied(store, file, ctx.arrived);
+  const { state, info } = await readCurrent(store);
+  return {
+    sha256,
+    outcome: 'staged',
+    applied: [],
+    skipped: [],
+    status: await statusFor(store, state, info.name, { updating: false }),
+    staged: { ...staged, already },
+  };
+}
+
+/**
+ * After a successful apply: keep the bundle for the hand-off to ISE (staged.ts). The state has already switched,
+ * so a failure here is logged as a warning and never turns the apply into a failure.
+ */
+async function keepApplied(store: string, file: string, p: Plan, ctx: StageContext): Promise<(StagedBundle & { already: boolean }) | null> {
+  const { sha256, size } = p.checked.bundle;
+  try {
+    const { staged, already } = await keepForHandoff(store, file, {
+      sha256,
+      size,
+      layout: 'reference',
+      by: ctx.who,
+      file: basename(file),
+      outcome: outcomeOf(p),
+      ...(p.checked.inspection.versions ? { versions: p.checked.inspection.versions } : {}),
+      ...signerOf(ctx.custody),
+      stagedAt: ctx.at.toISOString(),
+    });
+    if (!already)
+      await writeLog(store, [ctx.line('INFO', `Kept bundle ${sha256} for the hand-off to ISE as staged/${sha256}.zip`, UPDATE_MANAGER)]);
+    return { ...staged, already };
+  } catch (e) {
+    const err = toCoreError(e);
+    await writeLog(store, [
+      ctx.line(
+        'WARN',
+        `Could not keep bundle ${sha256} for the hand-off to ISE (${err.code}: ${err.message}); it was applied`,
+        UPDATE_MANAGER,
+      ),
+    ]).catch(() => undefined);
+    return null;
+  }
 }
 
 const custodyOpts = (o: ApplyOptions) => ({
@@ -280,7 +387,7 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
   const who = opts.who ?? defaultWho();
   const thread = opts.thread ?? 'agent-cli';
   const file = await resolveBundleFile(store, fileOrName);
-  // the bundle stays open from the check to the copy: what was checked is what is applied
+  // the bundle stays open from the check to the end: what was checked is what is applied or staged
   const handle = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new CoreError('NOT_FOUND', `Bundle ${file} could not be opened (${e.code ?? e.message}). Check its permissions and try again.`, {
       file,
@@ -304,12 +411,23 @@ async function applyOpened(
 ): Promise<ApplyResult> {
   if (opts.dryRun) {
     // dry run: every check, nothing written — no lock file, no history, no log line
-    const { info } = await readCurrent(store);
+    const { state, info } = await readCurrent(store);
     const custody = await checkCustody(store, file, custodyOpts(opts));
-    const p = await planChecked(store, file, handle, opts, custody);
+    const checked = await checkFile(file, handle, opts, custody);
+    if (checked.inspection.layout === 'unknown')
+      return {
+        sha256: checked.bundle.sha256,
+        outcome: 'staged',
+        applied: [],
+        skipped: [],
+        status: await statusFor(store, state, info.name),
+        dryRun: true,
+      };
+    const p = await plan(store, checked, opts);
     const createdDefaults = p.createdDefaults.map((d) => d.name);
     return {
       sha256: p.checked.bundle.sha256,
+      outcome: outcomeOf(p),
       applied: p.applied,
       skipped: p.skipped,
       status: await statusFor(store, p.state, info.name),
@@ -321,22 +439,35 @@ async function applyOpened(
   return withApplyLock(store, `apply ${basename(file)}`, async () => {
     await cleanLeftovers(store);
     const at = new Date();
-    await writeLog(store, [
-      line('INFO', 'Starting opswat download'),
-      line('INFO', `Offline posture update from file ${basename(file)}`, UPDATE_MANAGER),
-    ]);
+    // "Starting opswat download" is ISE's word for an update it runs: written once the bundle is known to be one
+    // (reference layout), or before the refusal of one that is not a bundle at all; never for a staged file
+    let started = false;
+    let staging = false;
+    const start = async () => {
+      started = true;
+      await writeLog(store, [
+        line('INFO', 'Starting opswat download'),
+        line('INFO', `Offline posture update from file ${basename(file)}`, UPDATE_MANAGER),
+      ]);
+    };
     let p: Plan | null = null;
     let custody: CustodyCheck | null = null;
+    // the check writes each payload here as it checks it; cleanLeftovers removes what a killed apply left
     const payloadDir = join(storePaths(store).states, `.tmp-payloads-${newId()}`);
     try {
       const arrived = await handle.stat();
       custody = await checkCustody(store, file, custodyOpts(opts));
-      // the check writes each payload here as it checks it; cleanLeftovers removes what a killed apply left
       await mkdir(payloadDir);
-      const started = performance.now();
-      p = await planChecked(store, file, handle, opts, custody, payloadDir);
+      const checking = performance.now();
+      const checked = await checkFile(file, handle, opts, custody, payloadDir);
       const checkedAt = performance.now();
-      opts.onTiming?.('check', checkedAt - started);
+      opts.onTiming?.('check', checkedAt - checking);
+      if (checked.inspection.layout === 'unknown') {
+        staging = true;
+        return await stage(store, file, checked, { who, line, custody, arrived, at });
+      }
+      await start();
+      p = await plan(store, checked, opts);
       const uris: LogLine[] = [];
       const repair = await damagedSkipped(store, p);
       const next =
@@ -376,6 +507,7 @@ async function applyOpened(
         line('INFO', 'Completed opswat download'),
       ];
       await writeLog(store, info);
+      const kept = await keepApplied(store, file, p, { who, line, custody, arrived, at });
       const createdDefaults = p.createdDefaults.map((d) => d.name);
       await appendHistory(store, {
         at: at.toISOString(),
@@ -394,22 +526,30 @@ async function applyOpened(
       const { info: agent } = await readCurrent(store);
       return {
         sha256: p.checked.bundle.sha256,
+        outcome: outcomeOf(p),
         applied: p.applied,
         skipped: p.skipped,
         status: await statusFor(store, next, agent.name, { updating: false }),
         createdDefaults,
+        ...(kept ? { staged: kept } : {}),
       };
     } catch (e) {
       const err = toCoreError(e);
       const sha256 = p?.checked.bundle.sha256 ?? (await sha256File(file).catch(() => ''));
-      await writeLog(store, [
-        line('ERROR', `Offline posture update failed: ${err.code}: ${err.message}`),
-        line('ERROR', 'Posture update was not applied; the installed posture content is unchanged'),
-      ]).catch(() => undefined);
+      if (!started && !staging) await start().catch(() => undefined);
+      await writeLog(
+        store,
+        staging
+          ? [line('ERROR', `Staging the offline posture update file failed: ${err.code}: ${err.message}`, UPDATE_MANAGER)]
+          : [
+              line('ERROR', `Offline posture update failed: ${err.code}: ${err.message}`),
+              line('ERROR', 'Posture update was not applied; the installed posture content is unchanged'),
+            ],
+      ).catch(() => undefined);
       await appendHistory(store, {
         at: at.toISOString(),
         sha256,
-        mode: 'apply',
+        mode: staging ? 'stage' : 'apply',
         applied: [],
         skipped: [],
         result: isRefusal(err.code) ? 'refused' : 'failed',

@@ -46,7 +46,7 @@ afterAll(async () => {
 describe('posture-stage agent', () => {
   it('init → apply → status → refusal → policies → verify, with --json and exit codes', async () => {
     const store = join(dir, 'node1');
-    const init = await cli(['agent', 'init', '--store', store, '--name', 'ise-node-1', '--json']);
+    const init = await cli(['agent', 'init', '--store', store, '--name', 'staging-node-1', '--json']);
     expect(init.code).toBe(0);
     const doc = JSON.parse(init.stdout);
     expect(doc).toMatchObject({ ok: true, store, fingerprint: expect.stringMatching(/^SHA256:/), tokenFile: join(store, 'token') });
@@ -83,7 +83,7 @@ describe('posture-stage agent', () => {
 
     const human = await cli(['agent', 'status', '--store', store]);
     expect(human.stdout).toMatch(
-      /^Update Information \(ise-node-1\)\nLast successful update on: \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\nLast update status since ISE was started: Last update attempt at .* was successful\nCisco conditions version: 300418\.0\.0\.0\nCisco AV\/AS support chart version for windows: 297\.0\.0\.0\nCisco AV\/AS support chart version for Mac OSX: 214\.0\.0\.0\nCisco AV\/AS support chart version for Linux: 66\.0\.0\.0\nCisco supported OS version: 101\.6\.3\.0\n/,
+      /^Update Information \(staging-node-1\)\nLast successful update on: \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\nLast update status since ISE was started: Last update attempt at .* was successful\nCisco conditions version: 300418\.0\.0\.0\nCisco AV\/AS support chart version for windows: 297\.0\.0\.0\nCisco AV\/AS support chart version for Mac OSX: 214\.0\.0\.0\nCisco AV\/AS support chart version for Linux: 66\.0\.0\.0\nCisco supported OS version: 101\.6\.3\.0\n/,
     );
     const content = JSON.parse((await cli(['agent', 'status', '--store', store, '--content', '--json'])).stdout);
     expect(content.content.versions).toEqual(NEW_VERSIONS);

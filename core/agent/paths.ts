@@ -12,13 +12,16 @@
  *   history.jsonl         every attempt, one JSON line each (a torn last line is ignored), chained by hash (history.ts)
  *   inbox/                SFTP arrivals and HTTPS uploads; a bundle applied from here is removed (apply.ts)
  *   inbox/<sha256>.custody.json  the signed transfer manifest a bundle arrived with (custody.ts)
+ *   staged/<sha256>.zip   bundles kept for the hand-off to ISE (staged.ts): unknown-layout bundles staged as verified
+ *                         opaque files, and every reference-layout bundle applied here; never replaced, never pruned
+ *   staged/<sha256>.json  {format, sha256, size, layout, stagedAt, by, signer?, file, outcome, versions?}: written last
+ *   staged/.tmp-*         a copy being written (leftover of a killed apply; removed on next apply)
  *   logs/ise-psc.log      ISE-shaped log, rotated by size
  *   tls/key.pem (0600) · tls/cert.pem · token (0600: the token named "admin")
  *   tokens.json (0600)    named API tokens, SHA-256 digests only (tokens.ts); logs/tokens-used.json: last use of each
  *   signers.json          trusted signers' public keys (signers.ts); custody.json: newest signed manifest accepted
  *   apply.lock            held while an apply, rollback or policy change runs
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -48,17 +51,14 @@ export function storePaths(store: string) {
     signers: join(store, 'signers.json'),
     custodyMark: join(store, 'custody.json'),
     custodyDoc: (sha256: string) => join(store, 'inbox', `${sha256}.custody.json`),
+    staged: join(store, 'staged'),
+    stagedZip: (sha256: string) => join(store, 'staged', `${sha256}.zip`),
+    stagedMeta: (sha256: string) => join(store, 'staged', `${sha256}.json`),
     lock: join(store, 'apply.lock'),
   };
 }
-export type StorePaths = ReturnType<typeof storePaths>;
 
 /** A short unique id, sortable by time (used for state dirs and temp names). */
 export function newId(): string {
   return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
-}
-
-/** Plain write for files created once at init. */
-export async function writeNew(file: string, data: string, mode = 0o644): Promise<void> {
-  await writeFile(file, data, { mode, flag: 'wx' });
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initStore, startAgentServer, verifyStore, type AgentServer } from './index.js';
-import { hashTree, sampleFile, storeClient, hostileBundles, OLD_VERSIONS, NEW_VERSIONS, sha256 } from './testing.js';
+import { hashTree, sampleFile, storeClient, hostileBundles, unknownLayoutZips, OLD_VERSIONS, NEW_VERSIONS, sha256 } from './testing.js';
 import { storePaths } from './paths.js';
 
 let dir: string;
@@ -40,6 +40,18 @@ async function node(name: string, opts: { maxUploadBytes?: number } = {}) {
 }
 
 const stateOnly = (store: string) => hashTree(store, ['logs', 'history.jsonl']);
+
+/** A GET whose body is bytes (the staged bundle), with the answer's headers. */
+async function fetchBytes(n: Awaited<ReturnType<typeof node>>, path: string) {
+  const { Agent, fetch } = await import('undici');
+  const dispatcher = new Agent({ connect: { ca: await readFile(storePaths(n.store).cert, 'utf8') } });
+  try {
+    const res = await fetch(n.server.url + path, { headers: { authorization: `Bearer ${n.server.token}` }, dispatcher });
+    return { status: res.status, headers: res.headers, bytes: new Uint8Array(await res.arrayBuffer()) };
+  } finally {
+    await dispatcher.close();
+  }
+}
 
 describe('agent HTTPS API (real TLS, real client)', () => {
   it('healthz without auth; /api needs the bearer token; fingerprint is the served cert', async () => {
@@ -147,9 +159,10 @@ describe('agent HTTPS API (real TLS, real client)', () => {
     const { PAYLOAD_FIXTURES } = await import('../bundle/fixtures/payload.js');
     const container = await import('../bundle/fixtures/container.js');
     const cases: Array<{ name: string; code: string; build: () => Promise<Uint8Array> | Uint8Array }> = [
-      ...PAYLOAD_FIXTURES.filter((f) => !f.limits && (f.code !== null || f.warning === 'UNKNOWN_LAYOUT')).map((f) => ({
+      // the unknown layout is not refused: it is staged (below)
+      ...PAYLOAD_FIXTURES.filter((f) => !f.limits && f.code !== null).map((f) => ({
         name: f.name,
-        code: f.code ?? 'MANIFEST_MISSING',
+        code: f.code as string,
         build: f.build,
       })),
       { name: 'zip slip', code: 'ZIP_UNSAFE_PATH', build: container.parentPath },
@@ -300,6 +313,60 @@ describe('agent HTTPS API (real TLS, real client)', () => {
       const after = await n.client.call('/api/v1/policies');
       expect(after.json.policies.map((p: { name: string }) => p.name)).not.toContain('Default_AntiMalware_Policy_Mac');
       expect(after.json.policies.length).toBe(list.json.policies.length - 1);
+    } finally {
+      await n.close();
+    }
+  });
+
+  it('an unknown-layout bundle is staged, never applied: listed newest first, served with X-Content-SHA256, re-staging is idempotent', async () => {
+    const n = await node('staged');
+    try {
+      await n.put(oldZip);
+      const before = await hashTree(n.store, ['logs', 'history.jsonl', 'staged']);
+      const [a, b] = (await unknownLayoutZips()).map((z) => z.bytes);
+      const first = await n.put(a!);
+      expect(first.status).toBe(200);
+      expect(first.json).toMatchObject({
+        ok: true,
+        sha256: sha256(a!),
+        outcome: 'staged',
+        applied: [],
+        skipped: [],
+        status: { versions: OLD_VERSIONS },
+        staged: { sha256: sha256(a!), size: a!.length, layout: 'unknown', outcome: 'staged', by: 'admin', already: false },
+      });
+      // the state is exactly as it was: staging never touches the installed content
+      expect(await hashTree(n.store, ['logs', 'history.jsonl', 'staged'])).toBe(before);
+      await new Promise((r) => setTimeout(r, 5));
+      expect((await n.put(b!)).json.outcome).toBe('staged');
+      const again = await n.put(a!);
+      expect(again.json.staged).toMatchObject({ sha256: sha256(a!), already: true, stagedAt: first.json.staged.stagedAt });
+      const list = (await n.client.call('/api/v1/staged')).json.staged as Array<{ sha256: string; layout: string }>;
+      // newest first; the older staged bundle is still there; the applied reference bundle is kept for ISE too
+      expect(list.map((s) => [s.sha256, s.layout])).toEqual([
+        [sha256(b!), 'unknown'],
+        [sha256(a!), 'unknown'],
+        [sha256(oldZip), 'reference'],
+      ]);
+      const got = await fetchBytes(n, `/api/v1/staged/${sha256(a!)}`);
+      expect(got.status).toBe(200);
+      expect(got.headers.get('content-type')).toBe('application/zip');
+      expect(got.headers.get('x-content-sha256')).toBe(sha256(a!));
+      expect(sha256(got.bytes)).toBe(sha256(a!));
+      expect((await n.client.call(`/api/v1/staged/${'0'.repeat(64)}`)).json.error.code).toBe('NOT_FOUND');
+      expect((await n.client.call('/api/v1/staged/..%2ftoken')).status).toBe(400);
+      const history = (await n.client.call('/api/v1/history')).json.updates;
+      expect(history.slice(0, 3).map((h: { mode: string; already?: boolean }) => [h.mode, h.already])).toEqual([
+        ['stage', true],
+        ['stage', false],
+        ['stage', false],
+      ]);
+      const log = (await n.client.call('/api/v1/log?lines=500')).text;
+      expect(log).toContain(`Staged bundle ${sha256(a!)} for upload to ISE`);
+      expect(log).toContain(`Bundle ${sha256(a!)} is already staged`);
+      // "Starting opswat download" is ISE's word for an applied update: never written for a staged file
+      expect(log.split('\n').filter((l) => l.includes('Starting opswat download'))).toHaveLength(1);
+      expect(await readdir(storePaths(n.store).inbox)).toEqual([]);
     } finally {
       await n.close();
     }

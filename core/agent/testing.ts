@@ -85,7 +85,7 @@ export async function sampleFile(dir: string, name: string, opts: import('../bun
   return file;
 }
 
-/** A hostile variant of a good bundle and the code the node must refuse it with. */
+/** A hostile variant of a good bundle and the code the node must refuse it with (an unknown layout is not one: it is staged). */
 export interface HostileBundle {
   name: string;
   bytes: Uint8Array;
@@ -135,13 +135,6 @@ export async function hostileBundles(good: Uint8Array): Promise<HostileBundle[]>
       }),
     },
     {
-      name: 'unknown layout',
-      code: 'MANIFEST_MISSING',
-      bytes: await edit(async (zip) => {
-        zip.remove('posture-update.xml');
-      }),
-    },
-    {
       name: 'unsafe path',
       code: 'ZIP_UNSAFE_PATH',
       bytes: await edit(async (zip) => {
@@ -179,4 +172,58 @@ export async function rawHttps(
       resolve({ status, head, body: split < 0 ? '' : all.slice(split + 4) });
     });
   });
+}
+
+/** An unknown-layout bundle built at test time, and what it is meant to show. */
+export interface UnknownLayoutZip {
+  shape: 'nested-folders' | 'renamed-members' | 'no-manifest';
+  bytes: Uint8Array;
+}
+
+/**
+ * Unknown-layout zips (bundle-format.md: no posture-update.xml at the root) in several shapes, built from a
+ * reference bundle's payloads with jszip: nested folders; XML and a tar.gz stored under other names; the
+ * reference files without their manifest. Cisco's real layout is not published: these stand in for it.
+ */
+export async function unknownLayoutZips(opts: import('../bundle/types.js').SampleOptions = {}): Promise<UnknownLayoutZip[]> {
+  const { default: JSZip } = await import('jszip');
+  const { writeBundle } = await import('../bundle/index.js');
+  const ref = await JSZip.loadAsync(await writeBundle({ scale: 0.05, ...opts }));
+  const files = new Map<string, Uint8Array>();
+  for (const name of Object.keys(ref.files)) if (!ref.files[name]!.dir) files.set(name, await ref.file(name)!.async('uint8array'));
+  const get = (name: string) => files.get(name)!;
+  // fixed dates: the same inputs give the same bytes
+  const date = new Date('2025-03-13T05:00:00Z');
+  const zip = async (entries: Array<[string, Uint8Array | string]>) => {
+    const z = new JSZip();
+    for (const [name, data] of entries) z.file(name, data, { date });
+    return new Uint8Array(await z.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+  };
+  return [
+    {
+      shape: 'nested-folders',
+      bytes: await zip([
+        ['cisco/posture/conditions/posture-conditions.xml', get('posture-conditions.xml')],
+        ['cisco/posture/avas/windows/avas-support-chart-windows.xml', get('avas-support-chart-windows.xml')],
+        ['cisco/posture/avas/mac/avas-support-chart-mac.xml', get('avas-support-chart-mac.xml')],
+        ['cisco/posture/avas/linux/avas-support-chart-linux.xml', get('avas-support-chart-linux.xml')],
+        ['cisco/os/v2/osgroupsV2.tar.gz', get('osgroupsV2.tar.gz')],
+        ['cisco/os/osgroups.tar.gz', get('osgroups.tar.gz')],
+      ]),
+    },
+    {
+      shape: 'renamed-members',
+      bytes: await zip([
+        ['data/payload-01.bin', get('posture-conditions.xml')],
+        ['data/payload-02.bin', get('avas-support-chart-windows.xml')],
+        ['data/blob-03.dat', get('osgroupsV2.tar.gz')],
+        ['data/blob-04', get('osgroups.tar.gz')],
+        ['README', 'Offline posture update bundle\n'],
+      ]),
+    },
+    {
+      shape: 'no-manifest',
+      bytes: await zip([...files].filter(([name]) => name !== 'posture-update.xml')),
+    },
+  ];
 }

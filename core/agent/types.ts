@@ -33,6 +33,29 @@ export interface SkippedComponent {
   reason: 'same-version' | 'dry-run';
 }
 
+/**
+ * A bundle kept on the node for the hand-off to ISE (`agent staged`, `GET /api/v1/staged`; interfaces.md):
+ * an unknown-layout bundle staged as a verified opaque file, or a reference-layout bundle this node applied.
+ */
+export interface StagedBundle {
+  sha256: string;
+  size: number;
+  layout: 'reference' | 'unknown';
+  /** ISO time it was first kept */
+  stagedAt: string;
+  /** token name or SSH user */
+  by: string;
+  /** who signed its transfer manifest (a node with trusted signers), as history records it */
+  signer?: { name: string; fingerprint: string; signedAt: string };
+  /** our additions: the name it arrived under; staged (unknown layout) or what the apply did; the five versions (reference layout) */
+  file?: string;
+  outcome: 'staged' | 'applied' | 'skipped';
+  versions?: Versions;
+}
+
+/** What a push or apply did on the node (interfaces.md push `outcome`; `refused` is the pusher's word for a refusal). */
+export type ApplyOutcome = 'applied' | 'staged' | 'skipped';
+
 /** `PUT /api/v1/bundle` and `agent apply --json` minus `ok`. */
 export interface ApplyResult {
   sha256: string;
@@ -42,13 +65,17 @@ export interface ApplyResult {
   dryRun?: boolean;
   /** default policies/requirements/remediations created by this apply (first successful apply only) */
   createdDefaults?: string[];
+  /** applied (something newer), skipped (nothing newer: a same-version re-push), staged (unknown layout); absent from older nodes */
+  outcome?: ApplyOutcome;
+  /** where the node keeps the bundle for the hand-off to ISE; `already` when that SHA-256 was kept before (idempotent) */
+  staged?: StagedBundle & { already: boolean };
 }
 
 export interface HistoryEntry {
   at: string;
   sha256: string;
-  /** 'policy-delete' is our addition (`agent policies delete`) */
-  mode: 'apply' | 'dry-run' | 'rollback' | 'policy-delete';
+  /** 'policy-delete' (`agent policies delete`) and 'stage' (an unknown-layout bundle kept for ISE, never applied) are our additions */
+  mode: 'apply' | 'dry-run' | 'rollback' | 'policy-delete' | 'stage';
   applied: AppliedComponent[];
   skipped?: SkippedComponent[];
   result: 'success' | 'refused' | 'failed';
@@ -63,6 +90,9 @@ export interface HistoryEntry {
   steps?: number;
   /** apply on a node with trusted signers: who signed the transfer manifest (custody.ts) */
   custody?: { signer: string; fingerprint: string; signedAt: string };
+  /** stage: the layout, and whether this SHA-256 was already staged (nothing changed) */
+  layout?: 'reference' | 'unknown';
+  already?: boolean;
   /** SHA-256 (hex) of the previous line of history.jsonl, or the genesis value on the first line (history.ts) */
   prev?: string;
 }

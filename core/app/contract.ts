@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { CoreError, type ErrorJSON } from '../errors.js';
 import type { BundleDiff, ConditionsIndex, Inspection, Versions } from '../bundle/types.js';
-import type { ApplyResult, HistoryEntry, NodeStatus } from '../agent/types.js';
+import type { ApplyOutcome, ApplyResult, HistoryEntry, NodeStatus, StagedBundle } from '../agent/types.js';
+import type { ConfirmReport, HandoffDocument } from '../ise/types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex');
 const id = z
@@ -23,9 +24,17 @@ const one = <T extends z.ZodType>(schema: T) => z.tuple([schema]);
 /** SHA256:<base64> as OpenSSH and the agent print it. */
 const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'a fingerprint like SHA256:…');
 
+/** The ISE deployment a target serves: its PAN's host name (optional; shown on the hand-off page and in reports). */
+const deployment = z
+  .string()
+  .max(253)
+  .regex(/^$|^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, "the PAN's host name (letters, digits, dots and dashes)")
+  .optional();
+
 const httpsTarget = z.object({
   kind: z.literal('https'),
   name: text(100).min(1),
+  deployment,
   url: z.url({ protocol: /^https$/ }),
   fingerprint,
   token: text(1000).min(1),
@@ -33,6 +42,7 @@ const httpsTarget = z.object({
 const sftpTarget = z.object({
   kind: z.literal('sftp'),
   name: text(100).min(1),
+  deployment,
   host: text(255).min(1),
   port: z.number().int().min(1).max(65535).default(22),
   user: text(100).min(1),
@@ -46,7 +56,7 @@ const sftpTarget = z.object({
 });
 
 /** Argument schemas, one per method. */
-export const schemas = {
+const schemas = {
   appInfo: none,
   listLibrary: none,
   importBundle: one(z.object({ name: text(255).min(1), dataBase64: z.string().max(1.4 * 1024 ** 3) })),
@@ -75,6 +85,22 @@ export const schemas = {
       targetIds: z.array(id).min(1).max(50),
       dryRun: z.boolean().default(false),
       allowDowngrade: z.boolean().default(false),
+    }),
+  ),
+  handoffView: one(z.object({ sha256, targetId: id.optional() })),
+  saveHandoff: one(z.object({ sha256, dir: text().min(1), targetId: id.optional() })),
+  handoffPage: one(z.object({ sha256, targetId: id.optional() })),
+  confirmIse: one(
+    z.object({
+      sha256,
+      /** ISE's Update Information as pasted (core/ise/status.ts MAX_STATUS_BYTES) */
+      status: z
+        .string()
+        .min(1)
+        .max(1024 * 1024),
+      /** ise-psc.log as downloaded from the PAN (streamed through the parser on the trusted side) */
+      log: z.object({ name: text(255).min(1), dataBase64: z.string().max(700 * 1024 ** 2) }).optional(),
+      targetId: id.optional(),
     }),
   ),
   listActivity: none,
@@ -157,6 +183,8 @@ export interface TargetView {
   pinned: string;
   auth: 'token' | 'key' | 'password';
   lab: boolean;
+  /** the ISE deployment it serves (its PAN's host name), when named */
+  deployment?: string;
 }
 
 export interface ProbeResult {
@@ -165,7 +193,7 @@ export interface ProbeResult {
   detail: string;
 }
 
-export interface DiagnosticStep {
+interface DiagnosticStep {
   step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
   ok: boolean;
   message: string;
@@ -183,6 +211,8 @@ export interface TargetPreview {
   ok: boolean;
   current?: Versions;
   diff?: BundleDiff;
+  /** a bundle whose layout is not recognised: no diff, this says what the node will do instead */
+  staging?: string;
   error?: ErrorJSON;
 }
 
@@ -190,6 +220,8 @@ export interface PushTargetResult {
   targetId: string;
   name: string;
   ok: boolean;
+  /** interfaces.md push `outcome` */
+  outcome: ApplyOutcome | 'refused';
   result?: ApplyResult;
   error?: ErrorJSON;
   logTail?: string[];
@@ -199,18 +231,32 @@ export interface NodeView {
   status: NodeStatus;
   history: HistoryEntry[];
   logTail: string[];
+  /** bundles the node keeps for ISE (empty from a node that predates them) */
+  staged: StagedBundle[];
+}
+
+/** The "Hand off to ISE" step: HANDOFF.txt's content for one library bundle, for the deployment of a target. */
+export interface HandoffView {
+  document: HandoffDocument;
+  /** HANDOFF.txt as it would be written */
+  text: string;
+  target: string | null;
+  /** when this bundle was last saved for a hand-off from this workstation (the time confirm measures the log run from) */
+  handedOffAt: string | null;
 }
 
 export interface ActivityEntry {
   at: string;
   who: string;
-  kind: 'fetch' | 'import' | 'export' | 'transfer' | 'apply' | 'dry-run' | 'target';
+  kind: 'fetch' | 'import' | 'export' | 'transfer' | 'apply' | 'stage' | 'dry-run' | 'target' | 'handoff' | 'confirm';
   what: string;
   target?: string;
   sha256?: string;
   result: 'success' | 'refused' | 'failed';
   code?: string;
   message?: string;
+  /** lines of evidence for the change report (confirm: per component and the log run) */
+  evidence?: string[];
 }
 
 export interface Settings {
@@ -222,7 +268,7 @@ export interface Settings {
 }
 
 /** Inspect's answer: the inspection, plus every condition/requirement/policy name for the searchable lists. */
-export type InspectView = Inspection & { conditionsIndex: ConditionsIndex | null };
+type InspectView = Inspection & { conditionsIndex: ConditionsIndex | null };
 
 /** What each method resolves to. */
 export interface Results {
@@ -244,6 +290,10 @@ export interface Results {
   nodeStatus: NodeView;
   previewApply: TargetPreview[];
   startPush: { jobId: string };
+  handoffView: HandoffView;
+  saveHandoff: { dir: string; files: string[]; unchanged: string[]; sha256: string };
+  handoffPage: { fileName: string; mimeType: string; content: string };
+  confirmIse: ConfirmReport;
   listActivity: ActivityEntry[];
   activityReport: { fileName: string; mimeType: string; content: string };
   startLab: { targetId: string; sha256: string; previous: string | null };
@@ -262,9 +312,6 @@ export type HandlerTable = { [M in Method]: (...args: Parsed<M>) => Promise<Resu
 
 /** How every answer crosses IPC or HTTP. */
 export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ErrorJSON };
-
-/** The raw transport the preload exposes: one invoke per method name. */
-export type RawApi = { [M in Method]: (...args: unknown[]) => Promise<Envelope<Results[M]>> };
 
 /** Parses a method name and its arguments from an untrusted caller; throws zod's error on bad input. */
 export function parseCall(method: unknown, args: unknown): { method: Method; args: unknown[] } {

@@ -1,32 +1,53 @@
 /**
- * Saved targets (`<home>/targets.json`). Pins (TLS certificate or SSH host-key fingerprints) are kept
+ * Saved targets (`<home>/targets.json`): staging nodes (a Linux host in ISE's zone running the agent — never the ISE
+ * appliance), each optionally naming the ISE deployment it serves (its PAN's host name). Pins (TLS certificate or SSH host-key fingerprints) are kept
  * in clear; tokens, passwords and private keys only sealed by the injected SecretBox
  * (Electron safeStorage in the app).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { TargetView } from './contract.js';
 import { CoreError } from '../errors.js';
 import { readJson, writeJson } from './json-file.js';
 import type { SecretBox } from './secrets.js';
 
+/** targets.json: the saved targets, secrets sealed. */
+const storedSchema = z.object({
+  targets: z.array(
+    z.discriminatedUnion('kind', [
+      z.object({
+        id: z.string(),
+        kind: z.literal('https'),
+        name: z.string(),
+        url: z.string(),
+        fingerprint: z.string(),
+        tokenSealed: z.string(),
+        lab: z.boolean().optional(),
+        labStore: z.string().optional(),
+        deployment: z.string().optional(),
+      }),
+      z.object({
+        id: z.string(),
+        kind: z.literal('sftp'),
+        name: z.string(),
+        deployment: z.string().optional(),
+        host: z.string(),
+        port: z.number().int().min(1).max(65535),
+        user: z.string(),
+        storePath: z.string(),
+        hostKey: z.string(),
+        privateKeySealed: z.string().optional(),
+        passphraseSealed: z.string().optional(),
+        passwordSealed: z.string().optional(),
+        remoteCommand: z.string().optional(),
+      }),
+    ]),
+  ),
+});
+
 /** A target as stored (secrets sealed). */
-export type StoredTarget =
-  | { id: string; kind: 'https'; name: string; url: string; fingerprint: string; tokenSealed: string; lab?: boolean; labStore?: string }
-  | {
-      id: string;
-      kind: 'sftp';
-      name: string;
-      host: string;
-      port: number;
-      user: string;
-      storePath: string;
-      hostKey: string;
-      privateKeySealed?: string;
-      passphraseSealed?: string;
-      passwordSealed?: string;
-      remoteCommand?: string;
-    };
+export type StoredTarget = z.output<typeof storedSchema>['targets'][number];
 
 /** A target with its secrets opened, for the transfer code only (never sent to the UI). */
 export type OpenTarget =
@@ -43,7 +64,7 @@ export class TargetStore {
   }
 
   all(): StoredTarget[] {
-    return readJson<{ targets: StoredTarget[] }>(this.file, { targets: [] }).targets;
+    return readJson(this.file, storedSchema, { targets: [] }).targets;
   }
 
   get(id: string): StoredTarget {
@@ -76,6 +97,7 @@ export class TargetStore {
         fingerprint: input.fingerprint,
         tokenSealed: this.secrets.seal(input.token),
         ...(input.lab ? { lab: true, labStore: input.labStore } : {}),
+        ...(input.deployment ? { deployment: input.deployment } : {}),
       };
     } else {
       if (!input.privateKey && !input.password)
@@ -96,6 +118,7 @@ export class TargetStore {
         ...(input.privateKey && input.passphrase ? { passphraseSealed: this.secrets.seal(input.passphrase) } : {}),
         ...(input.password ? { passwordSealed: this.secrets.seal(input.password) } : {}),
         ...(input.remoteCommand ? { remoteCommand: input.remoteCommand } : {}),
+        ...(input.deployment ? { deployment: input.deployment } : {}),
       };
     }
     writeJson(this.file, { targets: [...this.all(), stored] });
@@ -116,10 +139,11 @@ export class TargetStore {
 }
 
 export type AddTarget =
-  | { kind: 'https'; name: string; url: string; fingerprint: string; token: string; lab?: boolean; labStore?: string }
+  | { kind: 'https'; name: string; url: string; fingerprint: string; token: string; lab?: boolean; labStore?: string; deployment?: string }
   | {
       kind: 'sftp';
       name: string;
+      deployment?: string;
       host: string;
       port: number;
       user: string;
@@ -133,8 +157,18 @@ export type AddTarget =
 
 /** The UI's view of a target: no secrets. */
 export function targetView(t: StoredTarget): TargetView {
+  const deployment = t.deployment ? { deployment: t.deployment } : {};
   if (t.kind === 'https')
-    return { id: t.id, kind: 'https', name: t.name, address: t.url, pinned: t.fingerprint, auth: 'token', lab: Boolean(t.lab) };
+    return {
+      id: t.id,
+      kind: 'https',
+      name: t.name,
+      address: t.url,
+      pinned: t.fingerprint,
+      auth: 'token',
+      lab: Boolean(t.lab),
+      ...deployment,
+    };
   return {
     id: t.id,
     kind: 'sftp',
@@ -143,5 +177,6 @@ export function targetView(t: StoredTarget): TargetView {
     pinned: t.hostKey,
     auth: t.privateKeySealed ? 'key' : 'password',
     lab: false,
+    ...deployment,
   };
 }

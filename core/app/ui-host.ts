@@ -11,6 +11,7 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { z } from 'zod';
 import type { HandlerTable } from './contract.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { dispatch } from './dispatch.js';
@@ -33,6 +34,9 @@ export interface UiHost {
   port: number;
   close(): Promise<void>;
 }
+
+/** An API call's body: `{"args": [...]}`; the arguments themselves are parsed per method (dispatch). */
+const callBody = z.object({ args: z.unknown() }).partial();
 
 /** Accepts only loopback listen addresses (interfaces.md: "on loopback only"). */
 export function parseListen(value: string | undefined): { host: string; port: number } {
@@ -142,7 +146,7 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
       return deny(reply, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
       return deny(reply, 415, 'USAGE', 'The API takes application/json.');
-    const args = (req.body as { args?: unknown } | null)?.args ?? [];
+    const args = callBody.safeParse(req.body).data?.args ?? [];
     const envelope = await dispatch(opts.handlers, req.params.method, args);
     return reply.headers(SECURITY_HEADERS).type('application/json').send(envelope);
   });

@@ -121,8 +121,44 @@ export interface Inspection {
   entries: ZipEntryInfo[];
   warnings: Warning[];
   checks: CheckResult[];
-  /** unknown layout: what could be opened anyway (xml roots, nested tar members) */
+  /** unknown layout: what could be opened anyway (XML roots as `{namespace}local`, nested tar members); never verified */
   opened?: Array<{ name: string; kind: 'xml' | 'tar.gz' | 'other'; root?: string; members?: string[] }>;
+  /** unknown layout: anything that looks like a version, with where it was found; never verified */
+  versionHints?: VersionHint[];
+  /** unknown layout: how much of the content was read for the above (the scan is bounded) */
+  scan?: UnknownScan;
+}
+
+/**
+ * Unknown layout: a value that looks like a version (four-part numbers and similar, or the value of an
+ * attribute/element named like "version") and where it was found. Shown, never trusted: `verified` is false.
+ */
+export interface VersionHint {
+  value: string;
+  /** the zip entry (for a nested .tar.gz: the zip entry holding it) */
+  entry: string;
+  /** the member of a nested .tar.gz */
+  member?: string;
+  /** found in the entry's or member's file name, in an attribute value, or in an element's text */
+  in: 'file-name' | 'attribute' | 'element';
+  /** the element (local name) holding the attribute or the text */
+  element?: string;
+  attribute?: string;
+  verified: false;
+}
+
+/** Unknown layout: the bounds of the scan behind `opened` and `versionHints`, and what they left out. */
+export interface UnknownScan {
+  /** bytes of XML read for roots and version hints, and the most that is read (per bundle, per entry) */
+  scannedBytes: number;
+  maxBytes: number;
+  maxEntryBytes: number;
+  /** entries opened for their container checks only (over a bound), with the reason */
+  notScanned: Array<{ name: string; reason: string }>;
+  /** hints found beyond the most that are kept (in all, and per entry) */
+  hintsOmitted: number;
+  maxHints: number;
+  maxHintsPerEntry: number;
 }
 
 /** Every name in posture-conditions.xml per kind, and the default ones (created once, at the first update). */

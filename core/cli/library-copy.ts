@@ -25,3 +25,17 @@ export async function verifyIfLibraryCopy(file: string): Promise<void> {
     progress.stop();
   }
 }
+
+/**
+ * The custody document the library keeps for a library copy (`bundles/<sha256>.zip` imported with a signed
+ * transfer manifest), or null: `push` sends it before the bundle, so a node with trusted signers takes it.
+ */
+export async function libraryCustodyOf(file: string): Promise<import('../custody/document.js').CustodyDocument | null> {
+  if (!/^[0-9a-f]{64}\.zip$/.test(basename(file))) return null;
+  const { Library, defaultHome } = await import('../library/store.js');
+  const lib = new Library(defaultHome());
+  const sha = await lib.storedShaOf(resolve(file));
+  if (!sha) return null;
+  const entry = await lib.lookup(sha).catch(() => undefined);
+  return entry ? lib.custodyDocument(entry) : null;
+}

@@ -26,13 +26,34 @@ export const GROUPS: Array<{ commands: Array<[name: string, description: string]
     commands: [
       ['fetch', "download posture-offline.zip (default: Cisco's), verify it and add it to the library"],
       ['library', "the workstation's bundle library ($POSTURE_STAGE_HOME)"],
-      ['push', 'check a bundle locally, then push and apply it on one or more nodes'],
+      [
+        'push',
+        'check a bundle locally, then push it to one or more staging nodes: applied there (reference layout), or staged for ISE (layout not recognised)',
+      ],
     ],
     load: async () => (await import('./commands/workstation.js')).registerWorkstationCommands,
   },
   {
-    commands: [['agent', 'The node side: keep posture content in a store, apply bundles, serve the HTTPS API.']],
+    commands: [
+      [
+        'agent',
+        "The staging node (a Linux host in ISE's zone, never the ISE appliance): keep posture content in a store, apply or stage bundles for ISE, serve the HTTPS API.",
+      ],
+    ],
     load: async () => (await import('./commands/agent.js')).registerAgentCommands,
+  },
+  {
+    commands: [
+      [
+        'handoff',
+        "fetch a bundle a staging node keeps for ISE and write posture-offline.zip (re-verified), posture-offline.zip.sha256 and HANDOFF.txt (ISE's GUI steps on the PAN) to DIR",
+      ],
+      [
+        'confirm',
+        "judge whether ISE took a bundle: ISE's Update Information as pasted from its GUI, and optionally its ise-psc.log; exit 0 only when ISE shows every component",
+      ],
+    ],
+    load: async () => (await import('./commands/ise.js')).registerIseCommands,
   },
   {
     commands: [['ui', "serve the desktop app's UI on loopback for a browser (SSH tunnels, tests); stops on Ctrl-C"]],

@@ -1,7 +1,8 @@
 /**
  * The workstation's bundle library: content-addressed by SHA-256 under `$POSTURE_STAGE_HOME`
  * (default: the OS's per-user data folder via env-paths). Each bundle is `bundles/<sha256>.zip` with
- * `bundles/<sha256>.json` beside it. Writes are atomic (temp file in the same folder, then rename), and
+ * `bundles/<sha256>.json` beside it, and `bundles/<sha256>.custody.json` when it was imported with a signed
+ * transfer manifest (the custody document `push` sends to nodes with trusted signers). Writes are atomic (temp file in the same folder, then rename), and
  * nothing enters the library before the bundle core's full check passed. Nothing leaves it (get, export)
  * before its copy was hashed again (integrity.ts).
  */
@@ -9,11 +10,18 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import envPaths from 'env-paths';
+import { z } from 'zod';
 import { checkBundle, type Inspection } from '../bundle/index.js';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { hashFile } from '../hash.js';
+import { parseJson } from '../json.js';
 import { fsyncDir, writeFileAtomic } from '../durable.js';
 import { verifyCopy, type HashProgress } from './integrity.js';
+import { parseCustodyDocument, type CustodyDocument } from '../custody/document.js';
+
+/** The custody document kept beside a bundle. */
+const custodyName = (sha256: string) => `${sha256}.custody.json`;
 
 /** Where a bundle came from (interfaces.md: source URL, TLS fingerprint seen at download). */
 export interface BundleSource {
@@ -43,10 +51,49 @@ export interface LibraryEntry {
     warnings: string[];
     checksPassed: string[];
   };
+  /**
+   * The bundle's custody: the signed transfer manifest it was imported with (`bundles/<sha256>.custody.json`, a
+   * custody document), which `push` sends to nodes with trusted signers before the bundle
+   */
+  custody?: { file: string; signer: string; signedAt: string };
   /** set by `list({ verify: true })`: whether the copy still has its SHA-256 */
   verified?: boolean;
   /** with `verified: false`: the SHA-256 the copy has now (or "missing") */
   actualSha256?: string;
+}
+
+const text = z.string();
+/** `bundles/<sha256>.json` as `add` writes it (`verified`/`actualSha256` are never stored; `path` is set on reading). */
+const entrySchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex'),
+  size: z.number().int().nonnegative(),
+  name: text,
+  addedAt: text,
+  source: z.object({
+    kind: z.enum(['url', 'file', 'import']),
+    url: text.optional(),
+    path: text.optional(),
+    tlsFingerprint: text.optional(),
+    fetchedAt: text.optional(),
+    signer: text.optional(),
+  }),
+  inspection: z.object({
+    layout: z.enum(['reference', 'unknown']),
+    updated: text.nullable(),
+    versions: z.object({ conditions: text, avasWindows: text, avasMac: text, avasLinux: text, supportedOs: text }).nullable(),
+    warnings: z.array(text),
+    checksPassed: z.array(text),
+  }),
+  custody: z.object({ file: text, signer: text, signedAt: text }).optional(),
+}) satisfies z.ZodType<Omit<LibraryEntry, 'path'>>;
+
+/** STORE_CORRUPT for a metadata file that is not what `add` wrote. */
+function damagedRecord(file: string, problem: string): CoreError {
+  return new CoreError(
+    'STORE_CORRUPT',
+    `The library record ${file} cannot be read (${problem}). Move it aside and add the bundle again (\`posture-stage library add FILE\`).`,
+    { file, problem },
+  );
 }
 
 /** `$POSTURE_STAGE_HOME`, else the per-user data folder (the desktop app uses the same one). */
@@ -76,18 +123,31 @@ export class Library {
     let names: string[];
     try {
       names = await readdir(this.dir);
-    } catch {
-      return [];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fileError(e, this.dir, 'The library folder', () => toCoreError(e), 'list');
     }
     const entries: LibraryEntry[] = [];
     for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))) {
-      try {
-        const entry = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as LibraryEntry;
-        await stat(join(this.dir, `${entry.sha256}.zip`));
-        entries.push({ ...entry, path: join(this.dir, `${entry.sha256}.zip`) });
-      } catch {
-        // a metadata file without its bundle is not an entry
-      }
+      const file = join(this.dir, name);
+      const path = join(this.dir, name.replace(/\.json$/, '.zip'));
+      // a metadata file without its bundle is not an entry (a removal cut short, or one in progress)
+      const text = await stat(path).then(
+        () =>
+          readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+            if (e.code === 'ENOENT') return null;
+            throw fileError(e, file, 'The library record', () => toCoreError(e));
+          }),
+        (e: NodeJS.ErrnoException) => {
+          if (isPermissionError(e)) throw permissionDenied(path, 'The library copy', 'read', e);
+          return null;
+        },
+      );
+      if (text === null) continue;
+      const parsed = parseJson(text, entrySchema);
+      if (!parsed.ok) throw damagedRecord(file, parsed.problem);
+      if (`${parsed.data.sha256}.json` !== name) throw damagedRecord(file, `it names the bundle ${parsed.data.sha256}`);
+      entries.push({ ...parsed.data, path });
     }
     entries.sort((a, b) => b.addedAt.localeCompare(a.addedAt));
     if (!opts.verify) return entries;
@@ -157,23 +217,52 @@ export class Library {
     // metadata first: from then on the entry is gone, even if removing the bundle is cut short
     await rm(join(this.dir, `${entry.sha256}.json`), { force: true });
     await rm(entry.path, { force: true });
+    await rm(join(this.dir, custodyName(entry.sha256)), { force: true });
     await fsyncDir(this.dir);
     return entry;
   }
 
   /**
+   * The custody document kept with an entry (parsed: the file is read through the custody schema), or null when
+   * the bundle came without a signed transfer manifest.
+   */
+  async custodyDocument(entry: Pick<LibraryEntry, 'sha256' | 'custody'>): Promise<CustodyDocument | null> {
+    if (!entry.custody) return null;
+    const file = join(this.dir, custodyName(entry.sha256));
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return null;
+    }
+    let json: unknown = null;
+    try {
+      json = text.length > 1024 * 1024 ? null : JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return parseCustodyDocument(json);
+  }
+
+  /**
    * Adds a bundle after the bundle core's full check (unknown layout allowed; container faults refused).
-   * `expectedSha256` guards a copy that must match a manifest or feed value.
+   * `expectedSha256` guards a copy that must match a manifest or feed value; `custody` (an import's signed
+   * transfer manifest) is kept with it. A bundle added again without custody keeps the custody it had.
    */
   async add(
     file: string,
     source: BundleSource,
-    opts: { expectedSha256?: string; name?: string; move?: boolean } = {},
+    opts: {
+      expectedSha256?: string;
+      name?: string;
+      move?: boolean;
+      custody?: { document: CustodyDocument; signer: string; signedAt: string };
+    } = {},
   ): Promise<LibraryEntry> {
     try {
       await stat(file);
-    } catch {
-      throw new CoreError('NOT_FOUND', `The file ${file} does not exist.`, { file });
+    } catch (e) {
+      throw fileError(e, file, 'The file', () => new CoreError('NOT_FOUND', `The file ${file} does not exist.`, { file }));
     }
     await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.incoming-${randomBytes(6).toString('hex')}.zip`);
@@ -206,6 +295,25 @@ export class Library {
         },
       };
       await rename(tmp, entry.path);
+      const custodyFile = join(this.dir, custodyName(sha256));
+      if (opts.custody) {
+        await writeFileAtomic(custodyFile, JSON.stringify(opts.custody.document) + '\n');
+        entry.custody = { file: custodyName(sha256), signer: opts.custody.signer, signedAt: opts.custody.signedAt };
+      } else {
+        const before = await readFile(join(this.dir, `${sha256}.json`), 'utf8')
+          .then((t) => {
+            const parsed = parseJson(t, entrySchema);
+            return parsed.ok ? parsed.data.custody : undefined;
+          })
+          .catch(() => undefined);
+        const kept =
+          before &&
+          (await stat(custodyFile).then(
+            () => true,
+            () => false,
+          ));
+        if (kept && before) entry.custody = before;
+      }
       await writeFileAtomic(join(this.dir, `${sha256}.json`), JSON.stringify(entry, null, 2) + '\n');
       return entry;
     } finally {

@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { Client } from 'undici';
 import { CoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 import { opensshFingerprint } from '../hash.js';
 
 /** The system store (Node's bundled roots plus the OS store where Node can read it) and the admin's PEMs. */
@@ -23,11 +24,17 @@ export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
-    } catch {
-      throw new CoreError(
-        'NOT_FOUND',
-        `Cannot read the CA file ${file}. Give a PEM file holding the CA certificate(s) of your TLS-inspecting proxy.`,
-        { file },
+    } catch (e) {
+      throw fileError(
+        e,
+        file,
+        'The CA file',
+        () =>
+          new CoreError(
+            'NOT_FOUND',
+            `Cannot read the CA file ${file}. Give a PEM file holding the CA certificate(s) of your TLS-inspecting proxy.`,
+            { file },
+          ),
       );
     }
     const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CoreError, isErrorCode } from '../errors.js';
+import { messageFor } from '../error-catalogue.js';
 import { COMPONENT_IDS, type NodeContentState } from '../bundle/types.js';
 import type {
   ApplyResult,
@@ -14,6 +15,7 @@ import type {
   NodePolicy,
   NodeStatus,
   RollbackResult,
+  StagedBundle,
 } from '../agent/types.js';
 
 const version = z.string().max(100);
@@ -44,19 +46,36 @@ const status = z.object({
 const applied = z.object({ component: componentId, from: version, to: version });
 const skipped = z.object({ component: componentId, version, reason: z.enum(['same-version', 'dry-run']) });
 
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const signer = z.object({ name, fingerprint: z.string().max(200), signedAt: z.string().max(100) });
+
+const stagedBundle = z.object({
+  sha256: hex64,
+  size: z.number().int().nonnegative(),
+  layout: z.enum(['reference', 'unknown']),
+  stagedAt: z.string().max(100),
+  by: name,
+  signer: signer.optional(),
+  file: name.optional(),
+  outcome: z.enum(['staged', 'applied', 'skipped']),
+  versions: versions.optional(),
+}) satisfies z.ZodType<StagedBundle>;
+
 const applyResult = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: hex64,
   applied: z.array(applied),
   skipped: z.array(skipped),
   status,
   dryRun: z.boolean().optional(),
   createdDefaults: names.optional(),
+  outcome: z.enum(['applied', 'staged', 'skipped']).optional(),
+  staged: stagedBundle.extend({ already: z.boolean() }).optional(),
 }) satisfies z.ZodType<ApplyResult>;
 
 const historyEntry = z.object({
   at: z.string().max(100),
   sha256: z.string().max(100),
-  mode: z.enum(['apply', 'dry-run', 'rollback', 'policy-delete']),
+  mode: z.enum(['apply', 'dry-run', 'rollback', 'policy-delete', 'stage']),
   applied: z.array(applied),
   skipped: z.array(skipped).optional(),
   result: z.enum(['success', 'refused', 'failed']),
@@ -65,6 +84,9 @@ const historyEntry = z.object({
   file: name.optional(),
   createdDefaults: names.optional(),
   policy: name.optional(),
+  layout: z.enum(['reference', 'unknown']).optional(),
+  already: z.boolean().optional(),
+  custody: z.object({ signer: name, fingerprint: z.string().max(200), signedAt: z.string().max(100) }).optional(),
 }) satisfies z.ZodType<HistoryEntry>;
 
 const avasProduct = z.object({
@@ -127,6 +149,8 @@ export const answers = {
   apply: applyResult,
   rollback: z.object({ restored: z.object({ versions }), status }) satisfies z.ZodType<RollbackResult>,
   policies: z.object({ policies: z.array(policy) }),
+  staged: z.object({ staged: z.array(stagedBundle).max(100_000) }),
+  custody: z.object({ sha256: hex64, signer: z.object({ fingerprint: z.string().max(200), comment: name }).nullable() }),
 };
 
 /**
@@ -164,7 +188,7 @@ export function nodeRefusal(doc: unknown, node: string, extra: Record<string, un
       ...extra,
     });
   const known = isErrorCode(code) ? code : 'INTERNAL';
-  return new CoreError(known, message ?? 'The node refused.', {
+  return new CoreError(known, messageFor(known, message), {
     ...details,
     ...extra,
     node,

@@ -1,8 +1,7 @@
 /**
  * Every read or command the node client sends, written once for both transports: the HTTPS route
  * (interfaces.md "Node agent HTTPS API") and the `CMD agent … --json` command line run over SSH, with the
- * schema both answers are parsed with. A new node call (e.g. `staged`) is one more entry here and one
- * method in connection.ts.
+ * schema both answers are parsed with. A new node call is one more entry here and one method in connection.ts.
  */
 import type { z } from 'zod';
 import { answers } from './answers.js';
@@ -66,6 +65,12 @@ export const calls = {
     http: { method: 'POST', path: '/api/v1/rollback' },
     cli: ['rollback'],
     schema: answers.rollback,
+  }),
+  staged: (): AgentCall<z.infer<typeof answers.staged>> => ({
+    what: 'staged',
+    http: { method: 'GET', path: '/api/v1/staged' },
+    cli: ['staged'],
+    schema: answers.staged,
   }),
   policies: (): AgentCall<z.infer<typeof answers.policies>> => ({
     what: 'policies',

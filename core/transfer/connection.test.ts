@@ -121,7 +121,14 @@ describe.each(['https', 'sftp'] as const)('node client over %s', (kind) => {
       const log = await node.log(50);
       const content = await node.content();
       const policies = await node.policies();
-      return { before, uploaded, applied, after, history, log, content, policies };
+      // the applied bundle is kept for the hand-off to ISE, and comes back byte for byte, verified
+      const staged = await node.staged();
+      const copy = join(work, `${kind}-handoff.zip`);
+      const downloaded = await node.download({ sha256: uploaded.sha256, size: uploaded.size, to: copy });
+      expect(readFileSync(copy)).toEqual(readFileSync(files.good));
+      await expect(node.download({ sha256: uploaded.sha256, size: uploaded.size, to: copy })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(node.download({ sha256: 'e'.repeat(64), size: 1, to: `${copy}.none` })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      return { before, uploaded, applied, after, history, log, content, policies, staged, downloaded };
     });
     expect(answers.applied.applied.map((a) => a.component)).toContain('conditions');
     expect(answers.after.versions.conditions).toBe('300418.0.0.0');
@@ -131,7 +138,13 @@ describe.each(['https', 'sftp'] as const)('node client over %s', (kind) => {
     // what may differ between two nodes: time stamps, who applied (token name vs SSH user), the node's name
     seen[kind] = {
       uploaded: answers.uploaded,
-      applied: { ...answers.applied, status: { ...answers.applied.status, lastSuccessfulUpdate: '…', lastUpdateStatus: '…', name: '…' } },
+      applied: {
+        ...answers.applied,
+        status: { ...answers.applied.status, lastSuccessfulUpdate: '…', lastUpdateStatus: '…', name: '…' },
+        staged: { ...answers.applied.staged, stagedAt: '…', by: '…' },
+      },
+      staged: answers.staged.map(({ stagedAt: _at, by: _by, ...s }) => s),
+      downloaded: answers.downloaded,
       versions: answers.after.versions,
       history: answers.history.map(({ at: _at, who: _who, ...h }) => h),
       log: answers.log.filter((l) => /opswat download/.test(l)).map((l) => l.replace(/^.*?(?=Starting|Completed)/, '')),

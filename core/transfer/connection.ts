@@ -12,12 +12,14 @@ import type {
   NodeStatus,
   RollbackResult,
   ApplyResult,
+  StagedBundle,
 } from '../agent/types.js';
+import type { CustodyDocument } from '../custody/document.js';
 import { calls } from './calls.js';
 import { openHttpsTransport } from './https-transport.js';
 import { openSshTransport } from './ssh-transport.js';
 import type { NodeTarget } from './target.js';
-import type { Transport, UploadRequest, Uploaded } from './transport.js';
+import type { CustodySent, DownloadRequest, Transport, UploadRequest, Uploaded } from './transport.js';
 
 /** Options of every call: `signal` cancels it on the wire (undici's request, the SSH connection). */
 export interface CallOptions {
@@ -83,6 +85,24 @@ export class NodeConnection {
   /** Restores the state before the last apply. */
   rollback(opts: CallOptions = {}): Promise<RollbackResult> {
     return this.#transport.call(calls.rollback(), opts.signal);
+  }
+
+  /** The bundles the node keeps for ISE (staged, or applied there), newest first. */
+  async staged(opts: CallOptions = {}): Promise<StagedBundle[]> {
+    return (await this.#transport.call(calls.staged(), opts.signal)).staged;
+  }
+
+  /**
+   * Fetches a bundle the node keeps for ISE into a new local file (HTTPS `GET /api/v1/staged/{sha256}`, SSH: an
+   * SFTP read of the store's staged/ copy); resolves once its size and SHA-256 are the ones given.
+   */
+  download(req: DownloadRequest): Promise<{ sha256: string; size: number }> {
+    return this.#transport.download(req);
+  }
+
+  /** Sends a bundle's custody document before the bundle, so a node with trusted signers takes it. */
+  custody(sha256: string, document: CustodyDocument, opts: CallOptions = {}): Promise<CustodySent> {
+    return this.#transport.putCustody(sha256, document, opts.signal);
   }
 
   /** The default policies, requirements and remediations installed on the node. */

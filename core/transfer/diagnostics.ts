@@ -12,7 +12,7 @@ import { withNode } from './connection.js';
 import { NODE_TIMEOUTS } from './node-tls.js';
 import type { NodeTarget } from './target.js';
 
-export interface DiagnosticStep {
+interface DiagnosticStep {
   step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
   ok: boolean;
   message: string;

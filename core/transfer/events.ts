@@ -1,8 +1,8 @@
 import { CoreError } from '../errors.js';
 
-/** Per-target progress events of a push (check → connect → upload → verify → apply → done). */
+/** Per-target progress events of a push (check → connect → custody → upload → verify → apply → done). */
 export interface PushEvent {
-  step: 'check' | 'connect' | 'upload' | 'verify' | 'apply' | 'retry' | 'done' | 'error';
+  step: 'check' | 'connect' | 'custody' | 'upload' | 'verify' | 'apply' | 'retry' | 'done' | 'error';
   done?: number;
   total?: number;
   /** bytes per second during upload */
@@ -10,9 +10,6 @@ export interface PushEvent {
   attempt?: number;
   message?: string;
 }
-
-/** Receives one target's events (the target is bound by the caller). */
-export type PushEventSink = (e: PushEvent) => void;
 
 /** The refusal of a call the user cancelled (nothing more was sent; what the node had already done stays done). */
 export function cancelled(): CoreError {

@@ -3,7 +3,8 @@
  * Authorization header, the agent's certificate pinned (or verified against the CA trust), one dispatcher
  * per connection with the node timeouts, the AbortSignal handed to undici so a cancel closes the socket.
  * Uploads stream the bundle to `PUT /api/v1/inbox/<name>` with `X-Content-SHA256`: the node hashes what
- * it receives and keeps nothing that does not match.
+ * it receives and keeps nothing that does not match. A bundle kept for ISE comes back the same way
+ * (`GET /api/v1/staged/{sha256}`, hashed here); custody goes first as `PUT /api/v1/custody/{sha256}`.
  */
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
@@ -15,7 +16,10 @@ import type { AgentCall } from './calls.js';
 import { NODE_ADVICE, nodeDispatcher } from './node-tls.js';
 import { cancelled } from './events.js';
 import { displayOf, type HttpsTarget } from './target.js';
-import type { Transport, UploadRequest, Uploaded } from './transport.js';
+import type { CustodySent, DownloadRequest, Transport, UploadRequest, Uploaded } from './transport.js';
+import type { CustodyDocument } from '../custody/document.js';
+import { openDestination, receiveVerified } from './download.js';
+import { rm, type FileHandle } from 'node:fs/promises';
 
 /** The most an answer may hold (the largest is the node's content index). */
 const MAX_ANSWER = 64 * 1024 * 1024;
@@ -166,5 +170,70 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
     }
   }
 
-  return { display, call, upload, close: () => dispatcher.close().catch(() => undefined) };
+  /** `GET /api/v1/staged/{sha256}`: the body streamed into the file, verified (download.ts). */
+  async function download(d: DownloadRequest): Promise<{ sha256: string; size: number }> {
+    if (d.signal?.aborted) throw cancelled();
+    const out = await openDestination(d.to);
+    try {
+      return await fetchInto(d, out);
+    } catch (e) {
+      await out.close().catch(() => undefined);
+      await rm(d.to, { force: true });
+      throw e;
+    }
+  }
+
+  async function fetchInto(d: DownloadRequest, out: FileHandle): Promise<{ sha256: string; size: number }> {
+    const path = `/api/v1/staged/${d.sha256}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${target.origin}${path}`, {
+        dispatcher,
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+        ...(d.signal ? { signal: d.signal } : {}),
+      });
+    } catch (e) {
+      if (d.signal?.aborted) throw cancelled();
+      if (e instanceof CoreError) throw e;
+      const cause = (e as { cause?: unknown }).cause;
+      if (cause instanceof CoreError) throw cause;
+      throw await classifyConnectError(e, {
+        url: target.origin,
+        proxy: { url: null, display: null },
+        ...(target.ca ? { ca: target.ca } : {}),
+        advice: NODE_ADVICE,
+      });
+    }
+    if (res.statusCode !== 200) {
+      const text = await readBody(res, display);
+      decode({ method: 'GET', path }, res.statusCode, text);
+      throw new CoreError('UNREACHABLE', `${display} answered ${res.statusCode} to GET ${path}.`, { step: 'http', node: display });
+    }
+    const announced = String(res.headers['x-content-sha256'] ?? '');
+    if (announced !== d.sha256) {
+      res.body.destroy();
+      throw new CoreError(
+        'REMOTE_CHECKSUM_MISMATCH',
+        `${display} announced SHA-256 ${announced || '(none)'} for bundle ${d.sha256}; nothing was kept.`,
+        { node: display, expected: d.sha256, announced },
+      );
+    }
+    return receiveVerified(res.body, d, display, out);
+  }
+
+  /** `PUT /api/v1/custody/{sha256}` with the document as JSON; a node with trusted signers verifies it now. */
+  async function putCustody(sha256: string, document: CustodyDocument, signal?: AbortSignal): Promise<CustodySent> {
+    const req: Sent = {
+      method: 'PUT',
+      path: `/api/v1/custody/${sha256}`,
+      body: JSON.stringify(document),
+      headers: { 'content-type': 'application/json' },
+      ...(signal ? { signal } : {}),
+    };
+    const { status, text } = await send(req);
+    return parseAnswer(answers.custody, decode(req, status, text), 'custody', display);
+  }
+
+  return { display, call, upload, download, putCustody, close: () => dispatcher.close().catch(() => undefined) };
 }

@@ -3,10 +3,12 @@
  *
  *   openNode(target, {signal?}): Promise<NodeConnection>   withNode(target, fn)
  *     .status() .history() .log(lines) .content() .upload({file, size, sha256, name, …}) .verify(file)
- *     .apply(file, {dryRun?, allowDowngrade?}) .rollback() .policies() .close()
- *   pushBundle(file, [{id, node}], {dryRun?, allowDowngrade?, signal?, retries?}, onEvent?(id, e)): Promise<PushResult>
- *       local check first (refused → throws, nothing sent); then every target at once:
- *       check → connect → upload (bytes/rate) → verify → apply → done|error; exitCode = worst
+ *     .apply(file, {dryRun?, allowDowngrade?}) .rollback() .policies() .staged() .download({sha256, size, to})
+ *     .custody(sha256, document) .close()
+ *   pushBundle(file, [{id, node}], {dryRun?, allowDowngrade?, custody?, signal?, retries?}, onEvent?(id, e)): Promise<PushResult>
+ *       local check first (a bad container → throws, nothing sent; an unknown layout is sent and staged by the node);
+ *       then every target at once: check → connect → custody → upload (bytes/rate) → verify → apply → done|error;
+ *       each target's outcome applied|staged|skipped|refused; exitCode = worst
  *   testConnection(target): Promise<ConnectionReport>   steps dns/tcp/tls|ssh/auth, failedStep
  *   parseTarget(url) → NodeAddress · resolveTarget(address, cliFlags) → NodeTarget (files read into memory)
  *   nodeFromUrl(url, cliFlags) · pushTargets(urls, cliFlags): what the CLI hands to the calls above
@@ -17,23 +19,13 @@
 import { probeCertificate, type CertDescription } from '../net/trust.js';
 import { parseTarget } from './target.js';
 
-export { openNode, withNode, NodeConnection, type CallOptions, type ApplyOptions } from './connection.js';
-export { pushBundle, type PushOptions, type PushResult, type PushTarget, type TargetResult } from './push.js';
+export { withNode, NodeConnection } from './connection.js';
+export { pushBundle, type PushOptions, type PushTarget, type TargetResult } from './push.js';
 export type { PushEvent } from './events.js';
-export type { UploadRequest, Uploaded } from './transport.js';
-export { testConnection, type ConnectionReport, type DiagnosticStep } from './diagnostics.js';
-export { resolveTarget, resolveToken, passwordFrom, nodeFromUrl, pushTargets, type TargetFlags } from './credentials.js';
-export { readHostKey, sshFingerprint, judgeHostKey } from './host-key.js';
-export {
-  parseTarget,
-  displayOf,
-  type NodeAddress,
-  type NodeTarget,
-  type HttpsTarget,
-  type SshTarget,
-  type HttpsAddress,
-  type SshAddress,
-} from './target.js';
+export { testConnection } from './diagnostics.js';
+export { passwordFrom, nodeFromUrl, pushTargets, type TargetFlags } from './credentials.js';
+export { readHostKey } from './host-key.js';
+export { parseTarget, displayOf, type NodeTarget } from './target.js';
 
 /** Reads an HTTPS agent's certificate (fingerprint, subject, issuer, validity) without trusting it. */
 export async function readCertFingerprint(url: string): Promise<CertDescription> {

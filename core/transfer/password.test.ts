@@ -54,7 +54,7 @@ let small: string;
 /** A node store made as root (like `agent init`), then handed to the password user. */
 async function newStore(): Promise<string> {
   const dir = mkdtempSync(join(work, 'store-'));
-  await initStore(dir, { name: 'ise-node' });
+  await initStore(dir, { name: 'staging-node' });
   await run('chown', ['-R', `${user.uid}:${user.gid}`, dir]);
   return dir;
 }

@@ -37,7 +37,7 @@ let big: string;
 
 async function newStore(): Promise<string> {
   const dir = mkdtempSync(join(work, 'store-'));
-  await initStore(dir, { name: 'ise-node' });
+  await initStore(dir, { name: 'staging-node' });
   return dir;
 }
 

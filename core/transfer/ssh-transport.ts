@@ -4,17 +4,23 @@
  * SFTP to `inbox/.<name>.part` (resumed after a cut), are verified by the node's `agent verify` (no
  * re-download) and renamed into place. The verify runs during the upload (`--follow`): the node hashes
  * each part of the file once its writes are acknowledged, so at the end only the last window is left.
+ * Custody documents go to `inbox/<sha256>.custody.json` the same way; a bundle kept for ISE is read back
+ * from `<store>/staged/<sha256>.zip` and hashed here.
  */
 import { CoreError } from '../errors.js';
 import { nodeRefusal, parseAnswer } from './answers.js';
 import { calls, type AgentCall } from './calls.js';
 import type { z } from 'zod';
-import { openSsh, type CommandResult, type RemoteCommand, type SshSession } from './ssh-session.js';
+import { openSsh, sftpCall, type CommandResult, type RemoteCommand, type SshSession } from './ssh-session.js';
 import type { answers } from './answers.js';
 import { cancelled } from './events.js';
 import { remoteSize, resumeOffset, uploadFrom } from './sftp-upload.js';
 import { displayOf, shellQuote, type SshTarget } from './target.js';
-import type { Transport, UploadRequest, Uploaded } from './transport.js';
+import type { CustodySent, DownloadRequest, Transport, UploadRequest, Uploaded } from './transport.js';
+import type { Stats } from 'ssh2';
+import { custodyFileName, type CustodyDocument } from '../custody/document.js';
+import { openDestination, receiveVerified } from './download.js';
+import { rm } from 'node:fs/promises';
 
 /** The node's JSON answer to one remote command; its refusal as the node's own CoreError. */
 async function runAgent(session: SshSession, command: string, node: string): Promise<unknown> {
@@ -147,5 +153,63 @@ export async function openSshTransport(target: SshTarget, signal?: AbortSignal):
     }
   }
 
-  return { display, call, upload, close: () => session.close() };
+  /** SFTP read of `<store>/staged/<sha256>.zip`, streamed into the file and verified (download.ts). */
+  async function download(d: DownloadRequest): Promise<{ sha256: string; size: number }> {
+    if (d.signal?.aborted) throw cancelled();
+    const out = await openDestination(d.to);
+    const remote = `${store}/staged/${d.sha256}.zip`;
+    const st = await sftpCall<Stats>(session, (cb) => session.sftp.stat(remote, cb)).catch(() => null);
+    if (!st) {
+      await out.close();
+      await rm(d.to, { force: true });
+      throw new CoreError(
+        'NOT_FOUND',
+        `${display} keeps no bundle ${d.sha256} for ISE (${remote} is missing). List them with \`agent staged\`.`,
+        {
+          sha256: d.sha256,
+          node: display,
+        },
+      );
+    }
+    const stop = () => session.ssh.destroy();
+    d.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const body = session.sftp.createReadStream(remote);
+      // a lost connection leaves the SFTP read waiting forever: fail the stream with it
+      session.lost.catch((e: Error) => body.destroy(e));
+      return await receiveVerified(body, d, display, out);
+    } finally {
+      d.signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /** The custody document into `inbox/<sha256>.custody.json` under a temporary name, then renamed (as the bundle). */
+  async function putCustody(sha256: string, document: CustodyDocument, signal?: AbortSignal): Promise<CustodySent> {
+    if (signal?.aborted) throw cancelled();
+    const name = custodyFileName(sha256);
+    // the agent removes `.<sha256>.custody.json.tmp-*` leftovers when it starts
+    const part = `${inbox}/.${name}.tmp-upload`;
+    try {
+      await sftpCall<void>(session, (cb) =>
+        session.sftp.writeFile(part, JSON.stringify(document), { mode: 0o600 }, (err) => cb(err, undefined)),
+      );
+      await sftpCall<void>(session, (cb) => session.sftp.ext_openssh_rename(part, `${inbox}/${name}`, (err) => cb(err, undefined)));
+    } catch (e) {
+      const msg = (e as Error).message ?? '';
+      if (/No such file/i.test(msg))
+        throw new CoreError(
+          'NOT_FOUND',
+          `${display}: the store's inbox ${inbox} does not exist. Run \`posture-stage agent init\` on the node first.`,
+          {
+            inbox,
+          },
+        );
+      if (/Permission denied/i.test(msg)) throw new CoreError('AUTH_FAILED', `${display}: no permission to write ${inbox}.`, { inbox });
+      throw new CoreError('TRANSFER_INTERRUPTED', `Sending the custody document to ${display} was cut: ${msg}.`, { target: display });
+    }
+    // the node verifies the signature when it applies or stages the bundle
+    return { sha256, signer: null };
+  }
+
+  return { display, call, upload, download, putCustody, close: () => session.close() };
 }

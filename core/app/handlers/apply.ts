@@ -1,7 +1,12 @@
-/** Preview & apply: per-target diff before anything is sent, then the push job with a step timeline. */
+/**
+ * Preview & apply: per-target diff before anything is sent, then the push job with a step timeline. A bundle whose
+ * layout is not recognised has no diff: the preview says the node will stage it for ISE, and the push stages it.
+ * A bundle imported with a signed transfer manifest has its custody sent first (nodes with trusted signers).
+ */
 import type { HandlerTable, JobStep, PushTargetResult, TargetPreview } from '../contract.js';
-import { diffAgainstState, requireReferenceLayout } from '../../bundle/index.js';
+import { diffAgainstState } from '../../bundle/index.js';
 import { toCoreError, type ErrorJSON } from '../../errors.js';
+import { isRefusal } from '../../error-catalogue.js';
 import { pushBundle, withNode, type PushEvent, type PushTarget, type TargetResult } from '../../transfer/index.js';
 import type { JobControl } from '../jobs.js';
 import { ensureLabTarget } from './lab.js';
@@ -73,20 +78,47 @@ async function report(
   const name = ctx.targets.get(id).name;
   const step = (s: Omit<JobStep, 'at' | 'target'>) => job.step({ ...s, target: id });
   if (r.ok && r.status) {
+    const staged = r.outcome === 'staged';
     // the node verified size and SHA-256 before applying (PUT /api/v1/inbox; SFTP: `agent verify` before the rename)
     for (const s of ['upload', 'verify', 'apply'] as const)
-      step({ step: s, state: 'done', ...(s === 'verify' ? { message: 'the node verified size and SHA-256 before applying' } : {}) });
-    const result = { sha256: r.sha256, applied: r.applied, skipped: r.skipped, status: r.status, ...(r.dryRun ? { dryRun: true } : {}) };
-    const what = r.applied.length ? r.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') : 'nothing newer to apply';
-    ctx.activity.add({ kind: 'transfer', what: `pushed ${sha256.slice(0, 12)}… to ${name}`, target: name, sha256, result: 'success' });
-    ctx.activity.add({ kind: opts.dryRun ? 'dry-run' : 'apply', what, target: name, sha256, result: 'success' });
-    return { targetId: id, name, ok: true, result, ...(await logTail(ctx, id)) };
+      step({
+        step: s,
+        state: 'done',
+        ...(s === 'verify' ? { message: 'the node verified size and SHA-256 before applying' } : {}),
+        ...(s === 'apply' && staged ? { message: 'layout not recognised: staged for upload to ISE, not applied' } : {}),
+      });
+    const result = {
+      sha256: r.sha256,
+      applied: r.applied,
+      skipped: r.skipped,
+      status: r.status,
+      ...(r.outcome !== 'refused' ? { outcome: r.outcome } : {}),
+      ...(r.staged ? { staged: r.staged } : {}),
+      ...(r.dryRun ? { dryRun: true } : {}),
+    };
+    const what = staged
+      ? r.staged?.already
+        ? 'already staged for ISE (layout not recognised), nothing changed'
+        : 'staged for upload to ISE (layout not recognised), not applied'
+      : r.applied.length
+        ? r.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ')
+        : 'nothing newer to apply';
+    const signed = r.custody?.signer ? ` (custody: signed by ${r.custody.signer.comment || r.custody.signer.fingerprint})` : '';
+    ctx.activity.add({
+      kind: 'transfer',
+      what: `pushed ${sha256.slice(0, 12)}… to ${name}${signed}`,
+      target: name,
+      sha256,
+      result: 'success',
+    });
+    ctx.activity.add({ kind: opts.dryRun ? 'dry-run' : staged ? 'stage' : 'apply', what, target: name, sha256, result: 'success' });
+    return { targetId: id, name, ok: true, outcome: r.outcome, result, ...(await logTail(ctx, id)) };
   }
   const err: ErrorJSON = r.error ?? toCoreError(new Error('the push gave no result')).toJSON();
   // the bundle passed its check before the job started: a target that failed before its upload failed connecting
   if (!last) step({ step: 'check', state: 'done', message: 'bundle passed every check locally' });
   step({ step: last ?? 'upload', state: 'failed', message: `${err.code}: ${err.message}` });
-  const refused = !['UNREACHABLE', 'TRANSFER_INTERRUPTED', 'CANCELLED', 'INTERNAL'].includes(err.code);
+  const refused = isRefusal(err.code);
   ctx.activity.add({
     kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer',
     what: `push ${sha256.slice(0, 12)}… to ${name} stopped`,
@@ -96,14 +128,16 @@ async function report(
     code: err.code,
     message: err.message,
   });
-  return { targetId: id, name, ok: false, error: err, ...(last ? await logTail(ctx, id) : {}) };
+  return { targetId: id, name, ok: false, outcome: 'refused', error: err, ...(last ? await logTail(ctx, id) : {}) };
 }
+
+/** What the preview says instead of a diff for a bundle whose layout is not recognised (issue 10). */
+export const STAGING_NOTE = 'layout not recognised: the node will stage this file for upload to ISE; versions cannot be compared';
 
 export function applyHandlers(ctx: HandlerContext) {
   const checked = async (sha256: string) => {
     const entry = await ctx.library.get(sha256);
     const c = await ctx.inspections.get(entry.sha256, entry.path, entry.name);
-    requireReferenceLayout(c);
     return { entry, checked: c };
   };
   return {
@@ -115,6 +149,8 @@ export function applyHandlers(ctx: HandlerContext) {
           try {
             if (isLab(ctx, id)) await ensureLabTarget(ctx);
             const content = await nodeContentOf(ctx.targets.open(id));
+            if (bundle.inspection.layout !== 'reference')
+              return { targetId: id, name, ok: true, current: content.state.versions, staging: STAGING_NOTE };
             return { targetId: id, name, ok: true, current: content.state.versions, diff: diffAgainstState(content.state, bundle) };
           } catch (e) {
             return { targetId: id, name, ok: false, error: toCoreError(e).toJSON() };
@@ -127,6 +163,8 @@ export function applyHandlers(ctx: HandlerContext) {
       // a refused bundle is never uploaded: the full check runs before the job starts
       const { entry } = await checked(sha256);
       for (const id of targetIds) ctx.targets.get(id);
+      // the signed transfer manifest kept at import goes first, so nodes with trusted signers take the bundle
+      const custody = await ctx.library.custodyDocument(entry);
       const jobId = ctx.jobs.start('push', async (job) => {
         // each target with its own secrets, opened from the keychain only when its push starts
         const targets: PushTarget[] = targetIds.map((id) => ({
@@ -140,7 +178,13 @@ export function applyHandlers(ctx: HandlerContext) {
         const r = await pushBundle(
           entry.path,
           targets,
-          { dryRun, allowDowngrade, signal: job.signal, check: async () => (await checked(sha256)).entry.sha256 },
+          {
+            dryRun,
+            allowDowngrade,
+            signal: job.signal,
+            check: async () => (await checked(sha256)).entry.sha256,
+            ...(custody ? { custody } : {}),
+          },
           drawn.onEvent,
         );
         return Promise.all(r.targets.map((t) => report(ctx, job, t, entry.sha256, { dryRun }, drawn.lastStep(t.target))));

@@ -149,7 +149,7 @@ describe('activity report', () => {
     ctx.activity.add({ kind: 'import', what: '=HYPERLINK("http://x")', result: 'refused', code: 'ZIP_CORRUPT' });
     const csv = await call('activityReport', { format: 'csv' });
     expect(csv.mimeType).toBe('text/csv');
-    expect(csv.content.split('\r\n')[0]).toBe('at,who,kind,what,target,sha256,result,code,message');
+    expect(csv.content.split('\r\n')[0]).toBe('at,who,kind,what,target,sha256,result,code,message,evidence');
     expect(csv.content).toContain(`"'=HYPERLINK(""http://x"")"`);
     const html = await call('activityReport', { format: 'html' });
     expect(html.content).toContain('Approved by');

@@ -10,6 +10,7 @@ import { fetchHandlers } from './fetch.js';
 import { targetHandlers } from './targets.js';
 import { applyHandlers } from './apply.js';
 import { labHandlers } from './lab.js';
+import { handoffHandlers } from './handoff.js';
 
 /** Builds the full table over one context. */
 export function createHandlers(ctx: HandlerContext, hooks: { onSettingsSaved?: () => void } = {}): HandlerTable {
@@ -20,5 +21,6 @@ export function createHandlers(ctx: HandlerContext, hooks: { onSettingsSaved?: (
     ...targetHandlers(ctx),
     ...applyHandlers(ctx),
     ...labHandlers(ctx),
+    ...handoffHandlers(ctx),
   } satisfies HandlerTable;
 }

@@ -54,7 +54,7 @@ afterAll(async () => {
 describe('SFTP target in the app', () => {
   it('pushes with in-memory secrets (nothing secret on disk) and shows history and ise-psc.log', async () => {
     const store = join(work, 'store');
-    await initStore(store, { name: 'ise-psn-sftp' });
+    await initStore(store, { name: 'staging-sftp' });
     const row = await call('importBundle', {
       name: 'posture-offline.zip',
       dataBase64: Buffer.from(await writeBundle({ seed: 7 })).toString('base64'),
@@ -62,7 +62,7 @@ describe('SFTP target in the app', () => {
     const privateKey = readFileSync(sshd.identityWithPassphrase, 'utf8');
     const target = await call('saveTarget', {
       kind: 'sftp',
-      name: 'ise-psn-sftp',
+      name: 'staging-sftp',
       host: '127.0.0.1',
       port: sshd.port,
       user: sshd.user,

@@ -36,13 +36,19 @@ export function nodeContentOf(t: OpenTarget): Promise<NodeContentAnswer> {
   return withNode(nodeTarget(t), (node) => node.content());
 }
 
-/** Status, history and ise-psc.log tail of a node, whichever way it is reached, over one connection. */
+/** Status, history, ise-psc.log tail and the bundles kept for ISE of a node, whichever way it is reached, over one connection. */
 export function nodeViewOf(t: OpenTarget, logLines = 40): Promise<NodeView> {
-  return withNode(nodeTarget(t), async (node) => ({
-    status: await node.status(),
-    history: await node.history(),
-    logTail: await node.log(logLines),
-  }));
+  // independent reads, sent at once (over SSH each is a remote command: one after the other they add up)
+  return withNode(nodeTarget(t), async (node) => {
+    const [status, history, logTail, staged] = await Promise.all([
+      node.status(),
+      node.history(),
+      node.log(logLines),
+      // a node that predates staged bundles answers 404 (or an unknown command): it keeps none
+      node.staged().catch(() => []),
+    ]);
+    return { status, history, logTail, staged };
+  });
 }
 
 /** "Test connection": the node client's step-by-step diagnostics (dns/tcp/tls|ssh/auth). */

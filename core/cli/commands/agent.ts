@@ -5,6 +5,8 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { runCommand, progressBar, usageError } from '../io.js';
 import { registerAgentPackageCommand } from './package.js';
+import { describeHandoff, handoffData } from '../format/handoff.js';
+import { CoreError } from '../../errors.js';
 import {
   initStore,
   startAgentServer,
@@ -20,6 +22,9 @@ import {
   followInboxFile,
   readLogTail,
   formatUpdateInformation,
+  listStaged,
+  findStaged,
+  formatStaged,
   verifyHistory,
   listStates,
   parseRollbackTarget,
@@ -41,6 +46,18 @@ interface StoreOpts {
 }
 
 function describeApply(r: ApplyResult): string {
+  if (r.outcome === 'staged') {
+    const lines = [
+      r.dryRun
+        ? `Dry run of bundle ${r.sha256}: layout not recognised — it would be staged for upload to ISE (versions cannot be compared); nothing was written.`
+        : r.staged?.already
+          ? `Bundle ${r.sha256} is already staged (since ${r.staged.stagedAt}); nothing changed.`
+          : `Staged bundle ${r.sha256} for upload to ISE: layout not recognised, versions cannot be compared; it was not applied.`,
+    ];
+    if (!r.dryRun) lines.push(`Hand it off: posture-stage agent handoff ${r.sha256} --store DIR --out DIR`);
+    lines.push('', formatUpdateInformation(r.status));
+    return lines.join('\n');
+  }
   const lines = [r.dryRun ? `Dry run of bundle ${r.sha256}: nothing was written.` : `Applied bundle ${r.sha256}.`];
   for (const a of r.applied) lines.push(`  ${r.dryRun ? 'would update' : 'updated'} ${a.component}: ${a.from} → ${a.to}`);
   for (const s of r.skipped) lines.push(`  skipped ${s.component}: ${s.version} already installed`);
@@ -91,7 +108,11 @@ async function* offsetsOn(input: NodeJS.ReadableStream): AsyncGenerator<number> 
 
 /** Registers `agent init | serve | apply | status | rollback | states | history | policies | verify | log | token | signers`. */
 export function registerAgentCommands(program: Command): void {
-  const agent = program.command('agent').description('The node side: keep posture content in a store, apply bundles, serve the HTTPS API.');
+  const agent = program
+    .command('agent')
+    .description(
+      "The staging node (a Linux host in ISE's zone, never the ISE appliance): keep posture content in a store, apply or stage bundles for ISE, serve the HTTPS API.",
+    );
   registerAgentPackageCommand(agent);
 
   agent
@@ -203,13 +224,69 @@ export function registerAgentCommands(program: Command): void {
         const content = opts.content ? await readNodeContent(opts.store) : undefined;
         const verified = opts.verify ? await verifyStore(opts.store) : undefined;
         const verify = verified ? { ok: verified.ok, problems: verified.problems } : undefined;
+        const staged = await listStaged(opts.store);
         return {
-          data: { ...status, ...(content ? { content } : {}), ...(verify ? { verify } : {}) },
+          data: { ...status, staged, ...(content ? { content } : {}), ...(verify ? { verify } : {}) },
           human:
             formatUpdateInformation(status) +
-            (verify ? `\nInstalled payloads: ${verify.ok ? 'all match their checksums' : verify.problems.join('; ')}` : ''),
+            (verify ? `\nInstalled payloads: ${verify.ok ? 'all match their checksums' : verify.problems.join('; ')}` : '') +
+            `\n\n${formatStaged(staged)}`,
           ...(verify && !verify.ok ? { ok: false, exitCode: 2 } : {}),
         };
+      });
+    });
+
+  agent
+    .command('staged')
+    .description('bundles kept on the node for ISE, newest first: unknown-layout bundles staged (never applied) and applied ones')
+    .requiredOption('--store <dir>', 'store directory')
+    .option('--json', 'JSON output')
+    .action(async (opts: StoreOpts) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const staged = await listStaged(opts.store);
+        return { data: { staged }, human: formatStaged(staged) };
+      });
+    });
+
+  agent
+    .command('handoff')
+    .description(
+      'write a kept bundle for ISE to DIR: posture-offline.zip (re-verified), posture-offline.zip.sha256 and HANDOFF.txt (the GUI steps on the PAN)',
+    )
+    .argument('<sha256>', 'the bundle (as `agent staged` lists it; a unique prefix of 8+ hex digits will do)')
+    .requiredOption('--store <dir>', 'store directory')
+    .requiredOption('--out <dir>', 'folder to write to (never overwrites a different file)')
+    .option('--deployment <pan>', 'the ISE deployment it is for: the host name of its Primary Administration Node')
+    .option('--json', 'JSON output')
+    .action(async (sha: string, opts: StoreOpts & { out: string; deployment?: string }) => {
+      process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { writeHandoff } = await import('../../ise/index.js');
+        const kept = await findStaged(opts.store, sha);
+        const node = (await readStatus(opts.store)).name;
+        const bar = progressBar('handoff', kept.size);
+        let r;
+        try {
+          r = await writeHandoff(
+            {
+              file: kept.path,
+              sha256: kept.sha256,
+              source: `node ${node ?? opts.store} (${kept.outcome === 'staged' ? 'staged' : kept.outcome} ${kept.stagedAt} by ${kept.by})`,
+              signer: kept.signer ?? null,
+              deployment: opts.deployment ?? null,
+              mismatch: (actual) =>
+                new CoreError(
+                  'STORE_CORRUPT',
+                  `The node's copy staged/${kept.sha256}.zip no longer has its SHA-256 (it has ${actual}); nothing was handed off. Push or apply the bundle again.`,
+                  { expected: kept.sha256, actual, store: opts.store },
+                ),
+              onProgress: (done, total) => bar.update(done, total),
+            },
+            opts.out,
+          );
+        } finally {
+          bar.stop();
+        }
+        return { data: handoffData(r), human: describeHandoff(r) };
       });
     });
 
@@ -279,7 +356,7 @@ export function registerAgentCommands(program: Command): void {
               : updates
                   .map(
                     (u) =>
-                      `${u.at}  ${u.mode.padEnd(13)} ${u.result.padEnd(8)} ${u.who}  ${u.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || (u.error ? u.error.code : (u.policy ?? '-'))}${u.custody ? `  signed by ${u.custody.signer} (${u.custody.fingerprint})` : ''}`,
+                      `${u.at}  ${u.mode.padEnd(13)} ${u.result.padEnd(8)} ${u.who}  ${u.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || (u.error ? u.error.code : u.mode === 'stage' ? `${u.sha256} ${u.already ? 'already staged, nothing changed' : 'staged for ISE (layout not recognised), not applied'}` : (u.policy ?? '-'))}${u.custody ? `  signed by ${u.custody.signer} (${u.custody.fingerprint})` : ''}`,
                   )
                   .join('\n'),
         };

@@ -5,13 +5,15 @@
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import ssh2 from 'ssh2';
 import { byteProgress, progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
-import { verifyIfLibraryCopy } from '../library-copy.js';
+import { libraryCustodyOf, verifyIfLibraryCopy } from '../library-copy.js';
 import { escapeDeep, escapeForTerminal, escapeText } from '../format/escape.js';
 import { fetchBundle, proxyCredentials, redactUrl } from '../../feed/index.js';
 import { openLibrary, type LibraryEntry } from '../../library/index.js';
-import { pushBundle, pushTargets, passwordFrom, type PushEvent, type TargetFlags } from '../../transfer/index.js';
+import { pushBundle, pushTargets, passwordFrom, type PushEvent, type TargetFlags, type TargetResult } from '../../transfer/index.js';
+import { custodyDocumentFor, parseCustodyDocument, type CustodyDocument } from '../../custody/document.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -19,10 +21,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 async function promptSecret(question: string, envFlag = 'the matching --…-env'): Promise<string> {
   if (!process.stdin.isTTY)
     throw usageError(`${question.replace(/: $/, '')} is needed but there is no terminal to ask on. Use ${envFlag} VAR.`);
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const out = rl as unknown as { _writeToOutput: (s: string) => void };
+  // readline echoes what is typed to its output: this one shows nothing. The terminal leaves cooked mode (its
+  // own echo) when the interface is made, so the question is shown only after that: nothing typed is echoed.
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
   process.stderr.write(question);
-  out._writeToOutput = () => {};
   try {
     return await new Promise<string>((resolve) => rl.question('', resolve));
   } finally {
@@ -68,6 +71,34 @@ function describeEntry(entry: LibraryEntry): string {
   const e = escapeDeep(entry);
   const v = e.inspection.versions;
   return `${e.sha256.slice(0, 16)}  ${String(e.size).padStart(10)}  ${e.addedAt.slice(0, 19)}  ${e.inspection.layout}${v ? `  conditions ${v.conditions}, windows ${v.avasWindows}, mac ${v.avasMac}, linux ${v.avasLinux}, os ${v.supportedOs}` : ''}  ${e.source.url ? redactUrl(e.source.url) : (e.source.path ?? e.source.kind)}`;
+}
+
+/** One target of a push, for humans: what the node did (interfaces.md `outcome`). */
+function describeTarget(t: TargetResult): string {
+  if (!t.ok) return `${t.target}: REFUSED ${t.error?.code}: ${t.error?.message}`;
+  const dry = t.dryRun ? ' (dry run: nothing was written)' : '';
+  const signed = t.custody?.signer ? ` — custody verified: signed by ${t.custody.signer.comment || t.custody.signer.fingerprint}` : '';
+  if (t.outcome === 'staged')
+    return `${t.target}: STAGED${dry} — layout not recognised: kept on the node as a verified file for upload to ISE, not applied (versions cannot be compared)${t.staged?.already ? '; it was already staged' : ''}${signed}. Hand it off: posture-stage handoff ${t.sha256} --from ${t.target} --out DIR`;
+  const applied = t.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ');
+  const skipped = t.skipped.length ? `; skipped ${t.skipped.map((s) => `${s.component} (${s.reason})`).join(', ')}` : '';
+  return t.outcome === 'skipped'
+    ? `${t.target}: SKIPPED${dry} — nothing newer to apply${skipped}${signed}`
+    : `${t.target}: APPLIED${dry} — ${applied}${skipped}${signed}`;
+}
+
+/** `push --custody`: the folder `library export` wrote, its .transfer.json, or a custody document (.custody.json). */
+async function custodyFromFlag(source: string): Promise<CustodyDocument> {
+  if (source.endsWith('.custody.json')) {
+    let json: unknown = null;
+    try {
+      json = JSON.parse(await readFile(source, 'utf8'));
+    } catch {
+      throw usageError(`Cannot read the custody document ${source}.`);
+    }
+    return parseCustodyDocument(json);
+  }
+  return (await custodyDocumentFor(source)).document;
 }
 
 export function registerWorkstationCommands(program: Command): void {
@@ -243,7 +274,9 @@ export function registerWorkstationCommands(program: Command): void {
 
   program
     .command('push')
-    .description('check a bundle locally, then push and apply it on one or more nodes')
+    .description(
+      'check a bundle locally, then push it to one or more staging nodes: applied there (reference layout), or staged for ISE (layout not recognised)',
+    )
     .argument('<file>')
     .requiredOption('--to <url>', 'https://host[:8443] or sftp://user@host[:22]/store-path; repeatable', collect)
     .option('--token-file <file>', 'agent API token (HTTPS)')
@@ -257,11 +290,16 @@ export function registerWorkstationCommands(program: Command): void {
     .option('--remote-command <cmd>', 'posture-stage on the node', 'posture-stage')
     .option('--dry-run', 'check and report on the node; change nothing')
     .option('--allow-downgrade', 'allow components older than installed')
+    .option(
+      '--custody <dir|file>',
+      "the bundle's signed transfer manifest (the folder `library export` wrote, its .transfer.json, or a .custody.json), sent before the bundle; default: the one the library keeps for a library copy",
+    )
     .option('--json', 'JSON output')
     .action(
       async (
         file: string,
         opts: {
+          custody?: string;
           to: string[];
           tokenFile?: string;
           fingerprint?: string;
@@ -312,20 +350,15 @@ export function registerWorkstationCommands(program: Command): void {
           try {
             // a bundle pushed straight from the library is hashed again first (LIBRARY_DAMAGED, not a network error)
             await verifyIfLibraryCopy(file);
+            const custody = opts.custody ? await custodyFromFlag(opts.custody) : await libraryCustodyOf(file);
             const r = await pushBundle(
               file,
               targets,
-              { dryRun: Boolean(opts.dryRun), allowDowngrade: Boolean(opts.allowDowngrade) },
+              { dryRun: Boolean(opts.dryRun), allowDowngrade: Boolean(opts.allowDowngrade), ...(custody ? { custody } : {}) },
               onEvent,
             );
             // what a node answers (errors, component names) is printed escaped like anything from a bundle
-            const human = escapeDeep(r.targets)
-              .map((t) =>
-                t.ok
-                  ? `${t.target}: OK${t.dryRun ? ' (dry run)' : ''} — applied ${t.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || 'nothing'}${t.skipped.length ? `; skipped ${t.skipped.map((s) => `${s.component} (${s.reason})`).join(', ')}` : ''}`
-                  : `${t.target}: FAILED ${t.error?.code}: ${t.error?.message}`,
-              )
-              .join('\n');
+            const human = escapeDeep(r.targets).map(describeTarget).join('\n');
             return { data: { sha256: r.sha256, targets: r.targets }, human, ok: r.ok, exitCode: r.exitCode };
           } finally {
             for (const b of bars.values()) b.stop();
