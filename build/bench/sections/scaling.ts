@@ -7,7 +7,10 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchContext } from '../run.js';
-import { CLI, fmt, loadLine, mb, median, mustRun } from '../util.js';
+import { CLI, fmt, loadLine, mb, median, mustRun, verdict } from '../util.js';
+
+/** Issue 11: inspect's peak RSS stays under this at every bundle size (100 MB and 1 GB alike). */
+const RSS_TARGET = 150 * 1024 * 1024;
 
 interface Row {
   label: string;
@@ -69,6 +72,10 @@ export async function benchScaling(ctx: BenchContext): Promise<void> {
   const per100 = (x: number, y: number): number => ((y - x) / (mb(last.size) - mb(first.size))) * 100;
   ctx.log(
     `slope per 100 MB of bundle (${first.label} → ${last.label}): inspect +${fmt(per100(first.inspectMs, last.inspectMs) / 1000)} s, ${fmt(mb(per100(first.inspectRss, last.inspectRss)), 1)} MB RSS · apply +${fmt(per100(first.applyMs, last.applyMs) / 1000)} s, ${fmt(mb(per100(first.applyRss, last.applyRss)), 1)} MB RSS`,
+  );
+  const heaviest = Math.max(...rows.map((r) => r.inspectRss));
+  ctx.log(
+    `memory flat: inspect peak RSS ${rows.map((r) => `${fmt(mb(r.inspectRss), 0)} MB at ${r.label}`).join(', ')}; ${last.label}/${first.label} ${fmt(last.inspectRss / first.inspectRss)}× for ${fmt(last.size / first.size, 0)}× the bytes (target ≤ ${fmt(mb(RSS_TARGET), 0)} MB at every size) ${verdict(heaviest <= RSS_TARGET)}`,
   );
   ctx.log(loadLine());
 }

@@ -33,9 +33,10 @@ export async function benchStartup(ctx: BenchContext): Promise<void> {
   const floor = median(times.get('node -e 0')!);
   for (const [label, , target] of cases) {
     const ms = median(times.get(label)!);
-    const verdictText = target === null ? '' : `(target ≤ ${target} ms) ${verdict(ms <= target)}`;
+    // the target is a time; the ratio to it (≤ 1.00 passes) and to bare node say how far each is
+    const verdictText = target === null ? '' : `ratio to target ${fmt(ms / target)} (target ≤ ${target} ms) ${verdict(ms <= target)}`;
     ctx.log(
-      `cold start ${label.padEnd(14)} median ${fmt(ms, 0).padStart(5)} ms (+${fmt(ms - floor, 0)} ms over node) RSS ${fmt(mb(rss.get(label) ?? 0), 0)} MB ${verdictText}`,
+      `cold start ${label.padEnd(14)} median ${fmt(ms, 0).padStart(5)} ms (${fmt(ms / floor)}× node, +${fmt(ms - floor, 0)} ms) RSS ${fmt(mb(rss.get(label) ?? 0), 0)} MB ${verdictText}`,
     );
   }
   ctx.log(loadLine());
