@@ -11,26 +11,40 @@ import { benchPush } from './sections/push.js';
 import { benchRenderer } from './sections/renderer.js';
 import { benchKit } from './sections/kit.js';
 import { benchHostile } from './sections/hostile.js';
+import { benchStartup } from './sections/startup.js';
+import { benchScaling } from './sections/scaling.js';
+import { loadLine } from './util.js';
 
 export interface BenchContext {
   dir: string;
   /** the `sample --scale 100` bundle, written by the inspect section */
   bundle: string;
   log: (line: string) => void;
+  /** `--large`: the scaling table's 1 GB row too (minutes; not in CI) */
+  large: boolean;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'posture-bench-'));
-const ctx: BenchContext = { dir, bundle: join(dir, 'posture-offline.zip'), log: (l) => process.stdout.write(l + '\n') };
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const ctx: BenchContext = {
+  dir,
+  bundle: join(dir, 'posture-offline.zip'),
+  log: (l) => process.stdout.write(l + '\n'),
+  large: args.includes('--large'),
+};
+const only = args.filter((a) => !a.startsWith('--'));
 const sections: Array<[string, (c: BenchContext) => Promise<void>]> = [
   ['inspect', benchInspect],
   ['apply', benchApply],
   ['push', benchPush],
+  ['startup', benchStartup],
+  ['scaling', benchScaling],
   ['renderer', benchRenderer],
   ['kit', benchKit],
   ['hostile', benchHostile],
 ];
 let failed = false;
+ctx.log(`bench: ${loadLine()} (a shared machine: every ratio compares both sides measured in this run)`);
 try {
   for (const [name, section] of sections) {
     if (only.length > 0 && !only.includes(name) && name !== 'inspect') continue;

@@ -3,6 +3,7 @@
  * command measured by GNU time (`/usr/bin/time -v`, "Maximum resident set size").
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,3 +86,31 @@ export async function mustRun(cmd: string, args: string[], opts: { rss?: boolean
 
 /** "PASS"/"FAIL" against a target. */
 export const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+
+/** The 1, 5 and 15 minute load averages and the CPU count: figures of a shared machine mean little without them. */
+export function loadLine(): string {
+  const [a, b, c] = loadavg();
+  return `load average ${fmt(a!)} ${fmt(b!)} ${fmt(c!)} on ${availableParallelism()} CPUs`;
+}
+
+/**
+ * Runs `a` and `b` `runs` times each, alternating which goes first (a warming cache or a busy neighbour
+ * then favours neither), and returns both lists of results.
+ */
+export async function paired<A, B>(runs: number, a: () => Promise<A>, b: () => Promise<B>): Promise<{ a: A[]; b: B[] }> {
+  const as: A[] = [];
+  const bs: B[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      as.push(await a());
+      bs.push(await b());
+    } else {
+      bs.push(await b());
+      as.push(await a());
+    }
+  }
+  return { a: as, b: bs };
+}
+
+/** "1.23 s (runs: …)". */
+export const secondsWithRuns = (ms: number[]): string => `${fmt(median(ms) / 1000)} s  (runs: ${ms.map((x) => fmt(x / 1000)).join(', ')})`;

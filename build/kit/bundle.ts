@@ -64,8 +64,8 @@ function refuseWarnings(what: string, warnings: Array<{ text: string; location: 
   throw new Error(`${what} cannot be bundled into the executable as it is:\n${text}`);
 }
 
-/** Bundles the CLI from `root` into `outfile`; `version` overrides core/version.ts (tests of upgrades). */
-export async function bundleCli(root: string, outfile: string, version?: string): Promise<BundleResult> {
+/** The bundle-check worker as one CommonJS source, run by the bundled CLI with `eval` (see the module comment). */
+async function bundleWorker(root: string, outfile: string, version?: string): Promise<string> {
   const worker = await build({
     ...common,
     absWorkingDir: root,
@@ -77,6 +77,12 @@ export async function bundleCli(root: string, outfile: string, version?: string)
   refuseWarnings('the bundle-check worker', worker.warnings);
   const workerSource = worker.outputFiles[0]?.text;
   if (workerSource === undefined) throw new Error('esbuild gave no output for the bundle-check worker');
+  return workerSource;
+}
+
+/** Bundles the CLI from `root` into `outfile`; `version` overrides core/version.ts (tests of upgrades). */
+export async function bundleCli(root: string, outfile: string, version?: string): Promise<BundleResult> {
+  const workerSource = await bundleWorker(root, outfile, version);
   const r = await build({
     ...common,
     absWorkingDir: root,
@@ -87,4 +93,39 @@ export async function bundleCli(root: string, outfile: string, version?: string)
   refuseWarnings('the CLI', r.warnings);
   const data = await readFile(outfile);
   return { file: outfile, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/**
+ * The CLI for the npm `bin` (build/cli/bundle.ts): the same sources and replacements as the executable's
+ * bundle, but as ES modules split at the lazily imported command groups, so a command loads the entry
+ * chunk and its own group only (`--version` none). Bundled CommonJS dependencies get `require`,
+ * `__filename` and `__dirname` from each chunk's own URL.
+ */
+export async function bundleCliModules(root: string, outdir: string): Promise<BundleResult> {
+  const workerSource = await bundleWorker(root, join(outdir, 'worker.js'));
+  const r = await build({
+    ...common,
+    format: 'esm',
+    splitting: true,
+    absWorkingDir: root,
+    entryPoints: { 'posture-stage': join(root, 'build', 'kit', 'entry.ts') },
+    outdir,
+    banner: {
+      js: [
+        "import { createRequire as __psRequire } from 'node:module';",
+        "import { fileURLToPath as __psPath } from 'node:url';",
+        "import { dirname as __psDir } from 'node:path';",
+        'const require = __psRequire(import.meta.url);',
+        'const __filename = __psPath(import.meta.url);',
+        'const __dirname = __psDir(__filename);',
+      ].join('\n'),
+    },
+    metafile: true,
+    plugins: [kitPlugin(root, undefined, workerSource)],
+  });
+  refuseWarnings('the CLI', r.warnings);
+  const file = join(outdir, 'posture-stage.js');
+  const data = await readFile(file);
+  const bytes = Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  return { file, bytes, sha256: createHash('sha256').update(data).digest('hex') };
 }

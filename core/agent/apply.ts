@@ -11,10 +11,10 @@
  * (staged.ts), never applied: its versions cannot be read or compared. Every reference-layout bundle applied is
  * kept the same way, so the node holds the very file to give ISE (`outcome`: applied | skipped | staged).
  */
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { checkIsolated, compareVersions, type CheckedBundle, type Progress } from '../bundle/index.js';
+import { checkIsolated, compareVersions, payloadFilePath, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { isRefusal } from '../error-catalogue.js';
@@ -52,6 +52,8 @@ export interface ApplyOptions {
   custody?: string;
   /** accept a signed manifest older than the newest one accepted (`--allow-replay`) */
   allowReplay?: boolean;
+  /** how long the check and the commit (moving the checked payload files into the new state) took, ms (npm run bench) */
+  onTiming?: (step: 'check' | 'commit', ms: number) => void;
 }
 
 /** The SSH user when run over SSH (the SFTP path), else the OS user. */
@@ -105,10 +107,23 @@ interface Plan {
 
 /**
  * The full check, whatever the sender did (interfaces.md `push`): container faults are refusals in every layout.
- * It runs in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2).
+ * It runs in a worker under a time budget so the agent keeps answering while it checks (issue 8 §2); the
+ * worker reads the very handle the apply holds open, and with `payloadDir` writes each payload there as it
+ * checks it (the commit then renames them into the new state).
  */
-async function checkFile(file: string, opts: ApplyOptions, custody: CustodyCheck | null): Promise<CheckedBundle> {
-  const checked = await checkIsolated(file, { fileName: basename(file), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+async function checkFile(
+  file: string,
+  handle: FileHandle,
+  opts: ApplyOptions,
+  custody: CustodyCheck | null,
+  payloadDir?: string,
+): Promise<CheckedBundle> {
+  const checked = await checkIsolated(file, {
+    handle,
+    ...(payloadDir !== undefined ? { payloadDir } : {}),
+    fileName: basename(file),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
   if (custody && checked.bundle.sha256 !== custody.sha256)
     throw new CoreError(
       'SIGNATURE_INVALID',
@@ -198,9 +213,14 @@ async function removeApplied(store: string, file: string, checked: { dev: number
   if (now?.dev === checked.dev && now.ino === checked.ino) await rm(file, { force: true }).catch(() => undefined);
 }
 
+/**
+ * Writes the new state: applied (and repaired) payloads are the files the check wrote — the very bytes
+ * whose SHA-256 it compared with the manifest — renamed into the state and fsynced once each (commit.ts).
+ */
 async function commit(
   store: string,
   p: Plan,
+  payloadDir: string,
   at: Date,
   repair: ComponentId[],
   onFile: (id: ComponentId, path: string) => void,
@@ -216,9 +236,8 @@ async function commit(
       const comp = checked.inspection.components.find((c) => c.id === id)!;
       const content = checked.contents.get(id);
       if (!content) throw new CoreError('INTERNAL', `The checked bundle carries no content model for ${id}.`);
-      const bytes = await checked.bundle.read(comp.file);
       components[id] = { id, file: payloadName(id, comp.file), version: comp.version, sha256: comp.sha256, size: comp.size };
-      sources.set(id, { kind: 'bytes', bytes, content });
+      sources.set(id, { kind: 'file', path: payloadFilePath(payloadDir, id), content });
       versions[VERSION_KEY[id]] = comp.version;
     } else if (state.components[id]) {
       components[id] = state.components[id];
@@ -368,11 +387,33 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
   const who = opts.who ?? defaultWho();
   const thread = opts.thread ?? 'agent-cli';
   const file = await resolveBundleFile(store, fileOrName);
+  // the bundle stays open from the check to the end: what was checked is what is applied or staged
+  const handle = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new CoreError('NOT_FOUND', `Bundle ${file} could not be opened (${e.code ?? e.message}). Check its permissions and try again.`, {
+      file,
+      cause: e.code ?? e.message,
+    });
+  });
+  try {
+    return await applyOpened(store, file, handle, who, thread, opts);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function applyOpened(
+  store: string,
+  file: string,
+  handle: FileHandle,
+  who: string,
+  thread: string,
+  opts: ApplyOptions,
+): Promise<ApplyResult> {
   if (opts.dryRun) {
     // dry run: every check, nothing written — no lock file, no history, no log line
     const { state, info } = await readCurrent(store);
     const custody = await checkCustody(store, file, custodyOpts(opts));
-    const checked = await checkFile(file, opts, custody);
+    const checked = await checkFile(file, handle, opts, custody);
     if (checked.inspection.layout === 'unknown')
       return {
         sha256: checked.bundle.sha256,
@@ -411,10 +452,16 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
     };
     let p: Plan | null = null;
     let custody: CustodyCheck | null = null;
+    // the check writes each payload here as it checks it; cleanLeftovers removes what a killed apply left
+    const payloadDir = join(storePaths(store).states, `.tmp-payloads-${newId()}`);
     try {
-      const arrived = await stat(file);
+      const arrived = await handle.stat();
       custody = await checkCustody(store, file, custodyOpts(opts));
-      const checked = await checkFile(file, opts, custody);
+      await mkdir(payloadDir);
+      const checking = performance.now();
+      const checked = await checkFile(file, handle, opts, custody, payloadDir);
+      const checkedAt = performance.now();
+      opts.onTiming?.('check', checkedAt - checking);
       if (checked.inspection.layout === 'unknown') {
         staging = true;
         return await stage(store, file, checked, { who, line, custody, arrived, at });
@@ -425,8 +472,9 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
       const repair = await damagedSkipped(store, p);
       const next =
         p.applied.length > 0 || repair.length > 0
-          ? await commit(store, p, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
+          ? await commit(store, p, payloadDir, at, repair, (_id, path) => uris.push(line('INFO', `Offline download file URI :${path}`)))
           : p.state;
+      opts.onTiming?.('commit', performance.now() - checkedAt);
       const info = [
         ...(custody
           ? [
@@ -511,6 +559,9 @@ export async function applyBundle(storeDir: string, fileOrName: string, opts: Ap
         ...(custody ? { custody: custody.record } : {}),
       }).catch(() => undefined);
       throw err;
+    } finally {
+      // what the new state did not take (skipped components, or all of them after a refusal)
+      await rm(payloadDir, { recursive: true, force: true }).catch(() => undefined);
     }
   });
 }

@@ -3,10 +3,11 @@
  * the old or the new state). A new state is written under states/.tmp-<id>, every file fsynced, the
  * directory renamed to states/<id> and fsynced, then CURRENT is replaced by rename: that rename is the
  * commit point. Unchanged payloads are hard-linked from the state they come from (states are immutable).
+ * New payloads are streamed from the checked bundle's entries straight into their files, SHA-256 and
+ * size verified on the very bytes written, each file fsynced once (issue 11 "Apply").
  */
 import { copyFile, link, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import type { ComponentContent, ComponentId } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
 import { storePaths } from './paths.js';
@@ -14,8 +15,23 @@ import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { readState, type StoreState } from './store.js';
 import { pointerFor } from './states.js';
 
-/** Where a component of the new state comes from: new bytes, or an existing state's files. */
-export type ComponentSource = { kind: 'bytes'; bytes: Uint8Array; content: ComponentContent } | { kind: 'state'; stateId: string };
+/** Where a component of the new state comes from: a payload file the check wrote, or an existing state's files. */
+export type ComponentSource = { kind: 'file'; path: string; content: ComponentContent } | { kind: 'state'; stateId: string };
+
+/**
+ * Moves a payload file (written by the check as it hashed it, core/bundle/payload-files.ts) into the new
+ * state and fsyncs it: the copy path of an apply is a rename and one fsync per file.
+ */
+async function moveFileSynced(from: string, to: string): Promise<number> {
+  await rename(from, to);
+  const fh = await open(to, 'r');
+  try {
+    await fh.sync();
+    return (await fh.stat()).size;
+  } finally {
+    await fh.close();
+  }
+}
 
 async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
@@ -48,16 +64,16 @@ export async function commitState(
       if (!installed) continue;
       const source = sources.get(id);
       if (!source) throw new CoreError('INTERNAL', `No source for component ${id} while writing the new state.`);
-      if (source.kind === 'bytes') {
-        const sha = createHash('sha256').update(source.bytes).digest('hex');
-        if (sha !== installed.sha256 || source.bytes.byteLength !== installed.size) {
+      if (source.kind === 'file') {
+        // the bytes were hashed as they were written (by the check, against the manifest); their size is checked again here
+        const size = await moveFileSynced(source.path, join(tmp, installed.file));
+        if (size !== installed.size) {
           throw new CoreError(
             'CHECKSUM_MISMATCH',
             `The payload of ${id} read back from the bundle does not match its manifest checksum; nothing was changed. Download the bundle again.`,
             { component: id },
           );
         }
-        await writeFileSynced(join(tmp, installed.file), source.bytes);
         await writeFileSynced(join(tmp, `${id}.content.json`), JSON.stringify(source.content));
       } else {
         const from = p.state(source.stateId);
@@ -77,7 +93,7 @@ export async function commitState(
     throw e;
   }
   for (const [id, installed] of Object.entries(next.components) as Array<[ComponentId, StoreState['components'][ComponentId]]>) {
-    if (installed && sources.get(id)?.kind === 'bytes') onFile?.(id, join(p.state(next.id), installed.file));
+    if (installed && sources.get(id)?.kind === 'file') onFile?.(id, join(p.state(next.id), installed.file));
   }
   // the commit point
   await writeFileAtomic(p.current, JSON.stringify(pointerFor(next.id, kept)));

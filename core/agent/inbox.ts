@@ -4,7 +4,7 @@
  * mismatch with the sender's X-Content-SHA256 removes the file.
  */
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -54,6 +54,39 @@ export async function verifyInboxFile(store: string, name: string): Promise<Inbo
   });
   if (!st?.isFile()) throw new CoreError('NOT_FOUND', `No file ${name} in the store's inbox. Upload it first.`, { file: name });
   return { file: name, size: st.size, sha256: await sha256File(file) };
+}
+
+/**
+ * `agent verify --follow`: the same answer as verifyInboxFile, for a file still being written by SFTP.
+ * Each number `written` yields says the file's bytes up to it are final (the pusher's acknowledged,
+ * contiguous writes): they are hashed as they arrive, so once the upload ends only its last window is
+ * left to hash (issue 11 "Push"). When `written` ends, the rest of the file is hashed and the answer given.
+ */
+export async function followInboxFile(store: string, name: string, written: AsyncIterable<number>): Promise<InboxVerification> {
+  await readAgentInfo(resolve(store));
+  const file = inboxPath(store, name);
+  const fh = await open(file, 'r').catch(() => {
+    throw new CoreError('NOT_FOUND', `No file ${name} in the store's inbox. Upload it first.`, { file: name });
+  });
+  try {
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    let hashed = 0;
+    const hashTo = async (end: number): Promise<void> => {
+      while (hashed < end) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - hashed), hashed);
+        if (bytesRead === 0) return;
+        hash.update(buf.subarray(0, bytesRead));
+        hashed += bytesRead;
+      }
+    };
+    for await (const end of written) await hashTo(end);
+    const size = (await fh.stat()).size;
+    await hashTo(size);
+    return { file: name, size, sha256: hashed === size ? hash.digest('hex') : '' };
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface ReceiveOptions {

@@ -12,7 +12,7 @@ export { DEFAULT_KEEP_STATES } from './states.js';
 export { addToken, revokeToken, listTokens } from './tokens.js';
 export { addSigners, removeSigner, listSigners, readSignerFiles, type TrustedSigner } from './signers.js';
 export { listPolicies, deletePolicy } from './policies.js';
-export { verifyInboxFile } from './inbox.js';
+export { verifyInboxFile, followInboxFile } from './inbox.js';
 export { listStaged, findStaged, formatStaged } from './staged.js';
 export { startAgentServer, type AgentServer } from './server.js';
 export type { RegisteredRoute } from './auth.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { CoreError, type Warning } from '../errors.js';
 import type { CheckedBundle, CheckOptions, OpenedBundle } from './options.js';
 import { mergeLimits } from './limits.js';
-import { readBundle } from './read.js';
+import { openBundle, type BundleInput, type OpeningBundle } from './read.js';
 import { manifestMissing } from './reference.js';
 import type { CheckResult, ComponentContent, ComponentId, ComponentInfo, Inspection, Limits, Versions } from './types.js';
 import { LAYOUT, LAYOUT_BY_ID, MANIFEST_NAME, type LayoutRow } from './layout.js';
@@ -19,11 +19,18 @@ import { TarGzMemberReader } from './tar.js';
 import { XmlBudget } from './xml.js';
 import { isBudgetError } from './xml/budget.js';
 import { inspectUnknown } from './inspect-unknown.js';
+import { createPayloadFile } from './payload-files.js';
 import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
 
 function isOpened(x: unknown): x is OpenedBundle {
-  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && typeof (x as OpenedBundle).read === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !(x instanceof Uint8Array) &&
+    typeof (x as OpenedBundle).stream === 'function' &&
+    Array.isArray((x as OpenedBundle).entries)
+  );
 }
 
 /** Records each check's outcome; a failure is recorded, then thrown. */
@@ -64,7 +71,13 @@ interface Streamed {
  * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
  * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
  */
-async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Limits, budget: XmlBudget): Promise<Streamed> {
+async function streamPayload(
+  bundle: OpeningBundle,
+  m: ManifestEntry,
+  limits: Limits,
+  budget: XmlBudget,
+  payloadDir: string | undefined,
+): Promise<Streamed> {
   const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
   const member = row.member;
   const hash = createHash('sha256');
@@ -93,23 +106,32 @@ async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Lim
   const declared = bundle.entries.find((e) => e.name === m.href)?.size ?? m.length;
   const tar = member ? new TarGzMemberReader(m.href, member, declared, limits, xml) : null;
   let feeding = true;
+  // the very chunks hashed here are the payload file's (payload-files.ts)
+  const written =
+    payloadDir !== undefined && bundle.entries.some((e) => e.name === m.href) ? await createPayloadFile(payloadDir, m.component) : null;
   try {
     await bundle.stream(m.href, (chunk) => {
       out.size += chunk.length;
       hash.update(chunk);
-      if (!feeding) return;
+      const wrote = written?.write(chunk);
+      if (!feeding) return wrote;
       if (out.size > m.length) {
         feeding = false;
         tar?.abort();
-        return;
+        return wrote;
       }
-      if (!tar) return xml.write(chunk);
+      if (!tar) {
+        xml.write(chunk);
+        return wrote;
+      }
       const pending = tar.write(chunk);
       if (isBudgetError(tar.failure)) throw tar.failure;
-      return pending;
+      return wrote && pending ? Promise.all([wrote, pending]).then(() => undefined) : (wrote ?? pending);
     });
+    await written?.end();
   } catch (e) {
     tar?.abort();
+    await written?.end().catch(() => undefined);
     throw e;
   }
   out.sha256 = hash.digest('hex');
@@ -128,11 +150,12 @@ async function streamPayload(bundle: OpenedBundle, m: ManifestEntry, limits: Lim
 /** Checks one listed payload: present, length, SHA-256, (nested tar), XML shape, version. */
 async function checkComponent(
   m: ManifestEntry,
-  bundle: OpenedBundle,
+  bundle: OpeningBundle,
   rootFiles: ReadonlySet<string>,
   limits: Limits,
   budget: XmlBudget,
   checks: Checks,
+  payloadDir: string | undefined,
 ): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
@@ -153,7 +176,7 @@ async function checkComponent(
       );
     }
   });
-  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget);
+  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget, payloadDir);
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
     if (size !== m.length)
       throw new CoreError(
@@ -194,7 +217,7 @@ async function checkComponent(
 }
 
 /** Streams the manifest into its parser; a container fault wins over a parse error, as when it was read whole. */
-async function readManifestEntry(bundle: OpenedBundle, budget: XmlBudget): Promise<() => Manifest> {
+async function readManifestEntry(bundle: OpeningBundle, budget: XmlBudget): Promise<() => Manifest> {
   const parser = manifestParser({ budget });
   let error: unknown = null;
   await bundle.stream(MANIFEST_NAME, (chunk) => {
@@ -212,9 +235,21 @@ async function readManifestEntry(bundle: OpenedBundle, budget: XmlBudget): Promi
   };
 }
 
-/** Every check of the spec; throws the first refusal as a CoreError. */
-export async function checkBundle(input: Uint8Array | string | OpenedBundle, opts: CheckOptions = {}): Promise<CheckedBundle> {
-  const bundle = isOpened(input) ? input : await readBundle(input, opts);
+/**
+ * Every check of the spec; throws the first refusal as a CoreError. A path or bytes are opened and closed
+ * here, with the whole-file SHA-256 running while the entries are checked; an OpenedBundle stays the caller's.
+ */
+export async function checkBundle(input: BundleInput | OpenedBundle, opts: CheckOptions = {}): Promise<CheckedBundle> {
+  if (isOpened(input)) return checkOpened({ ...input, sha256: Promise.resolve(input.sha256) }, opts);
+  const bundle = await openBundle(input, opts);
+  try {
+    return await checkOpened(bundle, opts);
+  } finally {
+    await bundle.close();
+  }
+}
+
+async function checkOpened(bundle: OpeningBundle, opts: CheckOptions): Promise<CheckedBundle> {
   // the same merge as readBundle's: an explicit undefined keeps the default, a bad value is USAGE
   const limits = mergeLimits(opts.limits);
   const checks = new Checks();
@@ -231,7 +266,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
       opts,
       XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes),
     );
-    return { bundle, inspection, contents: new Map() };
+    return { bundle: infoOf(bundle, inspection.sha256), inspection, contents: new Map() };
   }
   const budget = XmlBudget.forBundle(bundle.size, limits.xmlNodesPerByte, limits.minXmlNodes);
   const manifest = await checks.run('manifest', `${MANIFEST_NAME} is a valid manifest listing all seven components`, async () =>
@@ -241,13 +276,13 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
   const contents = new Map<ComponentId, ComponentContent>();
   const rootFiles = new Set(files.filter((e) => !e.name.includes('/')).map((e) => e.name));
   // Components are read and checked strictly one after the other, in the layout's order, so memory
-  // holds the zip plus one inflated entry (issue 2, "Memory").
+  // holds one window of the zip and one chunk of one entry (issue 11, "Memory flat in bundle size").
   let done = 0;
   for (const row of LAYOUT) {
     const m = manifest.entries.get(row.id) as ManifestEntry;
     throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
     opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks);
+    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks, opts.payloadDir);
     components.push(info);
     contents.set(m.component, content);
     done++;
@@ -274,7 +309,7 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
   const inspection: Inspection = {
     file: bundle.fileName,
     size: bundle.size,
-    sha256: bundle.sha256,
+    sha256: await bundle.sha256,
     layout: 'reference',
     updated: manifest.updated,
     versions,
@@ -283,10 +318,14 @@ export async function checkBundle(input: Uint8Array | string | OpenedBundle, opt
     warnings,
     checks: checks.list,
   };
-  return { bundle, inspection, contents };
+  return { bundle: infoOf(bundle, inspection.sha256), inspection, contents };
+}
+
+function infoOf(bundle: OpeningBundle, sha256: string): CheckedBundle['bundle'] {
+  return { fileName: bundle.fileName, size: bundle.size, sha256, entries: bundle.entries };
 }
 
 /** checkBundle, returning only the inspection model. */
-export async function inspectBundle(input: Uint8Array | string | OpenedBundle, opts: CheckOptions = {}): Promise<Inspection> {
+export async function inspectBundle(input: BundleInput | OpenedBundle, opts: CheckOptions = {}): Promise<Inspection> {
   return (await checkBundle(input, opts)).inspection;
 }

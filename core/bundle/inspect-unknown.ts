@@ -8,7 +8,8 @@
  * (CRC, size, limits), never held whole; only a bounded part of the content is scanned (UnknownScan says how much).
  */
 import { CoreError, type Warning } from '../errors.js';
-import type { CheckOptions, ChunkSink, OpenedBundle } from './options.js';
+import type { CheckOptions, ChunkSink } from './options.js';
+import type { OpeningBundle } from './read.js';
 import type { CheckResult, Inspection, Limits, UnknownScan, VersionHint } from './types.js';
 import { MANIFEST_NAME } from './layout.js';
 import { XmlStream, type XmlBudget } from './xml.js';
@@ -176,7 +177,7 @@ const MIB = 1024 * 1024;
 
 /** Builds the Inspection of a zip in an unknown layout. */
 export async function inspectUnknown(
-  bundle: OpenedBundle,
+  bundle: OpeningBundle,
   limits: Limits,
   checks: CheckResult[],
   opts: CheckOptions,
@@ -283,7 +284,7 @@ export async function inspectUnknown(
   return {
     file: bundle.fileName,
     size: bundle.size,
-    sha256: bundle.sha256,
+    sha256: await bundle.sha256,
     layout: 'unknown',
     updated: null,
     versions: null,

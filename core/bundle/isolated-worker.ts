@@ -5,16 +5,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toCoreError } from '../errors.js';
 import { checkBundle } from './check.js';
+import { descriptorFile } from './zip/file-reader.js';
 import type { IsolatedRequest, IsolatedReply } from './isolated.js';
 
 const port = parentPort;
 if (port) {
   const req = workerData as IsolatedRequest;
   const post = (m: IsolatedReply): void => port.postMessage(m);
-  checkBundle(req.file, {
+  checkBundle(descriptorFile(req.fd), {
     fileName: req.fileName,
     requireReference: req.requireReference,
     ...(req.limits ? { limits: req.limits } : {}),
+    ...(req.payloadDir !== undefined ? { payloadDir: req.payloadDir } : {}),
     onProgress: (progress) => post({ type: 'progress', progress }),
   }).then(
     (checked) => post({ type: 'done', inspection: checked.inspection, contents: [...checked.contents] }),

@@ -4,25 +4,29 @@
  * may hold the check longer than the budget. The check runs in a worker thread (its own heap, capped);
  * past the budget the worker is stopped and the bundle refused with ZIP_LIMIT naming the budget.
  *
- * What comes back is plain data (the inspection and each component's content). The caller gets a
- * CheckedBundle whose bundle is reopened here with readBundle (container checks and SHA-256 only, no
- * payload parsing) and must have the SHA-256 the worker checked: what was checked is what is used.
+ * What comes back is plain data (the inspection and each component's content). The worker reads the file
+ * through the caller's open descriptor, not its path: what was checked is the very file the caller holds
+ * open (apply then copies the payloads from that descriptor, verifying each one's SHA-256 as it goes).
  */
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CoreError, type ErrorJSON } from '../errors.js';
 import type { CheckOptions, CheckedBundle, Progress } from './options.js';
-import { readBundle } from './read.js';
 import { workerScript } from './worker-script.js';
 import type { ComponentContent, ComponentId, Inspection, Limits } from './types.js';
+import { fileError } from './read.js';
+import { notAZip } from './zip/fail.js';
 
 /** What the worker is asked (structured-clone safe). */
 export interface IsolatedRequest {
-  file: string;
+  /** an open descriptor of the bundle (the caller's thread keeps it open until the worker is gone) */
+  fd: number;
   fileName: string;
   requireReference: boolean;
   limits?: Partial<Limits>;
+  /** CheckOptions.payloadDir */
+  payloadDir?: string;
 }
 
 /** What the worker posts back. */
@@ -33,6 +37,8 @@ export type IsolatedReply =
 
 export interface IsolatedOptions extends Omit<CheckOptions, 'signal'> {
   signal?: AbortSignal;
+  /** the bundle already open (its descriptor is read by the worker; it stays open for the caller) */
+  handle?: { readonly fd: number; stat(): Promise<{ size: number; isFile(): boolean; isDirectory(): boolean }> };
   /** wall-clock budget for the whole check, ms (default: checkBudgetMs(file size)) */
   budgetMs?: number;
   /** heap the check may use, MiB (default: 512, or 4 MiB per MiB of bundle for bigger ones) */
@@ -49,20 +55,35 @@ const DEFAULT_HEAP_MB = 512;
 /** Runs checkBundle(file) in a worker thread under a time and heap budget; see the module comment. */
 export async function checkIsolated(file: string, opts: IsolatedOptions = {}): Promise<CheckedBundle> {
   const path = resolve(file);
+  if (opts.handle) return checkThrough(opts.handle, path, opts);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  try {
+    return await checkThrough(handle, path, opts);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function checkThrough(handle: NonNullable<IsolatedOptions['handle']>, path: string, opts: IsolatedOptions): Promise<CheckedBundle> {
   const fileName = opts.fileName ?? basename(path);
-  // a path that cannot be read is refused by readBundle in the worker, with its own code
-  const size = await stat(path).then(
-    (s) => s.size,
-    () => 0,
-  );
+  const st = await handle.stat();
+  if (st.isDirectory()) throw notAZip('a directory', { path });
+  if (!st.isFile()) throw notAZip('not a regular file', { path });
+  const size = st.size;
   const budgetMs = opts.budgetMs ?? checkBudgetMs(size);
   // what a check keeps grows with the bundle (a few hundred bytes per product or name); the zip itself is outside the heap
   const maxHeapMb = opts.maxHeapMb ?? Math.max(DEFAULT_HEAP_MB, 4 * Math.ceil(size / (1024 * 1024)));
   const request: IsolatedRequest = {
-    file: path,
+    fd: handle.fd,
     fileName,
     requireReference: opts.requireReference ?? false,
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.payloadDir !== undefined ? { payloadDir: opts.payloadDir } : {}),
   };
   const script = workerScript();
   const worker = new Worker(script.kind === 'file' ? script.file : script.code, {
@@ -121,13 +142,10 @@ export async function checkIsolated(file: string, opts: IsolatedOptions = {}): P
       finish(new CoreError('INTERNAL', `Internal error: the bundle check ended early (exit ${code}). This is a bug in Posture Stage.`)),
     );
   });
-  // reopened here for the caller's reads; the bytes must be those the worker checked
-  const bundle = await readBundle(path, { fileName, ...(opts.limits ? { limits: opts.limits } : {}) });
-  if (bundle.sha256 !== result.inspection.sha256)
-    throw new CoreError('CHECKSUM_MISMATCH', `${fileName} changed while it was being checked. Upload it again.`, {
-      file: fileName,
-      expected: result.inspection.sha256,
-      actual: bundle.sha256,
-    });
-  return { bundle, inspection: result.inspection, contents: new Map(result.contents) };
+  const { inspection } = result;
+  return {
+    bundle: { fileName: inspection.file, size: inspection.size, sha256: inspection.sha256, entries: inspection.entries },
+    inspection,
+    contents: new Map(result.contents),
+  };
 }

@@ -18,13 +18,21 @@ export interface ReadOptions {
   fileName?: string;
 }
 
-/** A zip whose container passed every structural check; entries inflate on demand, under the limits. */
-export interface OpenedBundle {
+/** What is known of a bundle file once opened: name, size, SHA-256 and entries (no bytes, no open handle). */
+export interface BundleInfo {
   fileName: string;
   size: number;
   sha256: string;
   /** central-directory order; sizes as declared until read */
   entries: ZipEntryInfo[];
+}
+
+/**
+ * A zip whose container passed every structural check; entries inflate on demand, under the limits,
+ * through positioned reads of the file. Holds the file open until close() (a path given to readBundle
+ * is closed there; a handle the caller passed stays the caller's).
+ */
+export interface OpenedBundle extends BundleInfo {
   /** Inflates one entry, enforcing limits while inflating and verifying CRC-32 and size. */
   read(name: string): Promise<Uint8Array>;
   /**
@@ -32,11 +40,13 @@ export interface OpenedBundle {
    * checks as read(); resolves with its size once CRC-32 and size are verified.
    */
   stream(name: string, sink: ChunkSink): Promise<number>;
+  /** Waits for the reads already asked for, then closes the file (and stops a hash still running). Idempotent. */
+  close(): Promise<void>;
 }
 
-/** A bundle that passed every check of the spec, with its inspection and per-component content. */
+/** A bundle that passed every check of the spec, with its inspection and per-component content (results only: no bytes, no open file). */
 export interface CheckedBundle {
-  bundle: OpenedBundle;
+  bundle: BundleInfo;
   inspection: Inspection;
   /** empty for the unknown layout */
   contents: Map<ComponentId, ComponentContent>;
@@ -45,4 +55,9 @@ export interface CheckedBundle {
 export interface CheckOptions extends ReadOptions {
   /** refuse the unknown layout with MANIFEST_MISSING (push and agent apply do) */
   requireReference?: boolean;
+  /**
+   * an existing, empty directory: each payload is written there as it is checked, to a file named by its
+   * component id (payload-files.ts; the agent's apply renames them into the new state)
+   */
+  payloadDir?: string;
 }

@@ -14,64 +14,114 @@
  * > ratio 200:1 per entry once an entry passes 1 MiB.
  *
  * Order: sniff (NOT_A_ZIP) → end records → central directory (names, features) → duplicates → local
- * headers and tiling → declared limits → jszip's second opinion on the names (zip/jszip-check.ts) →
- * SHA-256. Entries inflate on read(), one at a time, under the limits (zip/inflate.ts).
+ * headers and tiling → declared limits → jszip's second opinion on the names (zip/jszip-check.ts).
+ * Entries inflate on read()/stream(), one at a time, under the limits (zip/inflate.ts).
+ *
+ * Memory (issue 11): the file is read through a handle with positioned reads — its start and end, the
+ * central directory, each local header, then entry data a window at a time — never held whole. The
+ * whole-file SHA-256 runs at the same time (zip/file-hash.ts: a worker thread on the same descriptor),
+ * so checking a bundle costs one pass over it, not two. Close what readBundle opened.
  */
-import { open } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CoreError } from '../errors.js';
 import { DEFAULT_LIMITS, mergeLimits } from './limits.js';
 import type { OpenedBundle, ReadOptions } from './options.js';
 import type { Limits, ZipEntryInfo } from './types.js';
-import { Bytes } from './zip/bytes.js';
+import { memoryReader, type Reader } from './zip/bytes.js';
+import { fileReader, type BundleFile } from './zip/file-reader.js';
+import { hashFile, type FileHash } from './zip/file-hash.js';
 import { readEndRecord } from './zip/eocd.js';
-import { readCentralDirectory, type CentralEntry } from './zip/central.js';
+import { maxCentralSize, readCentralDirectory, type CentralEntry } from './zip/central.js';
 import { readLocalHeaders, type DataRange } from './zip/local.js';
 import { checkDuplicates } from './zip/names.js';
 import { capFor, checkDeclared, checkEntryCount } from './zip/limits.js';
 import { crossCheckWithJszip } from './zip/jszip-check.js';
 import { inflateEntry, inflateEntryTo, type ChunkSink, type InflateJob } from './zip/inflate.js';
-import { sniffZip } from './zip/sniff.js';
-import { notAZip, overLimit, throwIfCancelled } from './zip/fail.js';
+import { SNIFF_HEAD, SNIFF_TAIL, sniffZip } from './zip/sniff.js';
+import { corrupt, notAZip, overLimit, throwIfCancelled } from './zip/fail.js';
 
-const STEP = 8 * 1024 * 1024;
+export type { BundleFile };
 
-/** Opens a zip and runs every container check; entries inflate on demand through `read(name)`. */
-export async function readBundle(input: Uint8Array | string, opts: ReadOptions = {}): Promise<OpenedBundle> {
+/** What readBundle accepts: a path (opened and closed by the bundle), bytes in memory, or a handle the caller owns. */
+export type BundleInput = Uint8Array | string | BundleFile;
+
+/** An opened bundle whose whole-file SHA-256 may still be in progress (checkBundle awaits it last). */
+export type OpeningBundle = Omit<OpenedBundle, 'sha256'> & { sha256: Promise<string> };
+
+/** Opens a zip and runs every container check; entries inflate on demand through `read(name)` / `stream(name)`. */
+export async function readBundle(input: BundleInput, opts: ReadOptions = {}): Promise<OpenedBundle> {
+  const opening = await openBundle(input, opts);
+  try {
+    return { ...opening, sha256: await opening.sha256 };
+  } catch (e) {
+    await opening.close();
+    throw e;
+  }
+}
+
+/** readBundle without waiting for the whole-file SHA-256, which goes on while the caller reads entries. */
+export async function openBundle(input: BundleInput, opts: ReadOptions = {}): Promise<OpeningBundle> {
   const limits = mergeLimits(opts.limits);
-  const data = typeof input === 'string' ? await readWholeFile(input, opts) : input;
   const fileName = opts.fileName ?? (typeof input === 'string' ? basename(input) : 'bundle.zip');
   throwIfCancelled(opts.signal, fileName, { file: fileName });
-
-  sniffZip(data);
-  const b = new Bytes(data);
-  const end = readEndRecord(b);
-  checkEntryCount(end.entryCount, limits);
-  const central = readCentralDirectory(b, end);
-  checkDuplicates(central);
-  const ranges = readLocalHeaders(b, central, end.cdOffset);
-  checkDeclared(central, limits);
-  await crossCheckWithJszip(central);
-  const sha256 = hashAll(data, opts);
-
-  return openedBundle(fileName, data, sha256, central, ranges, limits, opts);
+  const source = await sourceOf(input, opts);
+  let hash: FileHash | null = null;
+  const close = async (): Promise<void> => {
+    await hash?.stop();
+    hash = null;
+    await source.close();
+  };
+  try {
+    const { reader } = source;
+    const size = reader.length;
+    sniffZip(await reader.read(0, SNIFF_HEAD), await reader.read(Math.max(0, size - SNIFF_TAIL), SNIFF_TAIL), size);
+    hash = hashFile(reader, {
+      fd: source.fd,
+      signal: opts.signal,
+      what: fileName,
+      onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'hash', done, total })),
+    });
+    const end = await readEndRecord(reader);
+    checkEntryCount(end.entryCount, limits);
+    if (end.cdSize > maxCentralSize(end.entryCount)) {
+      throw corrupt('the central directory holds more bytes than its declared entries (entry count inconsistent)', {
+        reason: 'entry-count',
+        expected: `<= ${maxCentralSize(end.entryCount)}`,
+        actual: end.cdSize,
+        entryCount: end.entryCount,
+      });
+    }
+    const central = readCentralDirectory(await reader.cover(end.cdOffset, end.cdSize), end);
+    checkDuplicates(central);
+    const ranges = await readLocalHeaders(reader, central, end.cdOffset);
+    checkDeclared(central, limits);
+    await crossCheckWithJszip(central);
+    throwIfCancelled(opts.signal, fileName, { file: fileName });
+    opts.onProgress?.({ phase: 'read', done: size, total: size });
+    return openedBundle(fileName, reader, hash.digest, close, central, ranges, limits, opts);
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 function openedBundle(
   fileName: string,
-  data: Uint8Array,
-  sha256: string,
+  reader: Reader,
+  sha256: Promise<string>,
+  close: () => Promise<void>,
   central: CentralEntry[],
   ranges: DataRange[],
   limits: Limits,
   opts: ReadOptions,
-): OpenedBundle {
+): OpeningBundle {
   const byName = new Map(central.map((e) => [e.name, e]));
   const entries: ZipEntryInfo[] = central.map((e) => ({ name: e.name, size: e.uncompressedSize, compressedSize: e.compressedSize }));
   const inflated = new Set<string>();
   let usedTotal = 0;
-  // One inflation at a time: memory stays at the zip plus one entry, and the running total stays exact.
+  let closing: Promise<void> | null = null;
+  // One inflation at a time: memory stays at one window of the zip plus one entry's chunk, and the running total stays exact.
   let queue: Promise<unknown> = Promise.resolve();
 
   /** The inflation job for one entry (ENTRY_MISSING for a name the zip does not hold). */
@@ -81,12 +131,14 @@ function openedBundle(
       throw new CoreError('ENTRY_MISSING', `The zip has no entry named ${JSON.stringify(name)}.`, { entry: name, file: fileName });
     }
     throwIfCancelled(opts.signal, JSON.stringify(name), { entry: name });
+    if (closing) throw new CoreError('INTERNAL', `Internal error: ${fileName} was read after it was closed.`, { entry: name });
     const range = ranges[e.index]!;
     const already = inflated.has(name);
     const job: InflateJob = {
       name,
       method: e.method,
-      compressed: data.subarray(range.start, range.end),
+      compressedSize: range.end - range.start,
+      readCompressed: (at, length) => reader.read(range.start + at, Math.min(length, range.end - range.start - at)),
       declaredSize: e.uncompressedSize,
       crc32: e.crc32,
       cap: capFor(e, limits, already ? usedTotal - e.uncompressedSize : usedTotal),
@@ -122,56 +174,57 @@ function openedBundle(
 
   return {
     fileName,
-    size: data.length,
+    size: reader.length,
     sha256,
     entries,
     read: (name) => serially(() => readOne(name)),
     stream: (name, sink) => serially(() => streamOne(name, sink)),
+    // after the reads already queued: a close never cuts a read short
+    close: () => (closing ??= queue.then(close)),
   };
 }
 
-function hashAll(data: Uint8Array, opts: ReadOptions): string {
-  const hash = createHash('sha256');
-  for (let at = 0; at < data.length; at += STEP) {
-    throwIfCancelled(opts.signal, opts.fileName ?? 'the zip', { file: opts.fileName ?? 'the zip' });
-    hash.update(data.subarray(at, Math.min(at + STEP, data.length)));
-    opts.onProgress?.({ phase: 'hash', done: Math.min(at + STEP, data.length), total: data.length });
-  }
-  return hash.digest('hex');
+interface Source {
+  reader: Reader;
+  fd?: number;
+  close(): Promise<void>;
 }
 
-/** Reads the file in steps so progress and cancellation work on large bundles. */
-async function readWholeFile(path: string, opts: ReadOptions): Promise<Uint8Array> {
-  let handle;
+/** A Reader over the input; a path is opened here (NOT_FOUND, NOT_A_ZIP for a directory, ZIP_LIMIT for a hopeless size). */
+async function sourceOf(input: BundleInput, opts: ReadOptions): Promise<Source> {
+  if (input instanceof Uint8Array) return { reader: memoryReader(input), close: async () => undefined };
+  if (typeof input !== 'string') {
+    const { size } = await input.stat();
+    checkFileSize(size, opts, {});
+    return { reader: fileReader(input, size), ...(input.fd !== undefined ? { fd: input.fd } : {}), close: async () => undefined };
+  }
+  let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(input, 'r');
   } catch (e) {
-    throw fileError(path, e);
+    throw fileError(input, e);
   }
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) throw notAZip('a directory', { path });
-    if (!stat.isFile()) throw notAZip('not a regular file', { path });
-    const cap = (opts.limits?.maxTotalSize ?? DEFAULT_LIMITS.maxTotalSize) + 64 * 1024 * 1024;
-    if (stat.size > cap) throw overLimit(`the file is ${stat.size} bytes`, { limit: 'maxTotalSize', max: cap, actual: stat.size, path });
-    const data = Buffer.allocUnsafe(stat.size);
-    let done = 0;
-    while (done < stat.size) {
-      throwIfCancelled(opts.signal, basename(path), { file: basename(path) });
-      const { bytesRead } = await handle.read(data, done, Math.min(STEP, stat.size - done), done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-      opts.onProgress?.({ phase: 'read', done, total: stat.size });
-    }
-    return data.subarray(0, done);
+    if (stat.isDirectory()) throw notAZip('a directory', { path: input });
+    if (!stat.isFile()) throw notAZip('not a regular file', { path: input });
+    checkFileSize(stat.size, opts, { path: input });
+    let closed: Promise<void> | null = null;
+    return { reader: fileReader(handle, stat.size), fd: handle.fd, close: () => (closed ??= handle.close()) };
   } catch (e) {
-    throw e instanceof CoreError ? e : fileError(path, e);
-  } finally {
     await handle.close();
+    throw e instanceof CoreError ? e : fileError(input, e);
   }
 }
 
-function fileError(path: string, e: unknown): CoreError {
+/** A zip larger than the total uncompressed limit (plus room for headers) cannot be a bundle within the limits. */
+function checkFileSize(size: number, opts: ReadOptions, details: Record<string, unknown>): void {
+  const cap = (opts.limits?.maxTotalSize ?? DEFAULT_LIMITS.maxTotalSize) + 64 * 1024 * 1024;
+  if (size > cap) throw overLimit(`the file is ${size} bytes`, { limit: 'maxTotalSize', max: cap, actual: size, ...details });
+}
+
+/** A path that cannot be opened: NOT_FOUND (or NOT_A_ZIP for a directory), saying what to do. */
+export function fileError(path: string, e: unknown): CoreError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return new CoreError('NOT_FOUND', `The file ${path} does not exist. Check the path and try again.`, { path });
   if (code === 'EISDIR') return notAZip('a directory', { path });

@@ -16,6 +16,7 @@
  * (about a week per chart version; the reference charts just before the default `updated`), not
  * `--updated`, which only sets the manifest's and the zip's dates.
  */
+import { createHash } from 'node:crypto';
 import type { SampleOptions, Versions } from './types.js';
 import { CoreError } from '../errors.js';
 import { LAYOUT, MANIFEST_NAME, VERSION_RE, type LayoutRow } from './layout.js';
@@ -34,7 +35,7 @@ export const SAMPLE_UPDATED = '2025-03-13T05:00:00Z';
 /** Progress steps of writeBundle: six payloads generated, then seven zip entries compressed. */
 const TOTAL_STEPS = 13;
 
-const utf8 = (chunks: string[]) => new Uint8Array(Buffer.from(chunks.join(''), 'utf8'));
+const utf8 = (chunks: Iterable<string>) => new Uint8Array(Buffer.from(Array.from(chunks).join(''), 'utf8'));
 
 export interface SamplePayloads {
   versions: Versions;
@@ -47,8 +48,25 @@ export interface SamplePayloads {
   payloads: Map<string, Uint8Array>;
 }
 
+/** One payload of the sample as it can be generated: XML text chunks (made as they are taken) or the bytes of a .tar.gz. */
+export type PayloadMaker = { file: string; xml: () => Iterable<string> } | { file: string; bytes: () => Promise<Uint8Array> };
+
+/** What samplePlan settles from the options: everything but the payloads' bytes. */
+export type SamplePlan = Omit<SamplePayloads, 'payloads'> & { makers: PayloadMaker[] };
+
 /** Validates the options and generates every payload of the reference layout (no zip yet). */
 export async function samplePayloads(opts: SampleOptions = {}): Promise<SamplePayloads> {
+  const { makers, ...plan } = samplePlan(opts);
+  const payloads = new Map<string, Uint8Array>();
+  for (const m of makers) {
+    payloads.set(m.file, 'xml' in m ? utf8(m.xml()) : await m.bytes());
+    opts.onProgress?.(payloads.size, TOTAL_STEPS);
+  }
+  return { ...plan, payloads };
+}
+
+/** Validates the options and says how each payload of the reference layout is made, in the layout's order. */
+export function samplePlan(opts: SampleOptions = {}): SamplePlan {
   const seed = opts.seed ?? 1;
   const scale = opts.scale ?? 1;
   const versions: Versions = { ...SAMPLE_VERSIONS, ...opts.versions };
@@ -74,32 +92,38 @@ export async function samplePayloads(opts: SampleOptions = {}): Promise<SamplePa
   // the tar members' dates follow the OS version (not --updated): same version ⇒ same .tar.gz bytes
   const osBuilt = releaseDate(majorOf(versions.supportedOs), refMajor('supportedOs'));
   // one generator per payload kind of the component registry
-  const make = (row: LayoutRow): Uint8Array | Promise<Uint8Array> => {
+  const make = (row: LayoutRow): PayloadMaker => {
     const p = row.payload;
     const version = versions[row.versionKey];
-    if (p.kind === 'conditions') return utf8(conditionsXml(version, scale));
-    if (p.kind === 'avas') return utf8(avasXml(p.os, version, scale));
-    const xml = p.legacy ? legacyOsXml(version, scale) : osGroupsXml(version, scale);
-    return writeTarGz([{ name: row.member as string, data: utf8(xml) }], osBuilt);
+    if (p.kind === 'conditions') return { file: row.file, xml: () => conditionsXml(version, scale) };
+    if (p.kind === 'avas') return { file: row.file, xml: () => avasXml(p.os, version, scale) };
+    // the OS lists stay small (a few MB at the largest scale): their .tar.gz is made whole
+    const xml = () => (p.legacy ? legacyOsXml(version, scale) : osGroupsXml(version, scale));
+    return { file: row.file, bytes: () => writeTarGz([{ name: row.member as string, data: utf8(xml()) }], osBuilt) };
   };
-  const steps = LAYOUT.map((row): [string, () => Uint8Array | Promise<Uint8Array>] => [row.file, () => make(row)]);
-  const payloads = new Map<string, Uint8Array>();
-  for (const [name, make] of steps) {
-    payloads.set(name, await make());
-    opts.onProgress?.(payloads.size, TOTAL_STEPS);
-  }
-  return { versions, seed, updated: when.toISOString().replace(/\.000Z$/, 'Z'), when, payloads };
+  return { versions, seed, updated: when.toISOString().replace(/\.000Z$/, 'Z'), when, makers: LAYOUT.map(make) };
 }
 
 /** The manifest for payloads as the reference layout names them (versions from `versions`). */
 export function sampleManifest(p: SamplePayloads): string {
+  return manifestFor(p, (file) => {
+    const data = p.payloads.get(file) ?? new Uint8Array(0);
+    return { sha256: createHash('sha256').update(data).digest('hex'), length: data.byteLength };
+  });
+}
+
+/** The manifest of a plan whose payloads' SHA-256 and length `digest` gives, by file name. */
+export function manifestFor(
+  p: Pick<SamplePayloads, 'versions' | 'updated' | 'seed'>,
+  digest: (file: string) => { sha256: string; length: number },
+): string {
   const items: ManifestItem[] = LAYOUT.map((row) => ({
     id: row.id,
     title: row.title,
     href: row.file,
     type: row.member ? 'application/gzip' : 'application/xml',
     version: p.versions[row.versionKey],
-    data: p.payloads.get(row.file) ?? new Uint8Array(0),
+    ...digest(row.file),
   }));
   return manifestXml(items, p.updated, p.seed === undefined ? undefined : `posture-stage sample (seed ${p.seed})`);
 }

@@ -1,14 +1,24 @@
 /**
  * SFTP upload into a node's inbox (interfaces.md `push … --to sftp://user@host[:22]/store-path`): write
  * `inbox/.<name>.part` with many requests in flight (like OpenSSH's sftp), resuming from the remote part's
- * size after a cut connection.
+ * size after a cut connection. The raw SFTP channel is used here only: the session's other calls go
+ * through ssh2-sftp-client (ssh-session.ts).
  */
 import { open as openLocal } from 'node:fs/promises';
-import type { SFTPWrapper, Stats } from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
 import { sftpCall, type SshSession } from './ssh-session.js';
 
 const CHUNK = 64 * 1024;
 const IN_FLIGHT = 32;
+const FINAL_STEP = 4 * 1024 * 1024;
+
+/** What the caller hears of an upload besides its progress. */
+export interface UploadHooks {
+  /** the remote file is open (created): a reader of it may start */
+  onOpen?: () => void;
+  /** the remote file's bytes before `end` are written and acknowledged (contiguous from its start) */
+  onFinal?: (end: number) => void;
+}
 
 /** Pipelined writes of `local` from `offset` to `remote`; fails as soon as the connection is lost. */
 export async function uploadFrom(
@@ -18,13 +28,32 @@ export async function uploadFrom(
   offset: number,
   size: number,
   onBytes: (done: number) => void,
+  hooks: UploadHooks = {},
 ): Promise<void> {
   const raw: SFTPWrapper = session.sftp;
   const lost = session.lost;
   const handle = await sftpCall<Buffer>(session, (cb) => raw.open(remote, offset > 0 ? 'r+' : 'w', { mode: 0o600 }, cb));
+  hooks.onOpen?.();
+  hooks.onFinal?.(offset);
   const file = await openLocal(local, 'r');
   let pos = offset;
   let done = offset;
+  // writes complete out of order (they go out as their local reads finish): the final prefix ends at the
+  // first chunk not yet acknowledged, told in steps of FINAL_STEP so the reader is not flooded
+  const acknowledged = new Set<number>();
+  let finalEnd = offset;
+  let told = offset;
+  const acknowledge = (at: number): void => {
+    acknowledged.add(at);
+    while (acknowledged.has(finalEnd)) {
+      acknowledged.delete(finalEnd);
+      finalEnd = Math.min(finalEnd + CHUNK, size);
+    }
+    if (finalEnd - told >= FINAL_STEP || (finalEnd === size && told < size)) {
+      told = finalEnd;
+      hooks.onFinal?.(finalEnd);
+    }
+  };
   let failure: Error | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -51,6 +80,7 @@ export async function uploadFrom(
                   return reject(err);
                 }
                 done += bytesRead;
+                acknowledge(at);
                 onBytes(done);
                 pump();
               });
@@ -81,9 +111,9 @@ export function resumeOffset(partSize: number, size: number): number {
 }
 
 /** Size of the remote part, 0 when there is none. */
-export async function remoteSize(session: Pick<SshSession, 'sftp' | 'lost'>, path: string): Promise<number> {
+export async function remoteSize(session: Pick<SshSession, 'client' | 'lost'>, path: string): Promise<number> {
   try {
-    return (await sftpCall<Stats>(session, (cb) => session.sftp.stat(path, cb))).size;
+    return (await Promise.race([session.client.stat(path), session.lost])).size;
   } catch {
     return 0;
   }

@@ -2,13 +2,17 @@
  * The SSH transport of the node client (interfaces.md `push … --to sftp://…`): agent calls run as
  * `CMD agent … --store DIR --json` over the connection, answers parsed like the API's; uploads go by
  * SFTP to `inbox/.<name>.part` (resumed after a cut), are verified by the node's `agent verify` (no
- * re-download) and renamed into place. Custody documents go to `inbox/<sha256>.custody.json` the same way;
- * a bundle kept for ISE is read back from `<store>/staged/<sha256>.zip` and hashed here.
+ * re-download) and renamed into place. The verify runs during the upload (`--follow`): the node hashes
+ * each part of the file once its writes are acknowledged, so at the end only the last window is left.
+ * Custody documents go to `inbox/<sha256>.custody.json` the same way; a bundle kept for ISE is read back
+ * from `<store>/staged/<sha256>.zip` and hashed here.
  */
 import { CoreError } from '../errors.js';
 import { nodeRefusal, parseAnswer } from './answers.js';
 import { calls, type AgentCall } from './calls.js';
-import { openSsh, sftpCall, type SshSession } from './ssh-session.js';
+import type { z } from 'zod';
+import { openSsh, sftpCall, type CommandResult, type RemoteCommand, type SshSession } from './ssh-session.js';
+import type { answers } from './answers.js';
 import { cancelled } from './events.js';
 import { remoteSize, resumeOffset, uploadFrom } from './sftp-upload.js';
 import { displayOf, shellQuote, type SshTarget } from './target.js';
@@ -20,7 +24,10 @@ import { rm } from 'node:fs/promises';
 
 /** The node's JSON answer to one remote command; its refusal as the node's own CoreError. */
 async function runAgent(session: SshSession, command: string, node: string): Promise<unknown> {
-  const { code, stdout, stderr } = await session.exec(command);
+  return answerOf(await session.exec(command), command, node);
+}
+
+function answerOf({ code, stdout, stderr }: CommandResult, command: string, node: string): unknown {
   const line = stdout.trim().split('\n').pop() ?? '';
   let doc: unknown;
   try {
@@ -51,12 +58,15 @@ export async function openSshTransport(target: SshTarget, signal?: AbortSignal):
   const store = target.store.replace(/\/+$/, '');
   const inbox = `${store}/inbox`;
 
+  const commandFor = (c: AgentCall<unknown>, extra: string[] = []): string =>
+    `${cmd} agent ${[...c.cli, ...extra, '--store', store].map(shellQuote).join(' ')} --json`;
+
   async function call<T>(c: AgentCall<T>, callSignal?: AbortSignal): Promise<T> {
     if (callSignal?.aborted) throw cancelled();
     const stop = () => session.ssh.destroy();
     callSignal?.addEventListener('abort', stop, { once: true });
     try {
-      const doc = await runAgent(session, `${cmd} agent ${[...c.cli, '--store', store].map(shellQuote).join(' ')} --json`, display);
+      const doc = await runAgent(session, commandFor(c), display);
       return parseAnswer(c.cliSchema ?? c.schema, doc, c.what, display);
     } catch (e) {
       throw callSignal?.aborted ? cancelled() : e;
@@ -73,12 +83,27 @@ export async function openSshTransport(target: SshTarget, signal?: AbortSignal):
     req.onProgress?.(offset, req.size, 0);
     const stop = () => session.ssh.destroy();
     req.signal?.addEventListener('abort', stop, { once: true });
+    const verify = calls.verify(`.${req.name}.part`);
+    const following = commandFor(verify, ['--follow']);
+    const follower: { cmd: RemoteCommand | null } = { cmd: null };
     try {
-      await uploadFrom(session, req.file, part, offset, req.size, (done) => {
-        const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-        req.onProgress?.(done, req.size, (done - offset) / seconds);
-      });
+      await uploadFrom(
+        session,
+        req.file,
+        part,
+        offset,
+        req.size,
+        (done) => {
+          const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+          req.onProgress?.(done, req.size, (done - offset) / seconds);
+        },
+        {
+          onOpen: () => (follower.cmd = session.start(following)),
+          onFinal: (end) => follower.cmd?.write(`${end}\n`),
+        },
+      );
     } catch (e) {
+      follower.cmd?.end();
       if (req.signal?.aborted) throw cancelled();
       const msg = (e as Error).message ?? '';
       if (/No such file/i.test(msg))
@@ -93,9 +118,9 @@ export async function openSshTransport(target: SshTarget, signal?: AbortSignal):
       req.signal?.removeEventListener('abort', stop);
     }
     req.onVerify?.();
-    const verified = await call(calls.verify(`.${req.name}.part`), req.signal);
+    const verified = await followed(follower.cmd, following, verify, req.signal);
     if (verified.size !== req.size || verified.sha256 !== req.sha256) {
-      await sftpCall<void>(session, (cb) => session.sftp.unlink(part, (err) => cb(err, undefined))).catch(() => undefined);
+      await Promise.race([session.client.delete(part, true), session.lost]).catch(() => undefined);
       throw new CoreError(
         'REMOTE_CHECKSUM_MISMATCH',
         `The copy on ${display} does not match (size ${verified.size} vs ${req.size}, SHA-256 ${verified.sha256} vs ${req.sha256}). It was deleted; push again.`,
@@ -107,8 +132,25 @@ export async function openSshTransport(target: SshTarget, signal?: AbortSignal):
         },
       );
     }
-    await sftpCall<void>(session, (cb) => session.sftp.ext_openssh_rename(part, `${inbox}/${req.name}`, (err) => cb(err, undefined)));
+    await Promise.race([session.client.posixRename(part, `${inbox}/${req.name}`), session.lost]);
     return { file: req.name, size: verified.size, sha256: verified.sha256, ...(offset > 0 ? { resumedFrom: offset } : {}) };
+  }
+
+  /** The answer of the verify that followed the upload; a node whose agent has no --follow is asked again, plainly. */
+  async function followed(
+    follower: RemoteCommand | null,
+    command: string,
+    verify: AgentCall<z.infer<typeof answers.verification>>,
+    signal?: AbortSignal,
+  ): Promise<z.infer<typeof answers.verification>> {
+    if (follower === null) return call(verify, signal);
+    follower.end();
+    try {
+      return parseAnswer(verify.cliSchema ?? verify.schema, answerOf(await follower.done, command, display), verify.what, display);
+    } catch (e) {
+      if (CoreError.is(e, 'USAGE')) return call(verify, signal);
+      throw e;
+    }
   }
 
   /** SFTP read of `<store>/staged/<sha256>.zip`, streamed into the file and verified (download.ts). */

@@ -42,24 +42,18 @@ function signature(key: string, productKey: string, day: number): { version: str
   return { version: `${a}.${b}.${(day % 7) * 1000 + build}.0`, date: isoDay(day) };
 }
 
-/** Writes one AV/AS support chart as string chunks. */
-export function avasXml(os: ChartOs, version: string, scale: number): string[] {
+/** Writes one AV/AS support chart as string chunks, generated as they are taken. */
+export function* avasXml(os: ChartOs, version: string, scale: number): Generator<string> {
   const t = majorOf(version);
   const ref = refMajor(REF_KEY[os]);
   const released = chartDay(t, ref);
-  const out = [
-    `<?xml version="1.0" encoding="UTF-8"?>\n<avasSupportChart xmlns="urn:posture-stage:avas:1" os="${os}" version="${version}">\n`,
-  ];
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<avasSupportChart xmlns="urn:posture-stage:avas:1" os="${os}" version="${version}">\n`;
   const lines = Math.max(1, Math.round(LINES_PER_SCALE[os] * scale));
-  VENDORS[os].forEach((vendor, v) => {
+  for (const [v, vendor] of VENDORS[os].entries()) {
     // the vendor element is opened with its first listed product (a vendor whose products are all unlisted is left out)
     let opened = false;
-    const open = () => {
-      if (!opened) out.push(`<vendor${attrs({ id: String(v + 1), name: vendor.name })}>\n`);
-      opened = true;
-    };
-    vendor.products.forEach(([name, category, versions, since = 0, until = Infinity], p) => {
-      if (t < since || t >= until) return;
+    for (const [p, [name, category, versions, since = 0, until = Infinity]] of vendor.products.entries()) {
+      if (t < since || t >= until) continue;
       const productKey = `${os}|${vendor.name}|${name}`;
       const major = versions.replace(/\.x$/, '');
       const listed = countAt(lines, REF_KEY[os], t, unitFor(`${productKey}|offset`));
@@ -67,29 +61,27 @@ export function avasXml(os: ChartOs, version: string, scale: number): string[] {
         const key = `${productKey}|${line}`;
         // an old release line is dropped from the chart once it is superseded (line 0 is the product itself)
         if (line > 0 && listed - line > RETIRE_AFTER && unitFor(`${key}|retire`) < RETIRE_SHARE) continue;
-        open();
+        if (!opened) yield `<vendor${attrs({ id: String(v + 1), name: vendor.name })}>\n`;
+        opened = true;
         const release = line === 0 ? versions : `${major}.${line}.x`;
         const id = 1000 + (v * 10 + p) * 100_000 + line;
-        out.push(
-          `<product${attrs({ id: String(id), name: line === 0 ? name : `${name} ${major}.${line}`, category, versions: release })}>`,
-        );
+        yield `<product${attrs({ id: String(id), name: line === 0 ? name : `${name} ${major}.${line}`, category, versions: release })}>`;
         if (category !== 'firewall') {
           // definitions are published daily; the chart carries one from the last few days before its release
           const lag = prngFor(`${key}|${t}|lag`).int(DAYS_LAG);
           const sig = signature(key, productKey, clampDay(released - lag));
-          out.push(`<signature${attrs({ version: sig.version, date: sig.date })}/>`);
+          yield `<signature${attrs({ version: sig.version, date: sig.date })}/>`;
         }
-        for (const c of CAPABILITIES[category] ?? []) out.push(`<capability>${c}</capability>`);
+        for (const c of CAPABILITIES[category] ?? []) yield `<capability>${c}</capability>`;
         // how the posture agent recognises the installed product: SHA-256 of the known binaries of this release line
         const rnd = prngFor(`${key}|binaries`);
         const hashes: string[] = [];
         for (let d = 0; d < BINARIES_PER_PRODUCT; d++) hashes.push(rnd.sha256());
-        out.push(`<binaries algorithm="sha256">${hashes.join(' ')}</binaries>`);
-        out.push('</product>\n');
+        yield `<binaries algorithm="sha256">${hashes.join(' ')}</binaries>`;
+        yield '</product>\n';
       }
-    });
-    if (opened) out.push('</vendor>\n');
-  });
-  out.push('</avasSupportChart>\n');
-  return out;
+    }
+    if (opened) yield '</vendor>\n';
+  }
+  yield '</avasSupportChart>\n';
 }

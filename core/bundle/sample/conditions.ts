@@ -69,14 +69,12 @@ const RETIRE_AGE = 0.25;
 
 const pad = (i: number) => String(i + 1).padStart(4, '0');
 
-/** Writes posture-conditions.xml as a list of string chunks (joined by the caller). */
-export function conditionsXml(version: string, scale: number): string[] {
+/** Writes posture-conditions.xml as string chunks, generated as they are taken (the sample streams them). */
+export function* conditionsXml(version: string, scale: number): Generator<string> {
   const t = majorOf(version);
   const atRef = (k: number) => Math.max(1, Math.round(k * scale));
   const n = (k: number) => countAt(atRef(k), 'conditions', t);
-  const out: string[] = [
-    `<?xml version="1.0" encoding="UTF-8"?>\n<postureConditions xmlns="urn:posture-stage:conditions:1" version="${version}">\n<checks>\n`,
-  ];
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<postureConditions xmlns="urn:posture-stage:conditions:1" version="${version}">\n<checks>\n`;
 
   const patches = n(PER_SCALE.patch);
   const age = Math.max(GROUP, Math.round(RETIRE_AGE * atRef(PER_SCALE.patch)));
@@ -95,7 +93,7 @@ export function conditionsXml(version: string, scale: number): string[] {
     if (!ids) continue;
     const id = `pc_${os.replace(/\W+/g, '').replace('All', '')}_KB${kb}`;
     ids.push(id);
-    out.push(`<check${attrs({ id, type: 'patch', os, kb: `KB${kb}`, severity })}/>\n`);
+    yield `<check${attrs({ id, type: 'patch', os, kb: `KB${kb}`, severity })}/>\n`;
   }
   for (let i = 0; i < n(PER_SCALE.file); i++) {
     const rnd = prngFor(`file|${i}`);
@@ -104,38 +102,31 @@ export function conditionsXml(version: string, scale: number): string[] {
     const hashes: string[] = [];
     for (let h = 0; h < PER_SCALE.hashesPerFile; h++) hashes.push(rnd.sha256());
     // the SHA-256 of every known-good build of the file, one list (the check passes if any matches)
-    out.push(
-      `<check${attrs({ id: `fc_${i.toString(36).padStart(5, '0')}`, type: 'file', os, path, operator: 'hash-any' })}><sha256>${hashes.join(' ')}</sha256></check>\n`,
-    );
+    yield `<check${attrs({ id: `fc_${i.toString(36).padStart(5, '0')}`, type: 'file', os, path, operator: 'hash-any' })}><sha256>${hashes.join(' ')}</sha256></check>\n`;
   }
   for (let i = 0; i < n(PER_SCALE.registry); i++) {
     const rnd = prngFor(`registry|${i}`);
-    out.push(
-      `<check${attrs({ id: `rc_${i}`, type: 'registry', os: 'Windows All', key: rnd.pick(REGISTRY_KEYS), value: rnd.pick(['Enabled', 'DisableRealtimeMonitoring', 'AUOptions', 'Start']), operator: 'equals', data: String(rnd.int(5)) })}/>\n`,
-    );
+    yield `<check${attrs({ id: `rc_${i}`, type: 'registry', os: 'Windows All', key: rnd.pick(REGISTRY_KEYS), value: rnd.pick(['Enabled', 'DisableRealtimeMonitoring', 'AUOptions', 'Start']), operator: 'equals', data: String(rnd.int(5)) })}/>\n`;
   }
   for (let i = 0; i < n(PER_SCALE.service); i++) {
     const svc = prngFor(`service|${i}`).pick(SERVICES);
-    out.push(
-      `<check${attrs({ id: `sc_${svc}_${i}`, type: 'service', os: svc === 'sshd' || svc === 'firewalld' || svc === 'clamav-daemon' ? 'Linux All' : 'Windows All', service: svc, state: 'running' })}/>\n`,
-    );
+    yield `<check${attrs({ id: `sc_${svc}_${i}`, type: 'service', os: svc === 'sshd' || svc === 'firewalld' || svc === 'clamav-daemon' ? 'Linux All' : 'Windows All', service: svc, state: 'running' })}/>\n`;
   }
 
-  out.push('</checks>\n<conditions>\n');
-  for (const [name, type, os, check] of DEFAULTS.conditions) out.push(`<condition${attrs({ name, type, os, operator: 'any', check })}/>\n`);
+  yield '</checks>\n<conditions>\n';
+  for (const [name, type, os, check] of DEFAULTS.conditions) yield `<condition${attrs({ name, type, os, operator: 'any', check })}/>\n`;
   // compound conditions keep the name of their group's first check, so a grown group is the same condition
   const compound = groupChecks.map((ids) => (ids && ids[0] ? `pr_${ids[0].slice(3)}` : null));
-  groupChecks.forEach((ids, g) => {
+  for (const [g, ids] of groupChecks.entries()) {
     const name = compound[g];
-    if (ids && name)
-      out.push(`<condition${attrs({ name, type: 'compound', os: 'Windows All', operator: 'all', check: ids.join(',') })}/>\n`);
-  });
-  out.push('</conditions>\n<remediations>\n');
-  for (const [name, type, os] of DEFAULTS.remediations) out.push(`<remediation${attrs({ name, type, os, default: 'true' })}/>\n`);
-  out.push(`<remediation${attrs({ name: 'WSUS_Remediation', type: 'windows-update', os: 'Windows All' })}/>\n`);
-  out.push('</remediations>\n<requirements>\n');
+    if (ids && name) yield `<condition${attrs({ name, type: 'compound', os: 'Windows All', operator: 'all', check: ids.join(',') })}/>\n`;
+  }
+  yield '</conditions>\n<remediations>\n';
+  for (const [name, type, os] of DEFAULTS.remediations) yield `<remediation${attrs({ name, type, os, default: 'true' })}/>\n`;
+  yield `<remediation${attrs({ name: 'WSUS_Remediation', type: 'windows-update', os: 'Windows All' })}/>\n`;
+  yield '</remediations>\n<requirements>\n';
   for (const [name, os, conditions, remediation] of DEFAULTS.requirements)
-    out.push(`<requirement${attrs({ name, os, conditions, remediation: remediation || undefined, default: 'true' })}/>\n`);
+    yield `<requirement${attrs({ name, os, conditions, remediation: remediation || undefined, default: 'true' })}/>\n`;
   /** requirement names by index; null when every condition of it was retired */
   const reqs: Array<string | null> = [];
   for (let r = 0; r * REQS < compound.length; r++) {
@@ -143,15 +134,14 @@ export function conditionsXml(version: string, scale: number): string[] {
     const name = conditions.length > 0 ? `Patch_Requirement_${pad(r)}` : null;
     reqs.push(name);
     if (name)
-      out.push(`<requirement${attrs({ name, os: 'Windows All', conditions: conditions.join(','), remediation: 'WSUS_Remediation' })}/>\n`);
+      yield `<requirement${attrs({ name, os: 'Windows All', conditions: conditions.join(','), remediation: 'WSUS_Remediation' })}/>\n`;
   }
-  out.push('</requirements>\n<policies>\n');
-  for (const [name, requirement, os] of DEFAULTS.policies) out.push(`<policy${attrs({ name, requirement, os, default: 'true' })}/>\n`);
+  yield '</requirements>\n<policies>\n';
+  for (const [name, requirement, os] of DEFAULTS.policies) yield `<policy${attrs({ name, requirement, os, default: 'true' })}/>\n`;
   for (let q = 0; q * POLICIES < reqs.length; q++) {
     const requirement = reqs.slice(q * POLICIES, (q + 1) * POLICIES).filter((r): r is string => r !== null);
     if (requirement.length > 0)
-      out.push(`<policy${attrs({ name: `Patch_Policy_${pad(q)}`, requirement: requirement.join(','), os: 'Windows All' })}/>\n`);
+      yield `<policy${attrs({ name: `Patch_Policy_${pad(q)}`, requirement: requirement.join(','), os: 'Windows All' })}/>\n`;
   }
-  out.push('</policies>\n</postureConditions>\n');
-  return out;
+  yield '</policies>\n</postureConditions>\n';
 }

@@ -1,5 +1,4 @@
 /** Writes the manifest `posture-update.xml` (bundle-format.md "Manifest"). */
-import { createHash } from 'node:crypto';
 import type { ComponentId } from '../types.js';
 import { attrs, esc } from './xmltext.js';
 
@@ -9,7 +8,9 @@ export interface ManifestItem {
   href: string;
   type: string;
   version: string;
-  data: Uint8Array;
+  /** the payload's SHA-256 (lowercase hex) and length */
+  sha256: string;
+  length: number;
 }
 
 /**
@@ -27,8 +28,8 @@ export function manifestXml(items: ManifestItem[], updated: string, generator?: 
     out.push(
       `  <entry>\n    <id>urn:cisco:ise:posture:${it.id}</id>\n    <title>${esc(it.title)}</title>\n    <updated>${esc(updated)}</updated>\n`,
       `    <update:component>${it.id}</update:component>\n    <update:version>${esc(it.version)}</update:version>\n`,
-      `    <update:sha256>${createHash('sha256').update(it.data).digest('hex')}</update:sha256>\n`,
-      `    <link${attrs({ rel: 'enclosure', type: it.type, length: it.data.byteLength, href: it.href })}/>\n  </entry>\n`,
+      `    <update:sha256>${it.sha256}</update:sha256>\n`,
+      `    <link${attrs({ rel: 'enclosure', type: it.type, length: it.length, href: it.href })}/>\n  </entry>\n`,
     );
   }
   out.push('</feed>\n');

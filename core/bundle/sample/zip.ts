@@ -15,7 +15,8 @@ export interface ZipInput {
   store?: boolean;
 }
 
-function dosDateTime(d: Date): { time: number; date: number } {
+/** APPNOTE 4.4.6: the DOS time and date fields of `d` (UTC). */
+export function dosDateTime(d: Date): { time: number; date: number } {
   return {
     time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2),
     date: ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),

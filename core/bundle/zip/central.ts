@@ -31,6 +31,11 @@ export interface CentralEntry {
 export const METHOD_STORED = 0;
 export const METHOD_DEFLATE = 8;
 const HEADER = 46;
+
+/** The most bytes `count` central headers can take (name, extra field and comment of 65535 bytes each). */
+export function maxCentralSize(count: number): number {
+  return count * (HEADER + 3 * 0xffff);
+}
 const METHOD_NAMES: Record<number, string> = {
   1: 'shrink',
   6: 'implode',

@@ -4,7 +4,7 @@
  * exactly one candidate record may fit, every disk number must be 0 (multi-disk → ZIP_UNSUPPORTED), and
  * the central directory must end exactly where the end records begin.
  */
-import { Bytes, SIG, hex32 } from './bytes.js';
+import { SIG, hex32, type Bytes, type Reader } from './bytes.js';
 import { corrupt, unsupported } from './fail.js';
 
 /** Where the central directory is, as the end records declare it. */
@@ -33,9 +33,9 @@ function findEocd(b: Bytes): number {
   let nearest = -1;
   const stop = Math.max(0, b.length - EOCD_SIZE - 0xffff);
   for (let i = b.length - EOCD_SIZE; i >= stop; i--) {
-    if (b.view.getUint32(i, true) !== SIG.eocd) continue;
+    if (b.peek32(i) !== SIG.eocd) continue;
     if (nearest < 0) nearest = i;
-    if (i + EOCD_SIZE + b.view.getUint16(i + 20, true) === b.length) fits.push(i);
+    if (i + EOCD_SIZE + b.u16(i + 20, 'end record') === b.length) fits.push(i);
   }
   if (nearest < 0) {
     throw corrupt('no end of central directory record was found (the file is truncated or not a complete zip)', {
@@ -44,7 +44,7 @@ function findEocd(b: Bytes): number {
     });
   }
   if (fits.length === 0) {
-    const declared = b.view.getUint16(nearest + 20, true);
+    const declared = b.u16(nearest + 20, 'end record');
     throw corrupt("the end record's comment length does not end at the end of the file (extra or missing bytes at the end)", {
       reason: 'comment-length',
       offset: nearest,
@@ -61,8 +61,13 @@ function findEocd(b: Bytes): number {
   return fits[0]!;
 }
 
-/** Reads and cross-checks the end records; returns where the central directory lies. */
-export function readEndRecord(b: Bytes): EndRecord {
+/**
+ * Reads and cross-checks the end records; returns where the central directory lies. Only the file's
+ * tail (the end record, its comment and the ZIP64 locator) and the ZIP64 record are read.
+ */
+export async function readEndRecord(r: Reader): Promise<EndRecord> {
+  const tailSize = Math.min(r.length, EOCD_SIZE + 0xffff + LOCATOR_SIZE);
+  const b = await r.cover(r.length - tailSize, tailSize);
   const at = findEocd(b);
   const disk = b.u16(at + 4, 'end record');
   const cdDisk = b.u16(at + 6, 'end record');
@@ -85,7 +90,7 @@ export function readEndRecord(b: Bytes): EndRecord {
     });
   }
 
-  const hasLocator = at >= LOCATOR_SIZE && b.view.getUint32(at - LOCATOR_SIZE, true) === SIG.zip64Locator;
+  const hasLocator = at >= LOCATOR_SIZE && b.peek32(at - LOCATOR_SIZE) === SIG.zip64Locator;
   const marked = total16 === 0xffff || cdSize32 === 0xffffffff || cdOffset32 === 0xffffffff;
   if (!hasLocator) {
     if (marked)
@@ -108,8 +113,9 @@ export function readEndRecord(b: Bytes): EndRecord {
       actual: disks,
     });
   }
-  b.need(recordOffset, 56, 'zip64 end of central directory record');
-  const sig = b.view.getUint32(recordOffset, true);
+  const rec = await r.cover(recordOffset, 56);
+  rec.need(recordOffset, 56, 'zip64 end of central directory record');
+  const sig = rec.u32(recordOffset, 'zip64 end record');
   if (sig !== SIG.zip64Eocd) {
     throw corrupt('invalid ZIP64 end of central directory record signature', {
       reason: 'bad-signature',
@@ -119,7 +125,7 @@ export function readEndRecord(b: Bytes): EndRecord {
       actual: hex32(sig),
     });
   }
-  const recordSize = b.u64(recordOffset + 4, 'zip64 end record');
+  const recordSize = rec.u64(recordOffset + 4, 'zip64 end record');
   if (recordSize < 44 || recordOffset + 12 + recordSize !== loc) {
     throw corrupt("the ZIP64 end record's size does not reach exactly to its locator", {
       reason: 'zip64-record-size',
@@ -128,12 +134,12 @@ export function readEndRecord(b: Bytes): EndRecord {
       actual: recordSize,
     });
   }
-  const disk64 = b.u32(recordOffset + 16, 'zip64 end record');
-  const cdDisk64 = b.u32(recordOffset + 20, 'zip64 end record');
-  const onDisk64 = b.u64(recordOffset + 24, 'zip64 end record');
-  const total64 = b.u64(recordOffset + 32, 'zip64 end record');
-  const cdSize64 = b.u64(recordOffset + 40, 'zip64 end record');
-  const cdOffset64 = b.u64(recordOffset + 48, 'zip64 end record');
+  const disk64 = rec.u32(recordOffset + 16, 'zip64 end record');
+  const cdDisk64 = rec.u32(recordOffset + 20, 'zip64 end record');
+  const onDisk64 = rec.u64(recordOffset + 24, 'zip64 end record');
+  const total64 = rec.u64(recordOffset + 32, 'zip64 end record');
+  const cdSize64 = rec.u64(recordOffset + 40, 'zip64 end record');
+  const cdOffset64 = rec.u64(recordOffset + 48, 'zip64 end record');
   if (disk64 !== 0 || cdDisk64 !== 0 || onDisk64 !== total64) {
     throw unsupported(`a multi-disk (split) archive: ZIP64 record names disk ${disk64 || cdDisk64}`, {
       reason: 'multi-disk',

@@ -4,7 +4,9 @@
  * stream is still measured (and discarded) until it ends or reaches the limit cap, so a lying-header bomb
  * costs at most `cap` bytes of work and `declared` bytes of memory, and is reported as what it is:
  * ZIP_LIMIT when it passes a limit, ZIP_CORRUPT (size mismatch) when it merely lies. CRC-32 and the end of
- * the deflate stream (exactly at the end of the compressed data) are verified.
+ * the deflate stream (exactly at the end of the compressed data) are verified. The compressed data is
+ * read WINDOW bytes at a time (the next window is read while the current one inflates), so memory stays
+ * at a window or two of input and one chunk of output whatever the entry's size.
  */
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import { CoreError } from '../../errors.js';
@@ -22,7 +24,10 @@ export interface Cap {
 export interface InflateJob {
   name: string;
   method: number;
-  compressed: Uint8Array;
+  /** the length of the entry's compressed data */
+  compressedSize: number;
+  /** reads [at, at + length) of the entry's compressed data (fewer bytes only if the file shrank) */
+  readCompressed: (at: number, length: number) => Promise<Uint8Array>;
   declaredSize: number;
   crc32: number;
   cap: Cap;
@@ -30,7 +35,11 @@ export interface InflateJob {
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
-const CHUNK = 1024 * 1024;
+const CHUNK = 256 * 1024;
+/** Inflated bytes that may wait for the sink before the inflater pauses. */
+const AHEAD = 4 * CHUNK;
+/** Compressed bytes per read (zip/file-reader.ts WINDOW). */
+const WINDOW = 256 * 1024;
 
 function capExceeded(job: InflateJob, measured: number): CoreError {
   const what =
@@ -67,14 +76,30 @@ function verify(job: InflateJob, actual: number, crc: number): void {
   }
 }
 
-/** Returns the entry's bytes, or throws ZIP_CORRUPT / ZIP_LIMIT / CANCELLED. */
+/** A read of compressed data that came back short: the file changed under us. */
+function shrank(job: InflateJob, at: number): CoreError {
+  return corrupt(`the data of ${JSON.stringify(job.name)} ends early (the file is truncated or changed while it was read)`, {
+    reason: 'truncated',
+    entry: job.name,
+    expected: job.compressedSize,
+    actual: at,
+  });
+}
+
+async function readAll(job: InflateJob): Promise<Uint8Array> {
+  const data = await job.readCompressed(0, job.compressedSize);
+  if (data.length !== job.compressedSize) throw shrank(job, data.length);
+  return data;
+}
+
+/** Returns the entry's bytes (the whole entry in memory: for small entries and tests), or throws ZIP_CORRUPT / ZIP_LIMIT / CANCELLED. */
 export async function inflateEntry(job: InflateJob): Promise<Uint8Array> {
   if (job.method === METHOD_STORED) {
     if (job.signal?.aborted) throw cancelled(JSON.stringify(job.name), { entry: job.name });
-    if (job.compressed.length > job.cap.bytes) throw capExceeded(job, job.compressed.length);
-    job.onProgress?.(job.compressed.length, job.declaredSize);
+    if (job.compressedSize > job.cap.bytes) throw capExceeded(job, job.compressedSize);
     // A copy, so callers never alias (or pin) the zip's own bytes.
-    const out = Uint8Array.prototype.slice.call(job.compressed);
+    const out = Uint8Array.prototype.slice.call(await readAll(job));
+    job.onProgress?.(out.length, job.declaredSize);
     verify(job, out.length, crc32(out));
     return out;
   }
@@ -100,7 +125,7 @@ export async function inflateEntry(job: InflateJob): Promise<Uint8Array> {
 export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number> {
   if (job.signal?.aborted) return Promise.reject(cancelled(JSON.stringify(job.name), { entry: job.name }));
   if (job.method === METHOD_STORED) return storedTo(job, sink);
-  if (job.compressed.length <= SMALL) return smallTo(job, sink);
+  if (job.compressedSize <= SMALL) return smallTo(job, sink);
   return new Promise<number>((resolve, reject) => {
     const inflater = createInflateRaw({ chunkSize: CHUNK });
     let total = 0;
@@ -118,43 +143,21 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
     };
     const onAbort = (): void => finish(cancelled(JSON.stringify(job.name), { entry: job.name }));
     job.signal?.addEventListener('abort', onAbort, { once: true });
-    inflater.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > job.cap.bytes) return finish(capExceeded(job, total));
-      crc = crc32(chunk, crc);
-      job.onProgress?.(Math.min(total, job.declaredSize), job.declaredSize);
-      let pending: void | Promise<void>;
-      try {
-        pending = sink(chunk);
-      } catch (e) {
-        return finish(e);
-      }
-      if (pending) {
-        inflater.pause();
-        pending.then(
-          () => {
-            if (!settled) inflater.resume();
-          },
-          (e: unknown) => finish(e),
-        );
-      }
-    });
-    inflater.on('error', (e: Error) =>
-      finish(
-        corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${e.message})`, {
-          reason: 'bad-deflate',
-          entry: job.name,
-          zlib: e.message,
-        }),
-      ),
-    );
-    inflater.on('end', () => {
-      if (inflater.bytesWritten !== job.compressed.length) {
+    // Output is queued and handed to the sink on the next turn of the event loop, so zlib (on the thread
+    // pool) inflates the next chunk while the sink parses this one; AHEAD bounds what waits in the queue.
+    const queue: Buffer[] = [];
+    let queued = 0;
+    let draining = false;
+    let scheduled = false;
+    let ended: unknown = null;
+    const complete = (): void => {
+      if (ended !== true) return finish(ended);
+      if (inflater.bytesWritten !== job.compressedSize) {
         return finish(
           corrupt(`the deflate stream of ${JSON.stringify(job.name)} ends before its compressed data does (trailing bytes)`, {
             reason: 'deflate-trailing-data',
             entry: job.name,
-            expected: job.compressed.length,
+            expected: job.compressedSize,
             actual: inflater.bytesWritten,
           }),
         );
@@ -165,8 +168,86 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
       } catch (e) {
         finish(e);
       }
+    };
+    const drain = async (): Promise<void> => {
+      scheduled = false;
+      draining = true;
+      try {
+        while (queue.length > 0 && !settled) {
+          const chunk = queue.shift() as Buffer;
+          queued -= chunk.length;
+          const pending = sink(chunk);
+          if (pending) await pending;
+        }
+      } catch (e) {
+        return finish(e);
+      } finally {
+        draining = false;
+      }
+      if (settled) return;
+      if (ended !== null) return complete();
+      if (inflater.isPaused()) inflater.resume();
+    };
+    const schedule = (): void => {
+      if (scheduled || draining) return;
+      scheduled = true;
+      setImmediate(() => void drain());
+    };
+    inflater.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > job.cap.bytes) return finish(capExceeded(job, total));
+      crc = crc32(chunk, crc);
+      job.onProgress?.(Math.min(total, job.declaredSize), job.declaredSize);
+      queue.push(chunk);
+      queued += chunk.length;
+      if (queued >= AHEAD) inflater.pause();
+      schedule();
     });
-    inflater.end(Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength));
+    // a stream error or the end waits for the chunks before it to reach the sink, as when they were handed over at once
+    const endWith = (outcome: unknown): void => {
+      if (ended !== null) return;
+      ended = outcome;
+      if (!draining && queue.length === 0) complete();
+      else schedule();
+    };
+    inflater.on('error', (e: Error) =>
+      endWith(
+        corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${e.message})`, {
+          reason: 'bad-deflate',
+          entry: job.name,
+          zlib: e.message,
+        }),
+      ),
+    );
+    inflater.on('end', () => endWith(true));
+    // feeds the inflater window by window, reading the next window while this one inflates
+    const drained = (): Promise<void> =>
+      new Promise((done) => {
+        const on = (): void => {
+          inflater.off('drain', on);
+          inflater.off('close', on);
+          done();
+        };
+        inflater.on('drain', on);
+        inflater.on('close', on);
+      });
+    const feed = async (): Promise<void> => {
+      const size = job.compressedSize;
+      let next: Promise<Uint8Array> | null = job.readCompressed(0, Math.min(WINDOW, size));
+      for (let at = 0; next !== null;) {
+        const chunk = await next;
+        if (settled) return;
+        if (chunk.length === 0) throw shrank(job, at);
+        at += chunk.length;
+        next = at < size ? job.readCompressed(at, Math.min(WINDOW, size - at)) : null;
+        next?.catch(() => undefined);
+        const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (!inflater.write(buf)) await drained();
+        if (settled) return;
+      }
+      inflater.end();
+    };
+    feed().catch((e: unknown) => finish(e));
   });
 }
 
@@ -181,7 +262,8 @@ function isInfo(r: unknown): r is { buffer: Buffer; engine: { bytesWritten: numb
 }
 
 async function smallTo(job: InflateJob, sink: ChunkSink): Promise<number> {
-  const input = Buffer.from(job.compressed.buffer, job.compressed.byteOffset, job.compressed.byteLength);
+  const data = await readAll(job);
+  const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let out: Buffer;
   let consumed: number;
   try {
@@ -213,18 +295,24 @@ async function smallTo(job: InflateJob, sink: ChunkSink): Promise<number> {
   return out.length;
 }
 
-/** A stored entry, given to the sink in CHUNK slices of the zip's own bytes (sinks copy what they keep). */
+/** A stored entry, given to the sink window by window: fresh buffers, or slices of a zip held in memory (never written to). */
 async function storedTo(job: InflateJob, sink: ChunkSink): Promise<number> {
-  const data = job.compressed;
-  if (data.length > job.cap.bytes) throw capExceeded(job, data.length);
+  const size = job.compressedSize;
+  if (size > job.cap.bytes) throw capExceeded(job, size);
   let crc = 0;
-  for (let at = 0; at < data.length; at += CHUNK) {
+  let next: Promise<Uint8Array> | null = size > 0 ? job.readCompressed(0, Math.min(CHUNK, size)) : null;
+  for (let at = 0; next !== null;) {
+    const chunk = await next;
     if (job.signal?.aborted) throw cancelled(JSON.stringify(job.name), { entry: job.name });
-    const chunk = data.subarray(at, Math.min(at + CHUNK, data.length));
+    if (chunk.length === 0) throw shrank(job, at);
+    at += chunk.length;
+    // the next window is read while the sink takes this one
+    next = at < size ? job.readCompressed(at, Math.min(CHUNK, size - at)) : null;
+    next?.catch(() => undefined);
     crc = crc32(chunk, crc);
-    job.onProgress?.(at + chunk.length, job.declaredSize);
+    job.onProgress?.(at, job.declaredSize);
     await sink(chunk);
   }
-  verify(job, data.length, crc);
-  return data.length;
+  verify(job, size, crc);
+  return size;
 }

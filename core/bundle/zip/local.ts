@@ -5,7 +5,7 @@
  * overlapping-entry bomb), no unaccounted gaps or prefix (hidden content) — as bundle-format.md refuses
  * "trailing/missing data".
  */
-import { Bytes, SIG, hex32 } from './bytes.js';
+import { SIG, hex32, type Reader } from './bytes.js';
 import type { CentralEntry } from './central.js';
 import { applyZip64, parseExtra } from './extra.js';
 import { corrupt } from './fail.js';
@@ -19,8 +19,11 @@ export interface DataRange {
 
 const HEADER = 30;
 
-/** Verifies every local header and the tiling; returns each entry's data range, by entry index. */
-export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: number): DataRange[] {
+/**
+ * Verifies every local header and the tiling; returns each entry's data range, by entry index. Reads
+ * only the headers (and data descriptors), a small window at a time, never the entries' data.
+ */
+export async function readLocalHeaders(r: Reader, entries: CentralEntry[], cdOffset: number): Promise<DataRange[]> {
   const ranges: DataRange[] = new Array<DataRange>(entries.length);
   const spans: Array<{ name: string; start: number; end: number }> = [];
   for (const e of entries) {
@@ -34,6 +37,7 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
         actual: at,
       });
     }
+    let b = await r.cover(at, HEADER);
     const sig = b.u32(at, what);
     if (sig !== SIG.local) {
       throw corrupt(`invalid local file header signature for ${JSON.stringify(e.name)}`, {
@@ -50,6 +54,7 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
     const nameLen = b.u16(at + 26, what);
     const extraLen = b.u16(at + 28, what);
     checkFeatures(e.name, flags, method);
+    b = await r.cover(at, HEADER + nameLen + extraLen);
     if (method !== e.method) {
       throw corrupt(`local and central headers of ${JSON.stringify(e.name)} disagree on the compression method`, {
         reason: 'local-mismatch',
@@ -110,7 +115,7 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
         actual: dataEnd,
       });
     }
-    const end = descriptor ? dataEnd + descriptorLength(b, e, dataEnd, local.zip64 || e.zip64, cdOffset) : dataEnd;
+    const end = descriptor ? dataEnd + (await descriptorLength(r, e, dataEnd, local.zip64 || e.zip64, cdOffset)) : dataEnd;
     ranges[e.index] = { start, end: dataEnd };
     spans.push({ name: e.name, start: at, end });
   }
@@ -119,16 +124,19 @@ export function readLocalHeaders(b: Bytes, entries: CentralEntry[], cdOffset: nu
 }
 
 /** Finds the data descriptor (optional signature; 32- or 64-bit sizes) and checks it matches the central header. */
-function descriptorLength(b: Bytes, e: CentralEntry, at: number, zip64: boolean, limit: number): number {
-  const signed = at + 4 <= limit && b.view.getUint32(at, true) === SIG.descriptor;
+async function descriptorLength(r: Reader, e: CentralEntry, at: number, zip64: boolean, limit: number): Promise<number> {
+  const b = await r.cover(at, 4 + 4 + 16);
+  const signed = at + 4 <= limit && b.peek32(at) === SIG.descriptor;
   const base = at + (signed ? 4 : 0);
   const widths = zip64 ? [8, 4] : [4, 8];
   for (const width of widths) {
     const len = (signed ? 4 : 0) + 4 + 2 * width;
     if (at + len > limit) continue;
-    const crc = b.view.getUint32(base, true);
-    const csize = width === 8 ? Number(b.view.getBigUint64(base + 4, true)) : b.view.getUint32(base + 4, true);
-    const usize = width === 8 ? Number(b.view.getBigUint64(base + 4 + width, true)) : b.view.getUint32(base + 4 + width, true);
+    // at + len <= limit, inside the file and so inside the window
+    const o = base - b.base;
+    const crc = b.view.getUint32(o, true);
+    const csize = width === 8 ? Number(b.view.getBigUint64(o + 4, true)) : b.view.getUint32(o + 4, true);
+    const usize = width === 8 ? Number(b.view.getBigUint64(o + 4 + width, true)) : b.view.getUint32(o + 4 + width, true);
     if (crc === e.crc32 && csize === e.compressedSize && usize === e.uncompressedSize) return len;
   }
   throw corrupt(`the data descriptor after ${JSON.stringify(e.name)} is missing or disagrees with the central directory`, {

@@ -159,9 +159,9 @@ function writeLocal(out: Out, e: RawEntry, f: LocalFields): void {
   if (e.descriptor) out.u32(SIG.descriptor).u32(f.crc).u32(f.csize).u32(f.usize);
 }
 
-/** The local record (header + data) of one entry, to embed inside another entry's data. */
-export function localRecord(e: RawEntry): Uint8Array {
-  const z = writeRawZip([e]);
+/** The local record (header + data) of one entry, to embed inside another entry's data (or to stream its data after). */
+export function localRecord(e: RawEntry, opts: RawZipOptions = {}): Uint8Array {
+  const z = writeRawZip([e], opts);
   const cdOffset = Buffer.from(z).readUInt32LE(z.length - 6);
   return z.subarray(0, cdOffset);
 }

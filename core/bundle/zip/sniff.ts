@@ -22,8 +22,8 @@ function startsWith(data: Uint8Array, magic: number[], at: number): boolean {
 }
 
 /** A plain v7 tar has no magic: its first header's checksum field is the only tell. */
-function looksLikeV7Tar(data: Uint8Array): boolean {
-  if (data.length < 512 || data.length % 512 !== 0) return false;
+function looksLikeV7Tar(data: Uint8Array, length: number): boolean {
+  if (data.length < 512 || length % 512 !== 0) return false;
   const field = Buffer.from(data.subarray(148, 156))
     .toString('latin1')
     .replace(/[\0 ]+$/, '')
@@ -34,34 +34,40 @@ function looksLikeV7Tar(data: Uint8Array): boolean {
   return sum === parseInt(field, 8);
 }
 
+/** How much of the file's start sniffZip looks at. */
+export const SNIFF_HEAD = 512;
+/** How much of the file's end sniffZip looks at (APPNOTE 4.3.16: the end record sits in the last 22 + 65535 bytes). */
+export const SNIFF_TAIL = 22 + 0xffff;
+
 /**
  * Throws NOT_A_ZIP (or ZIP_UNSUPPORTED for a split-archive marker) unless the bytes start like a zip.
  * A zip with foreign bytes in front (self-extractor, concatenation) is left to the structural walk,
- * which refuses the unaccounted bytes as ZIP_CORRUPT.
+ * which refuses the unaccounted bytes as ZIP_CORRUPT. `head` and `tail` are the file's first SNIFF_HEAD
+ * and last SNIFF_TAIL bytes (or all of it), `length` its size.
  */
-export function sniffZip(data: Uint8Array): void {
-  if (data.length === 0) throw notAZip('empty (0 bytes)', { size: 0 });
+export function sniffZip(head: Uint8Array, tail: Uint8Array, length: number): void {
+  if (length === 0) throw notAZip('empty (0 bytes)', { size: 0 });
   for (const [what, magic, at] of MAGIC) {
-    if (startsWith(data, magic, at)) throw notAZip(what, { size: data.length });
+    if (startsWith(head, magic, at)) throw notAZip(what, { size: length });
   }
-  if (looksLikeV7Tar(data)) throw notAZip('a tar archive', { size: data.length });
-  if (data.length >= 4) {
-    const sig = new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
+  if (looksLikeV7Tar(head, length)) throw notAZip('a tar archive', { size: length });
+  if (head.length >= 4) {
+    const sig = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
     if (sig === SIG.local || sig === SIG.eocd) return;
     if (sig === SIG.descriptor || sig === 0x30304b50) {
       throw unsupported('a split or spanned (multi-disk) archive marker at the start of the file', { reason: 'multi-disk' });
     }
   }
-  if (!hasEocdNearEnd(data)) {
-    throw notAZip('not a zip archive (no zip signature found)', { size: data.length });
+  if (!hasEocdNearEnd(tail)) {
+    throw notAZip('not a zip archive (no zip signature found)', { size: length });
   }
 }
 
-/** APPNOTE 4.3.16: the end record sits in the last 22 + 65535 bytes. */
-function hasEocdNearEnd(data: Uint8Array): boolean {
-  const stop = Math.max(0, data.length - 22 - 0xffff);
-  for (let i = data.length - 22; i >= stop; i--) {
-    if (data[i] === 0x50 && data[i + 1] === 0x4b && data[i + 2] === 0x05 && data[i + 3] === 0x06) return true;
+/** APPNOTE 4.3.16: the end record sits in the last 22 + 65535 bytes (`tail` is at most those). */
+function hasEocdNearEnd(tail: Uint8Array): boolean {
+  const stop = Math.max(0, tail.length - SNIFF_TAIL);
+  for (let i = tail.length - 22; i >= stop; i--) {
+    if (tail[i] === 0x50 && tail[i + 1] === 0x4b && tail[i + 2] === 0x05 && tail[i + 3] === 0x06) return true;
   }
   return false;
 }

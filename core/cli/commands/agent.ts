@@ -1,6 +1,7 @@
 /**
  * `posture-stage agent …` (interfaces.md "CLI"): the node side. Thin: parse flags, call core/agent, print.
  */
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { runCommand, progressBar, usageError } from '../io.js';
 import { registerAgentPackageCommand } from './package.js';
@@ -19,6 +20,7 @@ import {
   listPolicies,
   deletePolicy,
   verifyInboxFile,
+  followInboxFile,
   readLogTail,
   formatUpdateInformation,
   listStaged,
@@ -96,6 +98,13 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
+}
+
+/** The non-negative integers on `input`, one a line (what `agent verify --follow` is told by the pusher). */
+async function* offsetsOn(input: NodeJS.ReadableStream): AsyncGenerator<number> {
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    if (/^\d{1,15}$/.test(line.trim())) yield Number(line.trim());
+  }
 }
 
 /** Registers `agent init | serve | apply | status | rollback | states | history | policies | verify | log | token | signers`. */
@@ -395,10 +404,14 @@ export function registerAgentCommands(program: Command): void {
     .description("size and SHA-256 of a file in the store's inbox/ (used by the SFTP pusher)")
     .requiredOption('--store <dir>', 'store directory')
     .argument('<file>', 'name in inbox/')
+    .option(
+      '--follow',
+      'hash the file while it is written: each number on stdin says the bytes before it are final; answer at end of input',
+    )
     .option('--json', 'JSON output')
-    .action(async (file: string, opts: StoreOpts) => {
+    .action(async (file: string, opts: StoreOpts & { follow?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
-        const r = await verifyInboxFile(opts.store, file);
+        const r = opts.follow ? await followInboxFile(opts.store, file, offsetsOn(process.stdin)) : await verifyInboxFile(opts.store, file);
         return { data: { ...r }, human: `${r.file}  ${r.size} bytes  sha256 ${r.sha256}` };
       });
     });

@@ -2,19 +2,17 @@
  * `posture-stage sample | inspect | diff` (interfaces.md "CLI"). Thin: parse flags, call core/bundle,
  * print (core/cli/format/*). Refusals are coded errors printed by runCommand, never stack traces.
  */
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BAR_MIN_BYTES, collect, runCommand, progressBar, usageError, type ProgressHandle } from '../io.js';
 import { verifyIfLibraryCopy } from '../library-copy.js';
 import { CoreError } from '../../errors.js';
-import { writeFileAtomic } from '../../durable.js';
 import {
   checkBundle,
   diffAgainstState,
   diffBundles,
-  writeBundle,
+  writeBundleFile,
   type CheckedBundle,
   type Progress,
   type Versions,
@@ -70,18 +68,14 @@ async function check(file: string, requireReference = false): Promise<CheckedBun
   }
 }
 
-/** Writes under a temporary name, then renames: never a half-written bundle under the final name. */
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(file, bytes);
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new CoreError(
-      'USAGE',
-      `Cannot write ${file} (${e instanceof Error ? e.message : reason}). Check that its folder exists and is writable, or choose another --out.`,
-      { file, reason },
-    );
-  }
+/** `--out` cannot be written: say which file and what to do. */
+function cannotWrite(file: string, e: unknown): CoreError {
+  const reason = (e as NodeJS.ErrnoException).code ?? String(e);
+  return new CoreError(
+    'USAGE',
+    `Cannot write ${file} (${e instanceof Error ? e.message : reason}). Check that its folder exists and is writable, or choose another --out.`,
+    { file, reason },
+  );
 }
 
 function versionOpt(value: string | undefined, key: keyof Versions, out: Partial<Versions>): void {
@@ -136,22 +130,24 @@ export function registerBundleCommands(program: Command): void {
         // about 1.1 MB of zip per unit of scale; the bar advances per payload written
         const estimate = Math.round(scale * 1.1 * 1024 * 1024);
         const bar = scale >= 10 ? progressBar('sample', estimate) : null;
-        let zip: Uint8Array;
+        const file = resolve(opts.out);
+        let written: { size: number; sha256: string };
         try {
-          zip = await writeBundle({
+          // streamed to the file (flat memory at any scale), under a temporary name until complete
+          written = await writeBundleFile(file, {
             seed: numberOpt(opts.seed, '--seed'),
             scale,
             versions,
             updated: opts.updated,
             onProgress: (done, total) => bar?.update(Math.round((done / total) * estimate)),
+          }).catch((e: unknown) => {
+            throw e instanceof CoreError ? e : cannotWrite(file, e);
           });
         } finally {
           bar?.stop();
         }
-        const file = resolve(opts.out);
-        await writeAtomically(file, zip);
-        const sha256 = createHash('sha256').update(zip).digest('hex');
-        return { data: { file, size: zip.byteLength, sha256 }, human: `Wrote ${file} (${zip.byteLength} bytes, sha256 ${sha256})` };
+        const { size, sha256 } = written;
+        return { data: { file, size, sha256 }, human: `Wrote ${file} (${size} bytes, sha256 ${sha256})` };
       });
     });
 

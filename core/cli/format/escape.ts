@@ -69,5 +69,10 @@ export function escapeDeep<T>(value: T): T {
  */
 export function jsonForTerminal(value: unknown): string {
   // JSON.stringify already wrote every C0 character as an escape; what is left only occurs inside strings
-  return replaceEach(JSON.stringify(value), isTerminalControl, (code) => `\\u${hex(code, 4)}`);
+  const json = JSON.stringify(value);
+  // the usual document has none: one native scan instead of a loop over every character (inspect of a large bundle prints megabytes)
+  return ANY_TERMINAL_CONTROL.test(json) ? replaceEach(json, isTerminalControl, (code) => `\\u${hex(code, 4)}`) : json;
 }
+
+/** The characters isTerminalControl picks that JSON.stringify leaves as they are (it escapes every C0 character). */
+const ANY_TERMINAL_CONTROL = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
