@@ -39,6 +39,16 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('a path the OS refuses is PERMISSION_DENIED, not NOT_FOUND', () => {
+  it('inspect of a bundle it may not read (a missing one stays NOT_FOUND)', () => {
+    const bundle = join(work, 'closed.zip');
+    writeFileSync(bundle, 'PK');
+    chmodSync(bundle, closed(false));
+    const { code, doc } = cli(['inspect', bundle]);
+    expect(code).toBe(2);
+    expect(doc).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED', path: bundle, need: 'read' } });
+    expect(cli(['inspect', join(work, 'absent.zip')]).doc).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
   it('library list on a library folder it may not list', () => {
     const bundles = join(work, 'home', 'bundles');
     mkdirSync(bundles, { recursive: true, mode: 0o755 });
