@@ -5,12 +5,9 @@
  */
 export * from './types.js';
 export * from './options.js';
-export { DEFAULT_LIMITS } from './limits.js';
-export { manifestMissing, requireReferenceLayout } from './reference.js';
 export { compareVersions } from './versions.js';
-export { readBundle, type BundleInput, type BundleFile } from './read.js';
 export { checkBundle, inspectBundle } from './check.js';
-export { checkIsolated, checkBudgetMs, type IsolatedOptions } from './isolated.js';
+export { checkIsolated } from './isolated.js';
 export { diffBundles, diffAgainstState } from './diff.js';
 export { writeBundle } from './write.js';
 export { writeBundleFile } from './sample/stream.js';

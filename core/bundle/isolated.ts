@@ -46,7 +46,7 @@ export interface IsolatedOptions extends Omit<CheckOptions, 'signal'> {
 }
 
 /** The default time budget: 30 s, plus 1 s per MiB of bundle (a legit bundle checks at well over 10 MiB/s here). */
-export function checkBudgetMs(size: number): number {
+function checkBudgetMs(size: number): number {
   return 30_000 + Math.ceil(size / (1024 * 1024)) * 1000;
 }
 

@@ -33,13 +33,6 @@ interface Draft {
   rel?: string;
 }
 
-/** Parses and validates the manifest's bytes. */
-export function readManifest(bytes: Uint8Array): Manifest {
-  const parser = manifestParser();
-  parser.write(bytes);
-  return parser.end();
-}
-
 /** The manifest parsed as its bytes arrive: write(chunk)…, then end() validates and gives the result. */
 export function manifestParser(opts: XmlStreamOptions = {}): { write(chunk: Uint8Array): void; end(): Manifest } {
   let updated: string | null = null;

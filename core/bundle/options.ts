@@ -19,7 +19,7 @@ export interface ReadOptions {
 }
 
 /** What is known of a bundle file once opened: name, size, SHA-256 and entries (no bytes, no open handle). */
-export interface BundleInfo {
+interface BundleInfo {
   fileName: string;
   size: number;
   sha256: string;

@@ -9,7 +9,7 @@ import { PAYLOAD_NS, VERSION_RE } from './layout.js';
 import type { PayloadKind } from './components.js';
 import { own, shapeError, TextField, XmlStream, type XmlStreamOptions, type XmlTag, type XmlWhere } from './xml.js';
 
-export const NS = PAYLOAD_NS;
+const NS = PAYLOAD_NS;
 
 export interface ParsedPayload<S> {
   version: string;
@@ -77,13 +77,8 @@ const KINDS = {
 } as const;
 type Kind = (typeof KINDS)[keyof typeof KINDS];
 
-/** posture-conditions.xml → counts, default names, and the names per kind. */
-export function parseConditions(bytes: Uint8Array, where: XmlWhere): ParsedPayload<ConditionsSummary> {
-  return parseAll(conditionsParser(where), bytes);
-}
-
 /** posture-conditions.xml, streamed. */
-export function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): PayloadParser<ConditionsSummary> {
+function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): PayloadParser<ConditionsSummary> {
   let version = '';
   const names: Record<Kind, string[]> = { checks: [], conditions: [], remediations: [], requirements: [], policies: [] };
   const defaults = { requirements: [] as string[], remediations: [] as string[], policies: [] as string[] };
@@ -134,13 +129,8 @@ export function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): 
 
 const CATEGORIES = new Set(['antimalware', 'antivirus', 'antispyware', 'firewall']);
 
-/** avas-support-chart-<os>.xml → vendors, products, newest signature per product. */
-export function parseAvas(bytes: Uint8Array, where: XmlWhere, os: 'windows' | 'mac' | 'linux'): ParsedPayload<AvasSummary> {
-  return parseAll(avasParser(where, os), bytes);
-}
-
 /** avas-support-chart-<os>.xml, streamed. */
-export function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: XmlStreamOptions = {}): PayloadParser<AvasSummary> {
+function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: XmlStreamOptions = {}): PayloadParser<AvasSummary> {
   let version = '';
   let vendors = 0;
   let vendor = { name: '', id: '' };
@@ -237,7 +227,7 @@ export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): Pa
 }
 
 /** os-groups.xml or osgroups.xml, streamed. */
-export function osParser(where: XmlWhere, legacy: boolean, opts: XmlStreamOptions = {}): PayloadParser<OsSummary> {
+function osParser(where: XmlWhere, legacy: boolean, opts: XmlStreamOptions = {}): PayloadParser<OsSummary> {
   let version = '';
   const root: OsGroupNode = { name: legacy ? 'Legacy OS list' : '', groups: [], os: [] };
   // each open group with its depth: only the close at that depth ends it (a foreign-namespace <x:group> never does)

@@ -42,8 +42,6 @@ import { inflateEntry, inflateEntryTo, type ChunkSink, type InflateJob } from '.
 import { SNIFF_HEAD, SNIFF_TAIL, sniffZip } from './zip/sniff.js';
 import { corrupt, notAZip, overLimit, throwIfCancelled } from './zip/fail.js';
 
-export type { BundleFile };
-
 /** What readBundle accepts: a path (opened and closed by the bundle), bytes in memory, or a handle the caller owns. */
 export type BundleInput = Uint8Array | string | BundleFile;
 

@@ -9,7 +9,7 @@ import { compareVersions } from './versions.js';
 import { VERSION_LABELS, type ComponentChange, type Versions, type VersionKey } from './types.js';
 
 /** One component of the bundle that is older than what is known elsewhere. */
-export interface StaleComponent {
+interface StaleComponent {
   key: VersionKey;
   label: string;
   version: string;

@@ -29,8 +29,7 @@ import { writeTarGz } from './tar.js';
 import { SAMPLE_VERSIONS, majorOf, refMajor, releaseDate } from './sample/timeline.js';
 
 /** The "new" versions of bundle-format.md's public example (the sample's default and calibration point). */
-export { SAMPLE_VERSIONS };
-export const SAMPLE_UPDATED = '2025-03-13T05:00:00Z';
+const SAMPLE_UPDATED = '2025-03-13T05:00:00Z';
 
 /** Progress steps of writeBundle: six payloads generated, then seven zip entries compressed. */
 const TOTAL_STEPS = 13;

@@ -61,7 +61,7 @@ const KNOWN_NS: Record<string, string> = {
 };
 const PREFIX_URI = new Map(Object.entries(KNOWN_NS).map(([uri, p]) => [p, uri]));
 /** Deeper nesting is refused: our documents are a few levels deep, and a deep tree would overflow recursive consumers (JSON). */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&/g;
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const XML_SPACE = /^[ \t\r\n]*$/;
@@ -373,42 +373,4 @@ export function parseXml(bytes: Uint8Array, handlers: XmlHandlers, where: XmlWhe
   const CHUNK = 1024 * 1024;
   for (let off = 0; off < bytes.byteLength; off += CHUNK) stream.write(bytes.subarray(off, Math.min(off + CHUNK, bytes.byteLength)));
   stream.end();
-}
-
-/** Reads only as far as the root element, to name it (unknown layout: show, never trust). */
-export class XmlRootSniffer {
-  root: string | null = null;
-  failed = false;
-  private readonly stream: XmlStream;
-  constructor(entry: string, budget?: XmlBudget) {
-    this.stream = new XmlStream(
-      {
-        open: (t, d) => {
-          if (d === 0) this.root = t.uri ? `{${t.uri}}${t.local}` : t.local;
-        },
-      },
-      { entry, code: 'PAYLOAD_INVALID' },
-      budget ? { budget } : {},
-    );
-  }
-  write(chunk: Uint8Array): void {
-    if (this.failed) return;
-    try {
-      this.stream.write(chunk);
-    } catch (e) {
-      if (CoreError.is(e, 'ZIP_LIMIT')) throw e;
-      this.failed = true;
-    }
-  }
-  /** The root's name, or null when the document is not well-formed XML without DTD. */
-  end(): string | null {
-    if (this.failed) return null;
-    try {
-      this.stream.end();
-    } catch (e) {
-      if (CoreError.is(e, 'ZIP_LIMIT')) throw e;
-      return null;
-    }
-    return this.root;
-  }
 }

@@ -53,9 +53,6 @@ const DEFAULTS = {
   ],
 } as const;
 
-/** Names of ISE's default policies, for tests and docs. */
-export const DEFAULT_POLICY_NAMES: readonly string[] = DEFAULTS.policies.map((p) => p[0]);
-
 const WIN_OS = ['Windows 10 (All)', 'Windows 11 (All)', 'Windows Server (All)'];
 /** Per scale unit at the reference version: how many of each kind of check (sized so --scale 1 ≈ 1 MB of zip in total). */
 const PER_SCALE = { patch: 300, file: 350, registry: 120, service: 40, hashesPerFile: 16 };

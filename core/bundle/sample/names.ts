@@ -3,13 +3,13 @@
  * groups as ISE lists them, and paths/registry keys for file and registry checks.
  */
 export type ChartOs = 'windows' | 'mac' | 'linux';
-export type Category = 'antimalware' | 'antivirus' | 'antispyware' | 'firewall';
+type Category = 'antimalware' | 'antivirus' | 'antispyware' | 'firewall';
 
 /**
  * A product of a vendor; `since`/`until` are the chart majors from which it is listed and from which
  * it is no longer listed (a new product line, a retired one), so the sample's charts change like real ones.
  */
-export type ProductSeed = [name: string, category: Category, versions: string, since?: number, until?: number];
+type ProductSeed = [name: string, category: Category, versions: string, since?: number, until?: number];
 
 export interface VendorSeed {
   name: string;

@@ -41,7 +41,7 @@ export class Prng {
 }
 
 /** FNV-1a over a key: a stable 32-bit number for a named piece of sample content. */
-export function hashKey(key: string): number {
+function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
   return h;

@@ -96,7 +96,7 @@ function completeLength(b: Buffer): number {
 }
 
 /** The index of the first byte that breaks UTF-8 (overlong, surrogate, > U+10FFFF, truncated, stray). */
-export function firstInvalidUtf8(b: Uint8Array): number {
+function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i] as number;

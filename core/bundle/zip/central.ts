@@ -29,7 +29,7 @@ export interface CentralEntry {
 }
 
 export const METHOD_STORED = 0;
-export const METHOD_DEFLATE = 8;
+const METHOD_DEFLATE = 8;
 const HEADER = 46;
 
 /** The most bytes `count` central headers can take (name, extra field and comment of 65535 bytes each). */

@@ -16,7 +16,7 @@ export function checkEntryCount(count: number, limits: Limits): void {
 }
 
 /** The ratio rule allows max(threshold, ratio × compressed) bytes of output. */
-export function ratioAllowance(compressedSize: number, limits: Limits): number {
+function ratioAllowance(compressedSize: number, limits: Limits): number {
   return Math.max(limits.ratioThreshold, limits.maxRatio * compressedSize);
 }
 
