@@ -207,6 +207,8 @@ export class Library {
       name?: string;
       move?: boolean;
       custody?: { document: CustodyDocument; signer: string; signedAt: string };
+      /** cancels the add up to the moment the checked bundle would enter the library (CANCELLED, nothing added) */
+      signal?: AbortSignal;
     } = {},
   ): Promise<LibraryEntry> {
     try {
@@ -244,6 +246,8 @@ export class Library {
           checksPassed: insp.checks.filter((c) => c.status === 'passed').map((c) => c.id),
         },
       };
+      if (opts.signal?.aborted)
+        throw new CoreError('CANCELLED', 'Cancelled by the user: the bundle was checked but not added to the library.');
       await rename(tmp, entry.path);
       const custodyFile = join(this.dir, custodyName(sha256));
       if (opts.custody) {

@@ -49,7 +49,7 @@ export function libraryHandlers(ctx: HandlerContext) {
   return {
     listLibrary: async () => libraryRows(await ctx.library.list()),
 
-    importBundle: async ({ name, dataBase64 }) => {
+    importBundle: async ({ name, dataBase64 }, call) => {
       const dir = join(ctx.home, 'downloads');
       await mkdir(dir, { recursive: true });
       const tmp = join(dir, `.import-${randomBytes(6).toString('hex')}.zip`);
@@ -59,7 +59,7 @@ export function libraryHandlers(ctx: HandlerContext) {
         const entry = await ctx.library.add(
           tmp,
           { kind: 'file', path: fileName, fetchedAt: new Date().toISOString() },
-          { name: fileName, move: true },
+          { name: fileName, move: true, signal: call.signal },
         );
         ctx.activity.add({ kind: 'import', what: `imported ${fileName}`, sha256: entry.sha256, result: 'success' });
         return row(entry.sha256);
@@ -72,15 +72,20 @@ export function libraryHandlers(ctx: HandlerContext) {
       }
     },
 
-    exportBundle: async ({ sha256, dir, keyFile, passphrase }) => {
-      const r = await ctx.library.export(sha256, dir, { key: keyFile, ...(passphrase ? { passphrase } : {}) });
+    exportBundle: async ({ sha256, dir, keyFile, passphrase }, call) => {
+      // bytes copied (and hashed) to the medium; a cancel stops the copy at its next chunk and nothing is left there
+      const onProgress = (done: number, total: number) => {
+        call.signal.throwIfAborted();
+        call.progress(done, total);
+      };
+      const r = await ctx.library.export(sha256, dir, { key: keyFile, ...(passphrase ? { passphrase } : {}), onProgress });
       ctx.activity.add({ kind: 'export', what: `exported to ${r.dir}`, sha256, result: 'success' });
       return { dir: r.dir, files: [r.bundle, r.manifest, r.signature], signer: r.signer };
     },
 
-    importFromMedia: async ({ dir, trustedKeyFile }) => {
+    importFromMedia: async ({ dir, trustedKeyFile }, call) => {
       try {
-        const entry = await ctx.library.import(dir, { trustedKeys: [trustedKeyFile] });
+        const entry = await ctx.library.import(dir, { trustedKeys: [trustedKeyFile], signal: call.signal });
         ctx.activity.add({ kind: 'import', what: `imported from ${dir}`, sha256: entry.sha256, result: 'success' });
         return row(entry.sha256);
       } catch (e) {

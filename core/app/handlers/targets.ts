@@ -16,12 +16,12 @@ export function targetHandlers(ctx: HandlerContext) {
   return {
     listTargets: async () => ctx.targets.all().map(targetView),
 
-    probeTarget: async (input) => {
+    probeTarget: async (input, call) => {
       if (input.kind === 'https') {
-        const cert = await readCertFingerprint(input.url);
+        const cert = await readCertFingerprint(input.url, { signal: call.signal });
         return { fingerprint: cert.fingerprint, detail: `certificate ${cert.subject}, issued by ${cert.issuer}, valid to ${cert.validTo}` };
       }
-      const key = await readHostKey(input.host, input.port);
+      const key = await readHostKey(input.host, input.port, undefined, call.signal);
       return { fingerprint: key.fingerprint, detail: `${key.keyType} host key` };
     },
 
@@ -43,14 +43,14 @@ export function targetHandlers(ctx: HandlerContext) {
       return { removed };
     },
 
-    testTarget: async ({ id }) => {
+    testTarget: async ({ id }, call) => {
       if (isLab(ctx, id)) await ensureLabTarget(ctx);
-      return diagnoseTarget(ctx.targets.open(id));
+      return diagnoseTarget(ctx.targets.open(id), call);
     },
 
-    nodeStatus: async ({ id }) => {
+    nodeStatus: async ({ id }, call) => {
       if (isLab(ctx, id)) await ensureLabTarget(ctx);
-      return nodeViewOf(ctx.targets.open(id));
+      return nodeViewOf(ctx.targets.open(id), 40, call.signal);
     },
   } satisfies Partial<HandlerTable>;
 }

@@ -1,0 +1,75 @@
+/**
+ * A node whose port accepts TCP and never answers TLS (a wrong port, a stuck middlebox), through the app's
+ * calls as the UI makes them: contact (first contact's certificate read), Test connection, Node status and
+ * Preview each end in UNREACHABLE at step tls stating the timeout — never INTERNAL "this is a bug" — and
+ * nothing is printed on the host's stderr. The node timeout is 15 s; the four calls run at once.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createContext, type HandlerContext } from './context.js';
+import { createHandlers } from './index.js';
+import { handlerClient } from './testing.js';
+import { fileSecretBox } from '../secrets.js';
+import type { HandlerTable } from '../contract.js';
+import { writeBundle } from '../../bundle/index.js';
+
+let home: string;
+let ctx: HandlerContext;
+let handlers: HandlerTable;
+let server: Server;
+let port = 0;
+const held: Socket[] = [];
+const { call, refusal } = handlerClient(
+  () => handlers,
+  () => ctx.jobs,
+);
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'ps-hanging-'));
+  ctx = createContext({ home, shell: 'browser', secrets: fileSecretBox(home) });
+  handlers = createHandlers(ctx);
+  server = createServer((s) => {
+    held.push(s);
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+});
+
+afterAll(async () => {
+  for (const s of held) s.destroy();
+  await new Promise((r) => server.close(r));
+  await ctx.dispose();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('a node that never answers the TLS handshake', () => {
+  it('is UNREACHABLE at step tls after the stated 15 s in every call, with nothing on stderr', async () => {
+    const stderr = vi.spyOn(console, 'error');
+    const url = `https://127.0.0.1:${port}`;
+    const target = await call('saveTarget', { kind: 'https', name: 'stuck', url, fingerprint: `SHA256:${'A'.repeat(43)}`, token: 't' });
+    const row = await call('importBundle', { name: 'b.zip', dataBase64: Buffer.from(await writeBundle({ seed: 3 })).toString('base64') });
+    const [contact, test, status, preview] = await Promise.all([
+      refusal('probeTarget', { kind: 'https', url }),
+      call('testTarget', { id: target.id }),
+      refusal('nodeStatus', { id: target.id }),
+      call('previewApply', { sha256: row.sha256, targetIds: [target.id] }),
+    ]);
+    for (const error of [contact, test.error, status, preview[0]?.error]) {
+      expect(error?.code).toBe('UNREACHABLE');
+      expect(error?.details).toMatchObject({ step: 'tls', timeoutMs: 15_000 });
+      expect(error?.message).toContain('did not answer the TLS handshake within 15 s');
+    }
+    expect(test.steps.map((s) => [s.step, s.ok])).toEqual([
+      ['dns', true],
+      ['tcp', true],
+      ['tls', false],
+    ]);
+    expect(stderr).not.toHaveBeenCalled();
+    stderr.mockRestore();
+  });
+});
