@@ -5,7 +5,9 @@
 import { createContext } from 'svelte';
 import type { AppInfo, LibraryRow, TargetView } from '../../../../core/app/contract';
 import type { ErrorJSON } from '../../../../core/errors';
-import { api, asErrorJSON } from '../api';
+import { api } from '../api';
+import { attempt } from './action.svelte';
+import { PushFlow } from './push.svelte';
 
 export type Route = 'welcome' | 'library' | 'inspect' | 'targets' | 'apply' | 'activity' | 'settings';
 
@@ -31,6 +33,8 @@ export class AppState {
   error = $state<ErrorJSON | null>(null);
   notice = $state<string | null>(null);
   loaded = $state(false);
+  /** Preview & apply's preview and push, kept while the user visits other screens */
+  readonly pushFlow = new PushFlow();
 
   selectedRow = $derived(this.library.find((r) => r.sha256 === this.selected) ?? null);
 
@@ -72,13 +76,9 @@ export class AppState {
   /** Runs an action, turning a failure into the banner; returns whether it succeeded. */
   async run(action: () => Promise<void>): Promise<boolean> {
     this.error = null;
-    try {
-      await action();
-      return true;
-    } catch (e) {
-      this.error = asErrorJSON(e);
-      return false;
-    }
+    const r = await attempt(action);
+    if (!r.ok) this.error = r.error;
+    return r.ok;
   }
 }
 
