@@ -10,3 +10,5 @@ export { startClosingFeed, type ClosingFeed, type ClosingRoute } from './closing
 export { startTinyproxy, type Tinyproxy, type TinyproxyOptions } from './tinyproxy.js';
 export { startSshd, type Sshd, type SshdOptions } from './sshd.js';
 export { systemUserUnavailable } from './system-user.js';
+export { startAgent, type Agent } from './agent.js';
+export { startSlowProxy, type SlowProxy } from './slow-proxy.js';
