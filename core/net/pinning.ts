@@ -18,6 +18,8 @@ export interface PinOptions {
   ca?: string[];
   /** what to do when the pin does not match (e.g. where to read the peer's new fingerprint) */
   mismatchAdvice?: string;
+  /** hears each socket as it starts connecting: undici cannot cancel a connect, a caller that cancels destroys it */
+  onSocket?: (socket: tls.TLSSocket) => void;
 }
 
 export interface DispatcherTimeouts {
@@ -45,6 +47,7 @@ export async function pinnedDispatcher(opts: PinOptions, timeouts: DispatcherTim
       ...secure,
     });
     socket.setNoDelay(true);
+    opts.onSocket?.(socket);
     const disarm = armHandshakeTimeout(socket, where, timeouts.connectMs);
     const fail = (e: Error) => {
       disarm();

@@ -8,6 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { request, type Dispatcher } from 'undici';
 import { CoreError } from '../errors.js';
 import { classifyConnectError, isInterruption } from '../net/diagnose.js';
@@ -56,20 +57,47 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
   const token = target.token.trim();
   if (!token || /[\r\n]/.test(token))
     throw new CoreError('USAGE', 'The node API token is empty or spans several lines; paste the token `agent init` wrote on the node.');
-  const dispatcher = await nodeDispatcher(target);
+  // this connection's sockets, so a cancel can close one still connecting (undici waits for its connect)
+  const sockets = new Set<TLSSocket>();
+  const dispatcher = await nodeDispatcher(target, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  /**
+   * undici hands a request's signal to the socket only once it is connected: a cancel during the TCP or TLS
+   * connect would wait out the connect timeout (15 s against a port that never answers TLS). Until the
+   * answer's headers arrive, a cancel destroys this connection's dispatcher instead (it serves one node for
+   * one operation), which fails its requests at once, and closes its sockets, connected or not.
+   */
+  async function untilHeaders<T>(signal: AbortSignal | undefined, sent: () => Promise<T>): Promise<T> {
+    if (!signal) return sent();
+    const drop = () => {
+      void dispatcher.destroy().catch(() => undefined);
+      for (const socket of sockets) socket.destroy();
+    };
+    signal.addEventListener('abort', drop, { once: true });
+    try {
+      return await sent();
+    } finally {
+      signal.removeEventListener('abort', drop);
+    }
+  }
 
   /** One request; connection failures diagnosed for a node, refusals decoded; the answer's status and text. */
   async function send(req: Sent): Promise<{ status: number; text: string }> {
     if (req.signal?.aborted) throw cancelled();
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${target.origin}${req.path}`, {
-        dispatcher,
-        method: req.method,
-        headers: { authorization: `Bearer ${token}`, ...req.headers },
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-      });
+      res = await untilHeaders(req.signal, () =>
+        request(`${target.origin}${req.path}`, {
+          dispatcher,
+          method: req.method,
+          headers: { authorization: `Bearer ${token}`, ...req.headers },
+          ...(req.body !== undefined ? { body: req.body } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+        }),
+      );
     } catch (e) {
       if (req.signal?.aborted) throw cancelled();
       if (e instanceof CoreError) throw e;
@@ -184,12 +212,14 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
     const path = `/api/v1/staged/${d.sha256}`;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${target.origin}${path}`, {
-        dispatcher,
-        method: 'GET',
-        headers: { authorization: `Bearer ${token}` },
-        ...(d.signal ? { signal: d.signal } : {}),
-      });
+      res = await untilHeaders(d.signal, () =>
+        request(`${target.origin}${path}`, {
+          dispatcher,
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}` },
+          ...(d.signal ? { signal: d.signal } : {}),
+        }),
+      );
     } catch (e) {
       if (d.signal?.aborted) throw cancelled();
       if (e instanceof CoreError) throw e;

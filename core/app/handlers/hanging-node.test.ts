@@ -2,7 +2,8 @@
  * A node whose port accepts TCP and never answers TLS (a wrong port, a stuck middlebox), through the app's
  * calls as the UI makes them: contact (first contact's certificate read), Test connection, Node status and
  * Preview each end in UNREACHABLE at step tls stating the timeout — never INTERNAL "this is a bug" — and
- * nothing is printed on the host's stderr. The node timeout is 15 s; the four calls run at once.
+ * nothing is printed on the host's stderr. The node timeout is 15 s; the four calls run at once. The same
+ * calls tagged as operations and cancelled end CANCELLED long before that, their sockets closed.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +23,8 @@ let handlers: HandlerTable;
 let server: Server;
 let port = 0;
 const held: Socket[] = [];
-const { call, refusal } = handlerClient(
+const closed = new Set<Socket>();
+const { call, tagged, refusal } = handlerClient(
   () => handlers,
   () => ctx.jobs,
 );
@@ -34,6 +36,9 @@ beforeAll(async () => {
   server = createServer((s) => {
     held.push(s);
     s.on('error', () => undefined);
+    // read and drop what the client sends (its ClientHello), so its closing the connection is seen
+    s.resume();
+    s.on('close', () => closed.add(s));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();
@@ -71,5 +76,34 @@ describe('a node that never answers the TLS handshake', () => {
     ]);
     expect(stderr).not.toHaveBeenCalled();
     stderr.mockRestore();
+  });
+
+  it('cancelled, each call ends CANCELLED at once and the node sees its connection closed', async () => {
+    const url = `https://127.0.0.1:${port}`;
+    const target = await call('saveTarget', { kind: 'https', name: 'stuck-2', url, fingerprint: `SHA256:${'B'.repeat(43)}`, token: 't' });
+    const row = await call('importBundle', { name: 'c.zip', dataBase64: Buffer.from(await writeBundle({ seed: 4 })).toString('base64') });
+    const before = held.length;
+    const started = Date.now();
+    const calls = [
+      tagged('opcontact', 'probeTarget', { kind: 'https', url }),
+      tagged('optest', 'testTarget', { id: target.id }),
+      tagged('opstatus', 'nodeStatus', { id: target.id }),
+      tagged('oppreview', 'previewApply', { sha256: row.sha256, targetIds: [target.id] }),
+    ].map((p) =>
+      p.then(
+        () => null,
+        (e: { code?: string }) => e.code,
+      ),
+    );
+    // every call has its TLS connection open and waiting
+    await vi.waitFor(() => expect(held.length - before).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+    const mine = held.slice(before);
+    for (const op of ['opcontact', 'optest', 'opstatus', 'oppreview']) expect((await call('cancelJob', { jobId: op })).id).toBe(op);
+    expect(await Promise.all(calls)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
+    // generous: the 15 s timeout never had to fire
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await vi.waitFor(() => expect(mine.filter((s) => !closed.has(s))).toEqual([]), { timeout: 5_000 });
+    for (const op of ['opcontact', 'optest', 'opstatus', 'oppreview'])
+      expect((await call('getJob', { jobId: op })).state).toBe('cancelled');
   });
 });
