@@ -25,19 +25,17 @@ export class JobWatch {
       };
       // the snapshot as it is now (events before it are older; events after it are newer), and again after a gap
       const read = () =>
-        api
-          .getJob({ jobId })
-          .then(take, (e: unknown) =>
-            take({
-              id: jobId,
-              kind: 'push',
-              state: 'failed',
-              progress: null,
-              steps: this.job?.steps ?? [],
-              seq: Infinity,
-              error: asErrorJSON(e),
-            }),
-          );
+        api.getJob({ jobId }).then(take, (e: unknown) =>
+          take({
+            id: jobId,
+            kind: 'push',
+            state: 'failed',
+            progress: null,
+            steps: this.job?.steps ?? [],
+            seq: Infinity,
+            error: asErrorJSON(e),
+          }),
+        );
       const stop = followJob(jobId, take, () => void read());
       this.#stop = stop;
       void read();
