@@ -48,6 +48,35 @@ export function layeringZones({ tests = false } = {}) {
   ];
 }
 
+const parseInstead = "parse it with a zod schema instead (core/json.ts `parseJson`; issue 9 §4: parse, don't cast)";
+const isJsonParse = (node) => `[${node}.type='CallExpression'][${node}.callee.object.name='JSON'][${node}.callee.property.name='parse']`;
+
+/**
+ * Parse, don't cast: JSON that crosses a trust boundary is checked by a schema, so the compiler's word for
+ * its type is never taken on faith. `no-restricted-syntax` selectors (ESLint's AST selectors) for the casts
+ * that would skip the check; tests and testing.ts helpers may still build hostile input with them.
+ */
+const castSelectors = [
+  {
+    selector: "TSAsExpression[expression.type='TSAsExpression'][expression.typeAnnotation.type='TSUnknownKeyword']",
+    message: `\`as unknown as T\` hides a type error; ${parseInstead}, or type the value properly.`,
+  },
+  {
+    selector: "TSTypeAssertion[expression.type='TSTypeAssertion'][expression.typeAnnotation.type='TSUnknownKeyword']",
+    message: `\`<T><unknown>x\` hides a type error; ${parseInstead}, or type the value properly.`,
+  },
+  { selector: `TSAsExpression${isJsonParse('expression')}`, message: `\`JSON.parse(…) as T\` trusts the input; ${parseInstead}.` },
+  { selector: `TSTypeAssertion${isJsonParse('expression')}`, message: `\`<T>JSON.parse(…)\` trusts the input; ${parseInstead}.` },
+  {
+    selector: `VariableDeclarator[id.typeAnnotation][id.typeAnnotation.typeAnnotation.type!='TSUnknownKeyword']${isJsonParse('init')}`,
+    message: `\`const x: T = JSON.parse(…)\` trusts the input (JSON.parse gives any); declare it \`unknown\` and ${parseInstead}.`,
+  },
+  {
+    selector: "TSAsExpression[expression.type='AwaitExpression'][expression.argument.callee.property.name='json']",
+    message: `\`(await body.json()) as T\` trusts the peer; ${parseInstead}.`,
+  },
+];
+
 const importResolver = createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] } });
 
 export default tseslint.config(
@@ -85,6 +114,13 @@ export default tseslint.config(
     files: ['core/**/*.test.ts', 'core/**/testing.ts'],
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: process.cwd(), zones: layeringZones({ tests: true }) }],
+    },
+  },
+  {
+    files: ['core/**/*.ts', 'electron/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...castSelectors],
     },
   },
   {

@@ -2,6 +2,8 @@
  * One error type for the whole product. Codes are a closed union taken from
  * ../shared/spec/bundle-format.md ("Error codes") and ../shared/spec/interfaces.md ("Transfer error codes").
  * Errors are data: they cross IPC, HTTP and the CLI's --json as {code, message, details}.
+ * What each code means to the CLI (exit code), the agent (HTTP status) and the app (title, next step):
+ * ./error-catalogue.ts.
  */
 
 /** Refusals of a bundle (bundle-format.md). */
@@ -38,9 +40,10 @@ export const TRANSFER_CODES = [
 ] as const;
 
 /** Our own additions (allowed by interfaces.md: "Add freely"). */
-export const PRODUCT_CODES = [
+const PRODUCT_CODES = [
   'USAGE', // bad flags or arguments → exit 1
   'NOT_FOUND', // a file, library entry or store that does not exist
+  'PERMISSION_DENIED', // a file or folder that exists but the OS refuses to read or write (EACCES, EPERM) → exit 2, HTTP 403
   'SIGNATURE_INVALID', // a transfer manifest whose signature or hashes do not verify
   'CUSTODY_REQUIRED', // a node with trusted signers got a bundle without a signed transfer manifest
   'REPLAYED_MANIFEST', // a signed transfer manifest older than the newest one already accepted
@@ -51,10 +54,10 @@ export const PRODUCT_CODES = [
   'INTERNAL', // a bug: exit 1
 ] as const;
 
-export type BundleErrorCode = (typeof BUNDLE_CODES)[number];
-export type NodeErrorCode = (typeof NODE_CODES)[number];
-export type TransferErrorCode = (typeof TRANSFER_CODES)[number];
-export type ProductErrorCode = (typeof PRODUCT_CODES)[number];
+type BundleErrorCode = (typeof BUNDLE_CODES)[number];
+type NodeErrorCode = (typeof NODE_CODES)[number];
+type TransferErrorCode = (typeof TRANSFER_CODES)[number];
+type ProductErrorCode = (typeof PRODUCT_CODES)[number];
 export type ErrorCode = BundleErrorCode | NodeErrorCode | TransferErrorCode | ProductErrorCode;
 
 export const ALL_CODES: readonly ErrorCode[] = [...BUNDLE_CODES, ...NODE_CODES, ...TRANSFER_CODES, ...PRODUCT_CODES];
@@ -105,22 +108,6 @@ export class CoreError extends Error {
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ALL_CODES as readonly string[]).includes(value);
-}
-
-/** CLI exit code for an error (interfaces.md: 1 usage/internal · 2 refused · 3 network/transfer). */
-export function exitCodeFor(code: ErrorCode): 1 | 2 | 3 {
-  switch (code) {
-    case 'USAGE':
-    case 'INTERNAL':
-      return 1;
-    case 'UNREACHABLE':
-    case 'TRANSFER_INTERRUPTED':
-    case 'CANCELLED':
-    case 'FEED_INVALID':
-      return 3;
-    default:
-      return 2;
-  }
 }
 
 /** Wraps anything thrown into a CoreError; non-CoreErrors are bugs and become INTERNAL. */

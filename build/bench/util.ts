@@ -40,7 +40,7 @@ export interface CommandRun {
 }
 
 /** Runs a command to completion (stdout kept up to `keep` bytes), optionally under /usr/bin/time -v for peak RSS. */
-export function runCommand(
+function runCommand(
   cmd: string,
   args: string[],
   opts: { rss?: boolean; keep?: number; env?: NodeJS.ProcessEnv } = {},

@@ -46,7 +46,7 @@ export interface BuildKitOptions {
   onProgress?: (step: string, message: string) => void;
 }
 
-export interface ArchReport {
+interface ArchReport {
   arch: KitArch;
   /** the executable answered `--version` (natively or under qemu-user) */
   ran: boolean;

@@ -31,7 +31,7 @@ async function glibcNeeded(binary: string): Promise<string> {
 }
 
 /** The name of the kit's instructions inside the packages (lintian reserves INSTALL for upstream build notes). */
-export const KIT_DOC = 'NODE-KIT.txt';
+const KIT_DOC = 'NODE-KIT.txt';
 
 async function md5File(file: string): Promise<string> {
   const hash = createHash('md5');

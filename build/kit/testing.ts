@@ -17,7 +17,7 @@ import type { KitArch, KitArtifact } from '../../core/kit/index.js';
 import { hashTree } from '../../core/agent/testing.js';
 
 export const run = promisify(execFile);
-export const ROOT = cloneRoot(fileURLToPath(new URL('.', import.meta.url)));
+const ROOT = cloneRoot(fileURLToPath(new URL('.', import.meta.url)));
 /** Generous: a cold build makes two executables, two .debs and two .tar.gz on a shared machine. */
 export const BUILD_TIMEOUT = 900_000;
 /** The version of the "older" kit of the upgrade tests. */
@@ -53,7 +53,7 @@ export function artifactPath(kit: BuiltKit, kind: KitArtifact['kind'], arch: Kit
 }
 
 /** An environment in which no `node` can be found: only PATH=/nonexistent (like `env -i PATH=/nonexistent`). */
-export const NO_NODE_ENV = { PATH: '/nonexistent' };
+const NO_NODE_ENV = { PATH: '/nonexistent' };
 
 /** Runs the executable with no Node.js reachable; never throws on a non-zero exit. */
 export async function runBare(exe: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -16,7 +16,9 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { checkIsolated, compareVersions, type CheckedBundle, type Progress } from '../bundle/index.js';
 import { COMPONENT_IDS, type ComponentId, type Versions } from '../bundle/types.js';
-import { CoreError, toCoreError, BUNDLE_CODES, NODE_CODES } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { isRefusal } from '../error-catalogue.js';
+import { isPermissionError, permissionDenied } from '../file-errors.js';
 import type { AppliedComponent, ApplyResult, SkippedComponent, StagedBundle } from './types.js';
 import { newId, storePaths, STORE_FORMAT } from './paths.js';
 import {
@@ -68,7 +70,7 @@ export function defaultWho(env: NodeJS.ProcessEnv = process.env): string {
 const INBOX_NAME = /^(?!\.\.?$)[^/\\\0]{1,255}$/;
 
 /** A path, or a bare name looked up in the store's inbox/ (the SFTP arrival folder). */
-export async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
+async function resolveBundleFile(store: string, fileOrName: string): Promise<string> {
   const candidates =
     isAbsolute(fileOrName) || fileOrName.includes('/')
       ? [resolve(fileOrName)]
@@ -77,7 +79,10 @@ export async function resolveBundleFile(store: string, fileOrName: string): Prom
     throw new CoreError('USAGE', `"${fileOrName}" is not a valid file name in the inbox.`, { file: fileOrName });
   }
   for (const c of candidates) {
-    const st = await stat(c).catch(() => null);
+    const st = await stat(c).catch((e: unknown) => {
+      if (isPermissionError(e)) throw permissionDenied(c, 'The bundle', 'read', e);
+      return null;
+    });
     if (st?.isFile()) return c;
   }
   throw new CoreError(
@@ -237,14 +242,6 @@ async function commit(
   await commitState(store, next, sources, p.kept, onFile);
   await pruneStates(store, [next.id, ...p.kept]);
   return next;
-}
-
-const CUSTODY_CODES: readonly string[] = ['SIGNATURE_INVALID', 'CUSTODY_REQUIRED', 'REPLAYED_MANIFEST'];
-
-function isRefusal(code: string): boolean {
-  return (
-    (BUNDLE_CODES as readonly string[]).includes(code) || (NODE_CODES as readonly string[]).includes(code) || CUSTODY_CODES.includes(code)
-  );
 }
 
 const outcomeOf = (p: Plan) => (p.applied.length > 0 ? ('applied' as const) : ('skipped' as const));

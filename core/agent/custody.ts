@@ -15,6 +15,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { isPermissionError, permissionDenied } from '../file-errors.js';
 import { writeFileAtomic } from '../durable.js';
 import { hashFile } from '../hash.js';
 import { custodyBundle, custodyDocumentFor, parseCustodyDocument, verifyCustody, type CustodyDocument } from '../custody/document.js';
@@ -24,7 +25,7 @@ import { readStoreFile } from './store-file.js';
 import { trustedKeys, type TrustedSigner } from './signers.js';
 
 /** What history records for a bundle applied under custody. */
-export interface CustodyRecord {
+interface CustodyRecord {
   /** the trusted key's comment (e.g. "alice@workstation"), else its fingerprint */
   signer: string;
   fingerprint: string;
@@ -51,14 +52,18 @@ const markSchema = z.strictObject({
 
 async function readDocumentFile(file: string): Promise<CustodyDocument> {
   if (file.endsWith(MANIFEST_SUFFIX)) return (await custodyDocumentFor(file)).document;
-  const st = await stat(file).catch(() => null);
+  const st = await stat(file).catch((e: unknown) => {
+    if (isPermissionError(e)) throw permissionDenied(file, 'The custody document', 'read', e);
+    return null;
+  });
   if (!st?.isFile()) throw new CoreError('NOT_FOUND', `The custody document ${file} does not exist.`, { file });
   if (st.size > MAX_DOCUMENT)
     throw new CoreError('SIGNATURE_INVALID', `The custody document ${file} is larger than ${MAX_DOCUMENT} bytes; it is not one.`, { file });
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
+  } catch (e) {
+    if (isPermissionError(e)) throw permissionDenied(file, 'The custody document', 'read', e);
     json = null;
   }
   return parseCustodyDocument(json);

@@ -16,6 +16,8 @@ import type { HistoryEntry } from './types.js';
 import { storePaths } from './paths.js';
 import { iseTime } from './log.js';
 import { parseJsonLines } from '../jsonl.js';
+import { historyEntrySchema, historyLinkSchema } from './schemas.js';
+import { corrupt, storeFileError } from './store-file.js';
 
 /** `prev` of the first line of a history. */
 export const HISTORY_GENESIS = '0'.repeat(64);
@@ -73,9 +75,9 @@ export async function readHistory(store: string): Promise<HistoryEntry[]> {
     text = await readFile(storePaths(store).history, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
+    throw storeFileError(store, storePaths(store).history, e, 'history.jsonl unreadable');
   }
-  return parseJsonLines<HistoryEntry>(text)
+  return parseJsonLines(text, historyEntrySchema, (line, problem) => corrupt(store, `history.jsonl line ${line}: ${problem}`))
     .map(({ prev: _prev, ...entry }) => entry)
     .reverse();
 }
@@ -123,7 +125,7 @@ export async function verifyHistory(store: string): Promise<HistoryVerification>
     } catch {
       doc = undefined;
     }
-    const link = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { prev?: unknown }).prev : undefined;
+    const link = historyLinkSchema.safeParse(doc).data?.prev;
     if (doc === undefined) out.torn.push(lineNo);
     else if (typeof link === 'string' || started) {
       const expected = previous ?? HISTORY_GENESIS;

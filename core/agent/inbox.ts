@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CoreError } from '../errors.js';
+import { isPermissionError, permissionDenied } from '../file-errors.js';
 import type { InboxVerification } from './types.js';
 import { newId, storePaths, UPLOAD_PREFIX } from './paths.js';
 
@@ -47,7 +48,10 @@ export function uploadName(name: string): string {
 export async function verifyInboxFile(store: string, name: string): Promise<InboxVerification> {
   await readAgentInfo(resolve(store));
   const file = inboxPath(store, name);
-  const st = await stat(file).catch(() => null);
+  const st = await stat(file).catch((e: unknown) => {
+    if (isPermissionError(e)) throw permissionDenied(file, 'The inbox file', 'read', e);
+    return null;
+  });
   if (!st?.isFile()) throw new CoreError('NOT_FOUND', `No file ${name} in the store's inbox. Upload it first.`, { file: name });
   return { file: name, size: st.size, sha256: await sha256File(file) };
 }

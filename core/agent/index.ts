@@ -4,18 +4,16 @@
  */
 export * from './types.js';
 export { initStore, readNodeContent, verifyStore, readToken } from './store.js';
-export type { StoreState, InstalledComponent, InstalledPolicy, InitResult } from './store.js';
-export { applyBundle, defaultWho, type ApplyOptions } from './apply.js';
+export { applyBundle } from './apply.js';
 export { readStatus, formatUpdateInformation } from './status.js';
-export { readHistory, verifyHistory, HISTORY_GENESIS, type HistoryVerification } from './history.js';
-export { rollback, listStates, parseRollbackTarget, type KeptState, type RollbackTarget } from './rollback.js';
+export { readHistory, verifyHistory, HISTORY_GENESIS } from './history.js';
+export { rollback, listStates, parseRollbackTarget, type KeptState } from './rollback.js';
 export { DEFAULT_KEEP_STATES } from './states.js';
-export { addToken, revokeToken, listTokens, ADMIN_TOKEN, type TokenInfo } from './tokens.js';
+export { addToken, revokeToken, listTokens } from './tokens.js';
 export { addSigners, removeSigner, listSigners, readSignerFiles, type TrustedSigner } from './signers.js';
-export { checkCustody, readCustodyMark, saveCustodyDocument, type CustodyRecord } from './custody.js';
 export { listPolicies, deletePolicy } from './policies.js';
 export { verifyInboxFile } from './inbox.js';
-export { listStaged, findStaged, formatStaged, type StagedFile } from './staged.js';
-export { startAgentServer, httpStatusFor, type AgentServer, type AgentServerOptions } from './server.js';
+export { listStaged, findStaged, formatStaged } from './staged.js';
+export { startAgentServer, type AgentServer } from './server.js';
 export type { RegisteredRoute } from './auth.js';
 export { readLogTail } from './log.js';

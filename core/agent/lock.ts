@@ -6,16 +6,20 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { parseJson } from '../json.js';
 import { storePaths } from './paths.js';
 
-export interface LockInfo {
-  pid: number;
-  host: string;
-  since: string;
-  purpose: string;
-  nonce: string;
-}
+/** What the lock file holds: who took it, where, when and why (only `pid` is needed to judge it). */
+const lockInfoSchema = z.object({
+  pid: z.number().int(),
+  host: z.string().optional(),
+  since: z.string().optional(),
+  purpose: z.string().optional(),
+  nonce: z.string().optional(),
+});
+type LockInfo = z.infer<typeof lockInfoSchema>;
 
 /** A lock file younger than this with unreadable content is treated as being written right now. */
 const FRESH_MS = 2_000;
@@ -40,13 +44,9 @@ export interface ReadLock {
 async function readLock(file: string): Promise<ReadLock | null> {
   try {
     const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-    let info: LockInfo | null = null;
-    try {
-      const parsed = JSON.parse(text) as LockInfo;
-      if (typeof parsed.pid === 'number') info = parsed;
-    } catch {
-      info = null;
-    }
+    // a lock being written right now, or one from another version, has no readable owner (judged by age)
+    const parsed = parseJson(text, lockInfoSchema);
+    const info = parsed.ok ? parsed.data : null;
     return { info, ageMs: Date.now() - st.mtimeMs, ino: st.ino, mtimeMs: st.mtimeMs };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;

@@ -29,7 +29,7 @@ export interface LogLine {
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** "2025-03-13 13:58:07,246" in local time, as log4j prints it. */
-export function log4jTime(d: Date): string {
+function log4jTime(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`;
 }
 

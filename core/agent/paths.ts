@@ -22,7 +22,6 @@
  *   signers.json          trusted signers' public keys (signers.ts); custody.json: newest signed manifest accepted
  *   apply.lock            held while an apply, rollback or policy change runs
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -58,14 +57,8 @@ export function storePaths(store: string) {
     lock: join(store, 'apply.lock'),
   };
 }
-export type StorePaths = ReturnType<typeof storePaths>;
 
 /** A short unique id, sortable by time (used for state dirs and temp names). */
 export function newId(): string {
   return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
-}
-
-/** Plain write for files created once at init. */
-export async function writeNew(file: string, data: string, mode = 0o644): Promise<void> {
-  await writeFile(file, data, { mode, flag: 'wx' });
 }

@@ -10,7 +10,9 @@ import { X509Certificate } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { CoreError, toCoreError, BUNDLE_CODES, type ErrorCode } from '../errors.js';
+import { z } from 'zod';
+import { CoreError, toCoreError, type ErrorCode } from '../errors.js';
+import { httpStatusFor } from '../error-catalogue.js';
 import { cleanLeftovers, readCurrent, readNodeContent, readToken } from './store.js';
 import { certFingerprint } from '../net/trust.js';
 import { TokenVerifier } from './tokens.js';
@@ -52,32 +54,6 @@ export interface AgentServer {
   close(): Promise<void>;
 }
 
-/** HTTP status per error code (interfaces.md: 401, 400, 409, 413, 422). */
-export function httpStatusFor(code: ErrorCode): number {
-  if ((BUNDLE_CODES as readonly string[]).includes(code) || code === 'DOWNGRADE_REFUSED') return 422;
-  switch (code) {
-    case 'UNAUTHORIZED':
-      return 401;
-    case 'SIGNATURE_INVALID':
-    case 'CUSTODY_REQUIRED':
-    case 'REPLAYED_MANIFEST':
-      return 422;
-    case 'USAGE':
-    case 'REMOTE_CHECKSUM_MISMATCH':
-    case 'TRANSFER_INTERRUPTED':
-      return 400;
-    case 'APPLY_BUSY':
-    case 'NOTHING_TO_ROLL_BACK':
-      return 409;
-    case 'TOO_LARGE':
-      return 413;
-    case 'NOT_FOUND':
-      return 404;
-    default:
-      return 500;
-  }
-}
-
 function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   const err = toCoreError(e);
   return reply
@@ -87,6 +63,16 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
 }
 
 const flag = (v: unknown) => v === '1' || v === 'true' || v === true;
+
+/** `POST /api/v1/rollback`: no body, or `{"to": N | SHA-256}` (checked by parseRollbackTarget). */
+const rollbackBody = z.strictObject({ to: z.unknown() }).partial();
+/** `POST /api/v1/apply`: the inbox file and the flags (`flag` decides what counts as set). */
+const applyBody = z.object({
+  file: z.string(),
+  dryRun: z.unknown().optional(),
+  allowDowngrade: z.unknown().optional(),
+  allowReplay: z.unknown().optional(),
+});
 
 /** Starts the agent's HTTPS API on the store's TLS identity. */
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
@@ -161,11 +147,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     ok: true,
     ...(await deletePolicy(store, req.params.name, who(req))),
   }));
-  app.post<{ Body: { to?: unknown } | undefined }>('/api/v1/rollback', async (req) => {
-    const body: unknown = req.body ?? {};
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'to'))
+  app.post('/api/v1/rollback', async (req) => {
+    const body = rollbackBody.safeParse(req.body ?? {});
+    if (!body.success)
       throw new CoreError('USAGE', 'Send no body, or {"to": N} (steps back) or {"to": "<SHA-256 of a kept state\'s bundle>"}.');
-    const to = parseRollbackTarget((body as { to?: unknown }).to);
+    const to = parseRollbackTarget(body.data.to);
     return { ok: true, ...(await rollback(store, { ...who(req), ...(to !== undefined ? { to } : {}) })) };
   });
   app.get<{ Querystring: { lines?: string } }>('/api/v1/log', async (req, reply) => {
@@ -173,28 +159,26 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     if (!Number.isInteger(n) || n < 0) throw new CoreError('USAGE', '`lines` must be a non-negative integer.');
     return reply.type('text/plain; charset=utf-8').send(await readLogTail(store, n));
   });
-  app.post<{ Body: { file?: unknown; dryRun?: unknown; allowDowngrade?: unknown; allowReplay?: unknown } }>(
-    '/api/v1/apply',
-    async (req) => {
-      const body = req.body ?? {};
-      if (typeof body.file !== 'string') throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
-      // the agent's own in-flight uploads are not for applying by name
-      if (body.file.startsWith(UPLOAD_PREFIX))
-        throw new CoreError('USAGE', `"${body.file}" is one of the agent's own temporary uploads, not a bundle to apply.`, {
-          file: body.file,
-        });
-      const path = inboxPath(store, body.file);
-      return {
-        ok: true,
-        ...(await applyBundle(store, path, {
-          dryRun: flag(body.dryRun),
-          allowDowngrade: flag(body.allowDowngrade),
-          allowReplay: flag(body.allowReplay),
-          ...who(req),
-        })),
-      };
-    },
-  );
+  app.post('/api/v1/apply', async (req) => {
+    const parsed = applyBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw new CoreError('USAGE', 'Send {"file":"<name in the store\'s inbox>"}.');
+    const body = parsed.data;
+    // the agent's own in-flight uploads are not for applying by name
+    if (body.file.startsWith(UPLOAD_PREFIX))
+      throw new CoreError('USAGE', `"${body.file}" is one of the agent's own temporary uploads, not a bundle to apply.`, {
+        file: body.file,
+      });
+    const path = inboxPath(store, body.file);
+    return {
+      ok: true,
+      ...(await applyBundle(store, path, {
+        dryRun: flag(body.dryRun),
+        allowDowngrade: flag(body.allowDowngrade),
+        allowReplay: flag(body.allowReplay),
+        ...who(req),
+      })),
+    };
+  });
   // the bundles kept for the hand-off to ISE (staged.ts): the list, and one bundle's bytes
   app.get('/api/v1/staged', async () => ({ ok: true, staged: await listStaged(store) }));
   app.get<{ Params: { sha256: string } }>('/api/v1/staged/:sha256', async (req, reply) => {

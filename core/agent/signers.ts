@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 import { writeFileAtomic } from '../durable.js';
 import { keyFingerprint, loadPublicKeys } from '../custody/sshsig.js';
 import { storePaths } from './paths.js';
@@ -43,7 +44,7 @@ function cleanComment(text: string): string {
 }
 
 /** The ssh-ed25519 keys of a `.pub` file or an allowed_signers file, with their comment or principal. */
-export function parseSignerKeys(text: string, source = 'the key file'): Array<Omit<TrustedSigner, 'addedAt'>> {
+function parseSignerKeys(text: string, source = 'the key file'): Array<Omit<TrustedSigner, 'addedAt'>> {
   const out: Array<Omit<TrustedSigner, 'addedAt'>> = [];
   for (const raw of text.split('\n').slice(0, 10_000)) {
     const line = raw.trim();
@@ -74,8 +75,8 @@ export function parseSignerKeys(text: string, source = 'the key file'): Array<Om
 export async function readSignerFiles(files: string[]): Promise<Array<Omit<TrustedSigner, 'addedAt'>>> {
   const out: Array<Omit<TrustedSigner, 'addedAt'>> = [];
   for (const f of files) {
-    const text = await readFile(f, 'utf8').catch(() => {
-      throw new CoreError('NOT_FOUND', `Cannot read the public key ${f}.`, { file: f });
+    const text = await readFile(f, 'utf8').catch((e: unknown) => {
+      throw fileError(e, f, 'The public key', () => new CoreError('NOT_FOUND', `Cannot read the public key ${f}.`, { file: f }));
     });
     out.push(...parseSignerKeys(text, f));
   }

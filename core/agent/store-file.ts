@@ -8,7 +8,9 @@ import { readFile, stat } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import type { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { writeFileAtomic } from '../durable.js';
+import { parseJson } from '../json.js';
 import { storePaths } from './paths.js';
 
 /** NOT_FOUND for a directory that is not a node store. */
@@ -24,9 +26,13 @@ export function notAStore(store: string): CoreError {
 
 /** Throws NOT_FOUND unless `store` is a node store (before touching any of its files). */
 export async function requireStore(store: string): Promise<void> {
-  const ok = await stat(storePaths(store).agentFile).then(
+  const file = storePaths(store).agentFile;
+  const ok = await stat(file).then(
     (s) => s.isFile(),
-    () => false,
+    (e: unknown) => {
+      if (isPermissionError(e)) throw permissionDenied(file, 'The node store file', 'read', e);
+      return false;
+    },
   );
   if (!ok) throw notAStore(store);
 }
@@ -41,6 +47,11 @@ export function corrupt(store: string, what: string, cause?: unknown): CoreError
   );
 }
 
+/** The error for a store file that could not be read: PERMISSION_DENIED when the OS refused, else STORE_CORRUPT. */
+export function storeFileError(store: string, file: string, e: unknown, what: string): CoreError {
+  return fileError(e, file, 'The node store file', () => corrupt(store, what, e));
+}
+
 /** The parsed file, or null when it does not exist. */
 export async function readStoreFile<S extends z.ZodType>(store: string, file: string, schema: S): Promise<z.infer<S> | null> {
   let text: string;
@@ -48,16 +59,10 @@ export async function readStoreFile<S extends z.ZodType>(store: string, file: st
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw corrupt(store, `${file} unreadable`, e);
+    throw storeFileError(store, file, e, `${file} unreadable`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw corrupt(store, `${file} is not valid JSON`, e);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw corrupt(store, `${file} has an unexpected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  const parsed = parseJson(text, schema);
+  if (!parsed.ok) throw corrupt(store, `${file}: ${parsed.problem}`);
   return parsed.data;
 }
 

@@ -7,19 +7,23 @@ import { mkdir, readFile, readdir, rm, stat, chmod } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
+import { z } from 'zod';
 import type { ComponentContent, ComponentId, NodeContentState, Versions } from '../bundle/types.js';
 import { VERSION_KEYS } from '../bundle/components.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
+import { parseJson } from '../json.js';
+import { isPermissionError } from '../file-errors.js';
 import { hashFile } from '../hash.js';
 import { certFingerprint } from '../net/trust.js';
 import { STORE_FORMAT, storePaths, UPLOAD_PREFIX } from './paths.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { generateTls } from './tls.js';
 import { newToken, writeInitialTokens } from './tokens.js';
-import { corrupt, notAStore } from './store-file.js';
+import { corrupt, notAStore, storeFileError } from './store-file.js';
 import { addSigners, listSigners, readSignerFiles, writeInitialSigners, type TrustedSigner } from './signers.js';
 import { checkKeepStates, DEFAULT_KEEP_STATES, keepStatesOf, pointerFor } from './states.js';
+import { componentContentSchema, sha256Hex, versionsSchema } from './schemas.js';
 import { cleanStagedLeftovers } from './staged.js';
 
 /** One installed payload of a state. */
@@ -76,33 +80,67 @@ export interface AgentInfo {
 }
 
 const STATE_ID = /^[0-9a-z-]{1,64}$/;
+const stateId = z.string().regex(STATE_ID, 'a state id');
+
+const agentInfoSchema = z.looseObject({
+  format: z.number(),
+  name: z.string(),
+  createdAt: z.string(),
+  keepStates: z.number().optional(),
+}) satisfies z.ZodType<AgentInfo>;
+
+const pointerSchema = z.object({
+  state: stateId,
+  previous: stateId.nullable().default(null),
+  kept: z.array(stateId).optional(),
+}) satisfies z.ZodType<CurrentPointer>;
+
+const stateSchema = z.object({
+  format: z.literal(STORE_FORMAT),
+  id: stateId,
+  createdAt: z.string(),
+  lastSuccessfulUpdate: z.string().nullable(),
+  lastUpdateStatus: z.string().nullable(),
+  updateMode: z.literal('Offline'),
+  versions: versionsSchema,
+  components: z.partialRecord(
+    z.enum(COMPONENT_IDS),
+    z.object({ id: z.enum(COMPONENT_IDS), file: z.string(), version: z.string(), sha256: sha256Hex, size: z.number().int().nonnegative() }),
+  ),
+  defaultPoliciesCreated: z.boolean(),
+  defaultPolicies: z.array(z.object({ name: z.string(), kind: z.enum(['policy', 'requirement', 'remediation']), createdAt: z.string() })),
+  bundleSha256: sha256Hex.nullable(),
+  origin: z.enum(['init', 'apply', 'policy-delete', 'rollback']),
+}) satisfies z.ZodType<StoreState>;
 
 /** Which of the five Update Information versions a component drives (the component registry's). */
 export { VERSION_KEY } from '../bundle/components.js';
 
-export const ZERO_VERSIONS: Versions = Object.fromEntries(VERSION_KEYS.map((k) => [k, ZERO_VERSION])) as Versions;
+const ZERO_VERSIONS: Versions = Object.fromEntries(VERSION_KEYS.map((k) => [k, ZERO_VERSION])) as Versions;
 
-async function readJson<T>(file: string): Promise<T> {
-  return JSON.parse(await readFile(file, 'utf8')) as T;
+/** A file of the store read through its schema; STORE_CORRUPT naming `what` and the problem otherwise. */
+async function readStoreJson<S extends z.ZodType>(
+  store: string,
+  file: string,
+  schema: S,
+  what: string,
+  missing?: () => CoreError,
+): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (missing && (e as NodeJS.ErrnoException).code === 'ENOENT') throw missing();
+    throw storeFileError(store, file, e, `${what} unreadable`);
+  }
+  const parsed = parseJson(text, schema);
+  if (!parsed.ok) throw corrupt(store, `${what}: ${parsed.problem}`);
+  return parsed.data;
 }
 
 /** Reads agent.json; NOT_FOUND when DIR is not a node store. */
 export async function readAgentInfo(store: string): Promise<AgentInfo> {
-  const p = storePaths(store);
-  let text: string;
-  try {
-    text = await readFile(p.agentFile, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw notAStore(store);
-    }
-    throw corrupt(store, 'agent.json unreadable', e);
-  }
-  try {
-    return JSON.parse(text) as AgentInfo;
-  } catch (e) {
-    throw corrupt(store, 'agent.json is not valid JSON', e);
-  }
+  return readStoreJson(store, storePaths(store).agentFile, agentInfoSchema, 'agent.json', () => notAStore(store));
 }
 
 /** The live state and the pointer that names it; STORE_CORRUPT if either cannot be read. */
@@ -110,30 +148,14 @@ export async function readCurrent(
   store: string,
 ): Promise<{ pointer: CurrentPointer & { kept: string[] }; state: StoreState; info: AgentInfo }> {
   const info = await readAgentInfo(store);
-  const p = storePaths(store);
-  let pointer: CurrentPointer;
-  try {
-    pointer = await readJson<CurrentPointer>(p.current);
-    if (!pointer || typeof pointer !== 'object') throw new Error('not an object');
-  } catch (e) {
-    throw corrupt(store, 'CURRENT missing or invalid', e);
-  }
-  if (typeof pointer.state !== 'string' || !STATE_ID.test(pointer.state)) throw corrupt(store, 'CURRENT names no state');
+  const pointer = await readStoreJson(store, storePaths(store).current, pointerSchema, 'CURRENT');
   const kept = pointer.kept ?? (pointer.previous ? [pointer.previous] : []);
-  if (!Array.isArray(kept) || !kept.every((k) => typeof k === 'string' && STATE_ID.test(k)))
-    throw corrupt(store, 'CURRENT keeps invalid states');
   return { pointer: { state: pointer.state, previous: kept[0] ?? null, kept }, state: await readState(store, pointer.state), info };
 }
 
 /** Reads states/<id>/state.json. */
 export async function readState(store: string, id: string): Promise<StoreState> {
-  try {
-    const state = await readJson<StoreState>(join(storePaths(store).state(id), 'state.json'));
-    if (state.format !== STORE_FORMAT || !state.versions || !state.components) throw new Error('unexpected shape');
-    return state;
-  } catch (e) {
-    throw corrupt(store, `state ${id} unreadable`, e);
-  }
+  return readStoreJson(store, join(storePaths(store).state(id), 'state.json'), stateSchema, `state ${id}`);
 }
 
 /** sha256 of a file, streamed. */
@@ -281,11 +303,8 @@ export async function readNodeContent(store: string): Promise<NodeContentState> 
   const components: Partial<Record<ComponentId, ComponentContent>> = {};
   for (const id of COMPONENT_IDS) {
     if (!state.components[id]) continue;
-    try {
-      components[id] = await readJson<ComponentContent>(join(storePaths(store).state(state.id), `${id}.content.json`));
-    } catch (e) {
-      throw corrupt(store, `content of ${id} unreadable`, e);
-    }
+    const file = join(storePaths(store).state(state.id), `${id}.content.json`);
+    components[id] = await readStoreJson(store, file, componentContentSchema, `content of ${id}`);
   }
   return { versions: { ...state.versions }, components };
 }
@@ -301,8 +320,8 @@ export async function verifyStore(store: string): Promise<{ ok: boolean; problem
       const st = await stat(file);
       if (st.size !== c.size) problems.push(`${c.id}: size ${st.size} != ${c.size}`);
       else if ((await sha256File(file)) !== c.sha256) problems.push(`${c.id}: sha256 differs`);
-    } catch {
-      problems.push(`${c.id}: payload missing`);
+    } catch (e) {
+      problems.push(`${c.id}: ${isPermissionError(e) ? 'payload not readable (permission denied)' : 'payload missing'}`);
     }
   }
   return { ok: problems.length === 0, problems, state };

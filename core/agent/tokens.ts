@@ -15,7 +15,7 @@ import { storePaths } from './paths.js';
 import { readStoreFile, requireStore, updateStoreFile } from './store-file.js';
 
 /** The name of the token in the `token` file (`agent init`). */
-export const ADMIN_TOKEN = 'admin';
+const ADMIN_TOKEN = 'admin';
 
 /** Goes into `-::name::-` of ise-psc.log and into history: no spaces, colons or controls. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
@@ -52,7 +52,7 @@ function checkName(name: string): void {
 }
 
 /** The tokens of a store: tokens.json, or for a store made before it, the `token` file as "admin". */
-export async function readTokens(store: string): Promise<TokensFile> {
+async function readTokens(store: string): Promise<TokensFile> {
   const p = storePaths(store);
   const file = await readStoreFile(store, p.tokens, tokensSchema);
   if (file) return file;

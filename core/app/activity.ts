@@ -5,8 +5,27 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
+import { z } from 'zod';
 import type { ActivityEntry } from './contract.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { parseJsonLines } from '../jsonl.js';
+
+/** One line of activity.jsonl. */
+const entrySchema = z.object({
+  at: z.string(),
+  who: z.string(),
+  kind: z.enum(['fetch', 'import', 'export', 'transfer', 'apply', 'stage', 'dry-run', 'target', 'handoff', 'confirm']),
+  what: z.string(),
+  target: z.string().optional(),
+  sha256: z.string().optional(),
+  result: z.enum(['success', 'refused', 'failed']),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  evidence: z.array(z.string()).optional(),
+}) satisfies z.ZodType<ActivityEntry>;
+// `satisfies` lets a schema accept less than the type (a kind missing from the enum): both ways, or a compile error
+const _exact: [z.output<typeof entrySchema>, ActivityEntry] extends [ActivityEntry, z.output<typeof entrySchema>] ? true : never = true;
 
 /** Who acts on this workstation: the OS account, as ISE's audit would name the admin. */
 export function currentUser(): string {
@@ -26,8 +45,12 @@ export class ActivityLog {
 
   add(entry: Omit<ActivityEntry, 'at' | 'who'> & { at?: string }): ActivityEntry {
     const full: ActivityEntry = { at: entry.at ?? new Date().toISOString(), who: currentUser(), ...entry };
-    mkdirSync(join(this.file, '..'), { recursive: true });
-    appendFileSync(this.file, JSON.stringify(full) + '\n', { mode: 0o600 });
+    try {
+      mkdirSync(join(this.file, '..'), { recursive: true });
+      appendFileSync(this.file, JSON.stringify(full) + '\n', { mode: 0o600 });
+    } catch (e) {
+      throw fileError(e, this.file, 'The activity log', () => toCoreError(e), 'write');
+    }
     return full;
   }
 
@@ -36,10 +59,17 @@ export class ActivityLog {
     let raw = '';
     try {
       raw = readFileSync(this.file, 'utf8');
-    } catch {
+    } catch (e) {
+      if (isPermissionError(e)) throw permissionDenied(this.file, 'The activity log', 'read', e);
       return [];
     }
-    return parseJsonLines<ActivityEntry>(raw).reverse();
+    const invalid = (line: number, problem: string) =>
+      new CoreError(
+        'STORE_CORRUPT',
+        `${this.file} cannot be read (line ${line}: ${problem}). Restore it from a backup, or move it aside to start a new activity log.`,
+        { file: this.file, line, problem },
+      );
+    return parseJsonLines(raw, entrySchema, invalid).reverse();
   }
 }
 

@@ -56,7 +56,7 @@ const sftpTarget = z.object({
 });
 
 /** Argument schemas, one per method. */
-export const schemas = {
+const schemas = {
   appInfo: none,
   listLibrary: none,
   importBundle: one(z.object({ name: text(255).min(1), dataBase64: z.string().max(1.4 * 1024 ** 3) })),
@@ -219,7 +219,7 @@ export interface ProbeResult {
   detail: string;
 }
 
-export interface DiagnosticStep {
+interface DiagnosticStep {
   step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
   ok: boolean;
   message: string;
@@ -294,7 +294,7 @@ export interface Settings {
 }
 
 /** Inspect's answer: the inspection, plus every condition/requirement/policy name for the searchable lists. */
-export type InspectView = Inspection & { conditionsIndex: ConditionsIndex | null };
+type InspectView = Inspection & { conditionsIndex: ConditionsIndex | null };
 
 /** What each method resolves to. */
 export interface Results {
@@ -355,9 +355,6 @@ export type HandlerTable = { [M in Method]: (...args: [...Parsed<M>, CallContext
 
 /** How every answer crosses IPC or HTTP. */
 export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ErrorJSON };
-
-/** The raw transport the preload exposes: one invoke per method name. */
-export type RawApi = { [M in Method]: (...args: unknown[]) => Promise<Envelope<Results[M]>> };
 
 /** An operation id from an untrusted caller (CallTag.op): absent, or the shape of a job id. */
 export function parseOp(op: unknown): string | undefined {

@@ -42,7 +42,7 @@ function quietContext(): CallContext {
 const aboutFeed = (job: Job) => job.kind === 'fetch' || job.kind === 'startFetch';
 
 /** A job as it leaves the app layer (an event, getJob, cancelJob): in the app's words. */
-export function jobForApp(job: Job): Job {
+function jobForApp(job: Job): Job {
   return inAppWords(job, { feed: aboutFeed(job) });
 }
 

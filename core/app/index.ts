@@ -11,13 +11,13 @@
  *   fileSecretBox(home) · SecretBox · dataHome() · FeedSchedule · RENDERER_CSP · readRendererFile(root, path)
  * The contract (methods, argument schemas, result types) is ./contract.ts; the renderer `import type`s it.
  */
-export { createContext, type Capabilities, type HandlerContext } from './handlers/context.js';
+export { createContext } from './handlers/context.js';
 export { createHandlers } from './handlers/index.js';
-export { dispatch, errorToJSON, jobEvent, type Backend } from './dispatch.js';
-export { startUiSession, rendererDir, type UiSession } from './ui-session.js';
-export { startUiHost, parseListen, type UiHost, type UiHostOptions } from './ui-host.js';
-export { fileSecretBox, type SecretBox } from './secrets.js';
+export { dispatch, jobEvent, type Backend } from './dispatch.js';
+export { startUiSession, type UiSession } from './ui-session.js';
+export { parseListen } from './ui-host.js';
+export { fileSecretBox } from './secrets.js';
 export { dataHome } from './paths.js';
 export { FeedSchedule } from './schedule.js';
-export { RENDERER_CSP, MIME } from './csp.js';
+export { RENDERER_CSP } from './csp.js';
 export { readRendererFile } from './static-files.js';

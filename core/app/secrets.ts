@@ -9,6 +9,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CoreError } from '../errors.js';
+import { isPermissionError, permissionDenied } from '../file-errors.js';
 
 /** Seals and opens secrets; the sealed form is a string safe to store in JSON. */
 export interface SecretBox {
@@ -25,7 +26,8 @@ export function fileSecretBox(home: string): SecretBox {
     if (key) return key;
     try {
       key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
-    } catch {
+    } catch (e) {
+      if (isPermissionError(e)) throw permissionDenied(keyFile, 'The key file', 'read', e);
       key = randomBytes(32);
       mkdirSync(dirname(keyFile), { recursive: true });
       writeFileSync(keyFile, key.toString('base64'), { mode: 0o600, flag: 'wx' });

@@ -1,5 +1,6 @@
 /** Workstation settings (`<home>/settings.json`): feed URL, proxy, extra CAs, check schedule, library location. */
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Settings } from './contract.js';
 import { readJson, writeJson } from './json-file.js';
 import type { SecretBox } from './secrets.js';
@@ -9,6 +10,25 @@ import { DEFAULT_BUNDLE_URL } from '../feed/index.js';
 interface StoredSettings extends Omit<Settings, 'proxy'> {
   proxy: Omit<Settings['proxy'], 'hasPassword'> & { passwordSealed?: string };
 }
+
+/** settings.json as written by `save`; every field may be absent (its default then applies). */
+const storedSchema = z
+  .object({
+    feedUrl: z.string(),
+    proxy: z
+      .object({
+        host: z.string(),
+        port: z.number().int().min(0).max(65535),
+        username: z.string(),
+        bypass: z.string(),
+        passwordSealed: z.string(),
+      })
+      .partial(),
+    extraCaPem: z.string(),
+    schedule: z.object({ enabled: z.boolean(), initialDelayMinutes: z.number(), everyHours: z.number() }).partial(),
+    libraryDir: z.string(),
+  })
+  .partial();
 
 export type SettingsInput = Omit<Settings, 'proxy'> & { proxy: Omit<Settings['proxy'], 'hasPassword'> & { password?: string | undefined } };
 
@@ -34,7 +54,7 @@ export class SettingsStore {
 
   #stored(): StoredSettings {
     const d = this.#defaults();
-    const s = readJson<Partial<StoredSettings>>(this.file, {});
+    const s = readJson(this.file, storedSchema, {});
     return { ...d, ...s, proxy: { ...d.proxy, ...s.proxy }, schedule: { ...d.schedule, ...s.schedule } };
   }
 

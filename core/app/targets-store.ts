@@ -6,39 +6,48 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { TargetView } from './contract.js';
 import { CoreError } from '../errors.js';
 import { readJson, writeJson } from './json-file.js';
 import type { SecretBox } from './secrets.js';
 
+/** targets.json: the saved targets, secrets sealed. */
+const storedSchema = z.object({
+  targets: z.array(
+    z.discriminatedUnion('kind', [
+      z.object({
+        id: z.string(),
+        kind: z.literal('https'),
+        name: z.string(),
+        url: z.string(),
+        fingerprint: z.string(),
+        tokenSealed: z.string(),
+        lab: z.boolean().optional(),
+        labStore: z.string().optional(),
+        deployment: z.string().optional(),
+      }),
+      z.object({
+        id: z.string(),
+        kind: z.literal('sftp'),
+        name: z.string(),
+        deployment: z.string().optional(),
+        host: z.string(),
+        port: z.number().int().min(1).max(65535),
+        user: z.string(),
+        storePath: z.string(),
+        hostKey: z.string(),
+        privateKeySealed: z.string().optional(),
+        passphraseSealed: z.string().optional(),
+        passwordSealed: z.string().optional(),
+        remoteCommand: z.string().optional(),
+      }),
+    ]),
+  ),
+});
+
 /** A target as stored (secrets sealed). */
-export type StoredTarget =
-  | {
-      id: string;
-      kind: 'https';
-      name: string;
-      url: string;
-      fingerprint: string;
-      tokenSealed: string;
-      lab?: boolean;
-      labStore?: string;
-      deployment?: string;
-    }
-  | {
-      id: string;
-      kind: 'sftp';
-      name: string;
-      deployment?: string;
-      host: string;
-      port: number;
-      user: string;
-      storePath: string;
-      hostKey: string;
-      privateKeySealed?: string;
-      passphraseSealed?: string;
-      passwordSealed?: string;
-      remoteCommand?: string;
-    };
+export type StoredTarget = z.output<typeof storedSchema>['targets'][number];
 
 /** A target with its secrets opened, for the transfer code only (never sent to the UI). */
 export type OpenTarget =
@@ -55,7 +64,7 @@ export class TargetStore {
   }
 
   all(): StoredTarget[] {
-    return readJson<{ targets: StoredTarget[] }>(this.file, { targets: [] }).targets;
+    return readJson(this.file, storedSchema, { targets: [] }).targets;
   }
 
   get(id: string): StoredTarget {

@@ -12,6 +12,7 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { z } from 'zod';
 import { CoreError, toCoreError } from '../errors.js';
 import { dispatch, jobEvent, type Backend } from './dispatch.js';
 import { RENDERER_CSP } from './csp.js';
@@ -34,6 +35,12 @@ export interface UiHost {
   port: number;
   close(): Promise<void>;
 }
+
+/**
+ * An API call's body: `{"args": [...], "op"?: "<operation id>"}`; the arguments and the operation id are
+ * parsed per method (dispatch).
+ */
+const callBody = z.object({ args: z.unknown(), op: z.unknown() }).partial();
 
 /** Accepts only loopback listen addresses (interfaces.md: "on loopback only"). */
 export function parseListen(value: string | undefined): { host: string; port: number } {
@@ -180,7 +187,7 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
     if (refused) return refused;
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
       return deny(reply, 415, 'USAGE', 'The API takes application/json.');
-    const body = req.body as { args?: unknown; op?: unknown } | null;
+    const body = callBody.safeParse(req.body).data;
     const envelope = await dispatch(opts.backend, req.params.method, body?.args ?? [], body?.op);
     return reply.headers(SECURITY_HEADERS).type('application/json').send(envelope);
   });

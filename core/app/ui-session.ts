@@ -14,7 +14,7 @@ import { dataHome } from './paths.js';
 import { FeedSchedule } from './schedule.js';
 
 /** build/dist/core/app → build/renderer-dist (the same build the Electron protocol serves). */
-export function rendererDir(): string {
+function rendererDir(): string {
   return fileURLToPath(new URL('../../../renderer-dist', import.meta.url));
 }
 

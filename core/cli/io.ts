@@ -3,7 +3,8 @@
  * errors as `{"ok":false,"error":{code,message,…details}}` and exit codes from interfaces.md.
  */
 import cliProgress from 'cli-progress';
-import { CoreError, exitCodeFor, toCoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { exitCodeFor } from '../error-catalogue.js';
 import { escapeForTerminal, escapeText, jsonForTerminal } from './format/escape.js';
 
 export interface CommandResult {
@@ -23,7 +24,7 @@ export interface Output {
   stderrIsTTY: boolean;
 }
 
-export const processOutput: Output = {
+const processOutput: Output = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   stderrIsTTY: Boolean(process.stderr.isTTY),

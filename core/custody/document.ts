@@ -18,13 +18,14 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { findManifest, MANIFEST_SUFFIX } from './manifest-files.js';
 import { verifySshsig } from './sshsig.js';
 
-export const CUSTODY_FORMAT = 'posture-stage-custody/1';
+const CUSTODY_FORMAT = 'posture-stage-custody/1';
 
 /** The custody document (a trust boundary on the node: parsed, bounded). */
-export const custodyDocumentSchema = z.strictObject({
+const custodyDocumentSchema = z.strictObject({
   format: z.literal(CUSTODY_FORMAT),
   manifest: z
     .string()
@@ -56,7 +57,7 @@ export function custodyFileName(sha256: string): string {
 }
 
 /** Path of the API route that takes the document (the HTTPS transport). */
-export function custodyRoute(sha256: string): string {
+function custodyRoute(sha256: string): string {
   return `/api/v1/custody/${sha256}`;
 }
 
@@ -96,10 +97,16 @@ export async function custodyDocumentFor(source: string | { manifest: string | U
   let signature: string;
   if (typeof source === 'string') {
     const path = source.endsWith(MANIFEST_SUFFIX) ? source : await findManifest(source);
-    manifest = await readFile(path, 'utf8').catch(() => {
-      throw new CoreError('NOT_FOUND', `Cannot read the transfer manifest ${path}.`, { file: path });
+    manifest = await readFile(path, 'utf8').catch((e: unknown) => {
+      throw fileError(
+        e,
+        path,
+        'The transfer manifest',
+        () => new CoreError('NOT_FOUND', `Cannot read the transfer manifest ${path}.`, { file: path }),
+      );
     });
-    signature = await readFile(`${path}.sig`, 'utf8').catch(() => {
+    signature = await readFile(`${path}.sig`, 'utf8').catch((e: unknown) => {
+      if (isPermissionError(e)) throw permissionDenied(`${path}.sig`, 'The signature', 'read', e);
       throw new CoreError(
         'SIGNATURE_INVALID',
         `The signature ${path}.sig is missing; export the bundle again with \`library export --key\`.`,

@@ -5,9 +5,9 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 
 export const MANIFEST_SUFFIX = '.transfer.json';
-export const SIGNATURE_SUFFIX = '.transfer.json.sig';
 
 /** Finds the single transfer manifest in `dir` (or `dir` is the manifest itself). */
 export async function findManifest(dir: string): Promise<string> {
@@ -15,8 +15,14 @@ export async function findManifest(dir: string): Promise<string> {
   let names: string[];
   try {
     names = await readdir(dir);
-  } catch {
-    throw new CoreError('NOT_FOUND', `Cannot read ${dir}. Give the folder that \`library export\` wrote.`, { dir });
+  } catch (e) {
+    throw fileError(
+      e,
+      dir,
+      'The folder',
+      () => new CoreError('NOT_FOUND', `Cannot read ${dir}. Give the folder that \`library export\` wrote.`, { dir }),
+      'list',
+    );
   }
   const found = names.filter((n) => n.endsWith(MANIFEST_SUFFIX));
   if (found.length !== 1 || !found[0]) {

@@ -11,7 +11,7 @@ import type { ParsedKey } from 'ssh2';
 import { CoreError } from '../errors.js';
 import { opensshFingerprint } from '../hash.js';
 
-export const SIG_NAMESPACE = 'posture-stage';
+const SIG_NAMESPACE = 'posture-stage';
 const MAGIC = Buffer.from('SSHSIG');
 const HASH = 'sha512';
 

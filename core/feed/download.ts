@@ -6,8 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { request, type Dispatcher } from 'undici';
+import { z } from 'zod';
 import { discardBody, readBodyText, writeBodyToFile } from './body.js';
 import { CoreError } from '../errors.js';
+import { parseJson } from '../json.js';
 import { classifyConnectError, isInterruption, unreachable, type ConnectContext } from './diagnose.js';
 import { redactUrl } from './proxy.js';
 
@@ -42,10 +44,9 @@ export interface Downloaded {
   resumed: boolean;
 }
 
-interface PartMeta {
-  url: string;
-  validator?: string;
-}
+/** `<part>.json`: which URL the `.part` holds and its validator (ETag or Last-Modified) for `If-Range`. */
+const partMetaSchema = z.object({ url: z.string(), validator: z.string().optional() });
+type PartMeta = z.infer<typeof partMetaSchema>;
 
 async function partSize(path: string): Promise<number> {
   try {
@@ -55,12 +56,12 @@ async function partSize(path: string): Promise<number> {
   }
 }
 
+/** The `.part`'s metadata; undefined when missing or unreadable: the download then starts over instead of resuming. */
 async function readMeta(path: string): Promise<PartMeta | undefined> {
-  try {
-    return JSON.parse(await readFile(`${path}.json`, 'utf8')) as PartMeta;
-  } catch {
-    return undefined;
-  }
+  const text = await readFile(`${path}.json`, 'utf8').catch(() => null);
+  if (text === null) return undefined;
+  const parsed = parseJson(text, partMetaSchema);
+  return parsed.ok ? parsed.data : undefined;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

@@ -99,7 +99,7 @@ async function resolveFeed(
  * peer could not be reached (or answered 5xx). A refusal — TOO_LARGE, a checksum mismatch, a refused
  * bundle, an untrusted certificate, an http:// hop, a 4xx answer — removes it: the next run starts clean.
  */
-export function keepsPartAfter(e: unknown): boolean {
+function keepsPartAfter(e: unknown): boolean {
   if (!(e instanceof CoreError)) return false;
   if (e.code === 'TRANSFER_INTERRUPTED' || e.code === 'CANCELLED') return true;
   if (e.code !== 'UNREACHABLE') return false;

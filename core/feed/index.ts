@@ -11,17 +11,8 @@
  * CHECKSUM_MISMATCH, TRANSFER_INTERRUPTED, CANCELLED, and the bundle core's refusals. TLS trust and the
  * diagnosis itself live in core/net; FEED_ADVICE is what the feed adds to them (ISE's words, cisco.com's root).
  */
-export { fetchBundle, keepsPartAfter, type FetchOptions, type FetchResult } from './fetch.js';
-export type { DownloadProgress } from './download.js';
-export { FeedScheduler, type ScheduleOptions } from './scheduler.js';
-export { chooseProxy, redactUrl, bypassesProxy, proxyCredentials, type ProxyChoice } from './proxy.js';
-export { classifyConnectError, unreachable, FEED_ADVICE, type UnreachableStep } from './diagnose.js';
-export { parseFeed, type FeedDocument } from './atom.js';
-export {
-  DEFAULT_BUNDLE_URL,
-  DEFAULT_FEED_URL,
-  CISCO_ROOT_CA,
-  defaultFeedSettings,
-  setUrlToDefault,
-  type FeedSettings,
-} from './settings.js';
+export { fetchBundle, type FetchOptions } from './fetch.js';
+export { FeedScheduler } from './scheduler.js';
+export { redactUrl, proxyCredentials } from './proxy.js';
+export { DEFAULT_BUNDLE_URL } from './settings.js';
+export { FEED_ADVICE } from './diagnose.js';

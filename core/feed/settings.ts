@@ -5,8 +5,6 @@
 
 /** Where Cisco publishes the offline bundle (download page: https://www.cisco.com/web/secure/spa/posture-offline.html). */
 export const DEFAULT_BUNDLE_URL = 'https://www.cisco.com/web/secure/spa/posture-offline.zip';
-/** The legacy online Atom feed (bundle-format.md "What is public"). */
-export const DEFAULT_FEED_URL = 'https://www.cisco.com/web/secure/spa/posture-update.xml';
 /** cisco.com's chain ends here; a proxy that inspects TLS replaces it with its own root (supply it with --ca). */
 export const CISCO_ROOT_CA = 'IdenTrust Commercial Root CA 1';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bypassesProxy, chooseProxy, redactUrl } from './proxy.js';
 import { parseFeed } from './atom.js';
-import { exitCodeFor } from '../errors.js';
+import { exitCodeFor } from '../error-catalogue.js';
 import { ATOM_NS, UPDATE_NS } from '../bundle/layout.js';
 import { FeedScheduler } from './scheduler.js';
 import { classifyConnectError } from './diagnose.js';

@@ -13,7 +13,7 @@ export const HANDOFF_BUNDLE = 'posture-offline.zip';
 export const HANDOFF_SUMS = 'posture-offline.zip.sha256';
 export const HANDOFF_TEXT = 'HANDOFF.txt';
 /** The line of HANDOFF.txt that says when it was prepared (`confirm` reads it as the hand-off time). */
-export const PREPARED_LABEL = 'Prepared';
+const PREPARED_LABEL = 'Prepared';
 
 export interface HandoffInput {
   sha256: string;

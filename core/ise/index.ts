@@ -11,19 +11,7 @@
  *   confirmIse({inspection, status, log?, since?})   per component present/older/newer and the matching run
  */
 export * from './types.js';
-export {
-  handoffDocument,
-  handoffText,
-  handoffHtml,
-  preparedTimeOf,
-  sumsLine,
-  localTime,
-  HANDOFF_BUNDLE,
-  HANDOFF_SUMS,
-  HANDOFF_TEXT,
-  type HandoffInput,
-} from './handoff-text.js';
-export { writeHandoff, type HandoffSource } from './handoff.js';
-export { parseIseStatus, MAX_STATUS_BYTES } from './status.js';
-export { scanIseLog, LOG_BOUNDS } from './log.js';
-export { confirmIse, formatConfirm, localDate, type ConfirmInput } from './confirm.js';
+export { handoffDocument, handoffText, handoffHtml, preparedTimeOf, HANDOFF_TEXT } from './handoff-text.js';
+export { writeHandoff } from './handoff.js';
+export { MAX_STATUS_BYTES } from './status.js';
+export { confirmIse, formatConfirm, localDate } from './confirm.js';

@@ -145,6 +145,3 @@ export function parseIseStatus(input: string): IseStatus {
     throw new CoreError('USAGE', `The pasted ISE status could not be read (${parsed.error.issues[0]?.message ?? 'invalid'}).`);
   return parsed.data;
 }
-
-/** ISE's label for one of the five versions. */
-export const iseLabel = (key: VersionKey): string => FIELD_LABELS[key];

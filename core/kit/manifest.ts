@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 
 export const KIT_MANIFEST = 'kit.json';
 export const KIT_ARCHES = ['x64', 'arm64'] as const;
@@ -47,8 +48,13 @@ export async function readKitManifest(dir: string): Promise<KitManifest> {
   let text: string;
   try {
     text = await readFile(join(dir, KIT_MANIFEST), 'utf8');
-  } catch {
-    throw new CoreError('NOT_FOUND', `${dir} holds no node kit (no ${KIT_MANIFEST}). Build one with \`npm run dist:agent\`.`, { dir });
+  } catch (e) {
+    throw fileError(
+      e,
+      join(dir, KIT_MANIFEST),
+      'The kit description',
+      () => new CoreError('NOT_FOUND', `${dir} holds no node kit (no ${KIT_MANIFEST}). Build one with \`npm run dist:agent\`.`, { dir }),
+    );
   }
   let parsed: unknown;
   try {

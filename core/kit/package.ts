@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CoreError, toCoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 import { keyFingerprint, loadPrivateKey, signSshsig } from '../custody/sshsig.js';
 import type { ParsedKey } from 'ssh2';
 import { formatKitManifest, KIT_MANIFEST, readKitManifest, type KitArch, type KitArtifact, type KitManifest } from './manifest.js';
@@ -18,7 +19,7 @@ import { formatSums, KIT_SIG_NAMESPACE, SUMS_FILE, SUMS_SIGNATURE } from './sums
 import { installText } from './install-text.js';
 import { buildKitInClone, findSourceRoot, kitBesideExecutable, type BuildProgress } from './source.js';
 
-export const INSTALL_FILE = 'INSTALL.txt';
+const INSTALL_FILE = 'INSTALL.txt';
 
 /** What `packageAgentKit` reports while it works. */
 export type KitProgress =
@@ -129,10 +130,16 @@ export async function loadKitKey(file: string, passphrase?: string): Promise<Par
 async function readKeyFile(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
-  } catch {
-    throw new CoreError('USAGE', `Cannot read the signing key ${file}. Give an OpenSSH Ed25519 private key (ssh-keygen -t ed25519).`, {
-      key: file,
-    });
+  } catch (e) {
+    throw fileError(
+      e,
+      file,
+      'The signing key',
+      () =>
+        new CoreError('USAGE', `Cannot read the signing key ${file}. Give an OpenSSH Ed25519 private key (ssh-keygen -t ed25519).`, {
+          key: file,
+        }),
+    );
   }
 }
 
@@ -162,7 +169,7 @@ async function checkOut(out: string): Promise<string[]> {
   const entries = await readdir(out).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [];
     if (e.code === 'ENOTDIR') throw new CoreError('USAGE', `--out ${out} is a file; give a folder.`, { out });
-    throw e;
+    throw fileError(e, out, 'The folder', () => toCoreError(e), 'list');
   });
   const foreign = entries.filter((n) => !KIT_FILE.test(n) && !n.startsWith('.kit-'));
   if (foreign.length > 0)
@@ -199,7 +206,10 @@ async function copyVerified(from: string, to: string, a: KitArtifact, onBytes: (
     await rm(tmp, { force: true });
     if ((e as NodeJS.ErrnoException).code === 'ENOENT')
       throw new CoreError('NOT_FOUND', `The kit lacks ${a.file}. Copy the whole kit folder again from its source.`, { file: a.file });
-    throw toCoreError(e);
+    // the refused path is the artifact read or the temporary file written beside `to`
+    const path: unknown = e instanceof Error ? Reflect.get(e, 'path') : undefined;
+    if (path === tmp) throw fileError(e, tmp, 'The file', () => toCoreError(e), 'write');
+    throw fileError(e, from, "The kit's file", () => toCoreError(e));
   }
   const sha256 = hash.digest('hex');
   if (sha256 !== a.sha256 || size !== a.size) {

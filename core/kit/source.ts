@@ -11,18 +11,22 @@ import { dirname, join } from 'node:path';
 import { isSea } from 'node:sea';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
+import { parseJson } from '../json.js';
 import { KIT_MANIFEST, type KitArch } from './manifest.js';
 
 /** Where the kit builder writes in a clone (git-ignored). */
-export const CLONE_KIT_DIR = join('build', 'dist-agent', 'kit');
+const CLONE_KIT_DIR = join('build', 'dist-agent', 'kit');
 const BUILDER = join('build', 'dist', 'build', 'kit', 'dist-agent.js');
 
 /** A build step reported by the builder (one JSON line each on its stdout with --progress-json). */
-export const buildProgressSchema = z.object({ step: z.string().max(40), message: z.string().max(500) });
+const buildProgressSchema = z.object({ step: z.string().max(40), message: z.string().max(500) });
 export type BuildProgress = z.infer<typeof buildProgressSchema>;
 
+/** The one field of a package.json that tells our clone from another project. */
+const packageName = z.object({ name: z.string() });
+
 /** True inside the single executable (no sources, no builder). */
-export function runningAsExecutable(): boolean {
+function runningAsExecutable(): boolean {
   return isSea();
 }
 
@@ -39,7 +43,8 @@ export function findSourceRoot(start: string | undefined = process.argv[1]): str
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg) && existsSync(join(dir, 'build', 'kit'))) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'posture-stage') return dir;
+        const parsed = parseJson(readFileSync(pkg, 'utf8'), packageName);
+        if (parsed.ok && parsed.data.name === 'posture-stage') return dir;
       } catch {
         // not ours: keep looking upwards
       }
@@ -85,14 +90,8 @@ export async function buildKitInClone(
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      const p = buildProgressSchema.safeParse(value);
-      if (p.success) opts.onProgress?.(p.data);
+      const p = parseJson(line, buildProgressSchema);
+      if (p.ok) opts.onProgress?.(p.data);
     }
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

@@ -13,16 +13,14 @@
  *     .export(sha256, dir, {key, passphrase?, onProgress?})               bundle (copied while hashed) + manifest + SSHSIG
  *     .import(dir, {trustedKeys, allowReplay?})                           signature → replay → hashes → check → add
  */
-import { Library, defaultHome, type LibraryEntry, type BundleSource } from './store.js';
-import { exportEntry, importExport, type ExportResult, type TransferManifest } from './transfer-manifest.js';
+import { Library, defaultHome, type LibraryEntry } from './store.js';
+import { exportEntry, importExport, type ExportResult } from './transfer-manifest.js';
 import type { HashProgress } from './integrity.js';
 
-export { Library, defaultHome, type LibraryEntry, type BundleSource } from './store.js';
+export type { LibraryEntry } from './store.js';
 export { hashFile } from '../hash.js';
 export { libraryDamaged, copyVerified, type HashProgress } from './integrity.js';
-export { MANIFEST_SUFFIX, type ExportResult, type TransferManifest } from './transfer-manifest.js';
-export { readAccepted } from './replay.js';
-export { signSshsig, verifySshsig, loadPrivateKey, loadPublicKeys, keyFingerprint, SIG_NAMESPACE } from '../custody/sshsig.js';
+export type { ExportResult } from './transfer-manifest.js';
 
 /** A library with export/import bound to it. */
 export class BundleLibrary extends Library {
@@ -51,5 +49,3 @@ export class BundleLibrary extends Library {
 export function openLibrary(home: string = defaultHome()): BundleLibrary {
   return new BundleLibrary(home);
 }
-
-export type { TransferManifest as Manifest, BundleSource as Source };

@@ -8,7 +8,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 import { writeFileAtomic } from '../durable.js';
 
 const FILE = 'accepted-manifests.json';
@@ -23,13 +24,13 @@ const Accepted = z.object({
 type Accepted = z.infer<typeof Accepted>;
 
 /** The newest accepted manifest per signer ("SHA256:…" key fingerprint); empty when nothing was imported yet. */
-export async function readAccepted(home: string): Promise<Accepted['signers']> {
+async function readAccepted(home: string): Promise<Accepted['signers']> {
   let text: string;
   try {
     text = await readFile(join(home, FILE), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw e;
+    throw fileError(e, join(home, FILE), "The library's record of accepted manifests", () => toCoreError(e));
   }
   let parsed: Accepted;
   try {

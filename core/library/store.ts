@@ -10,9 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import envPaths from 'env-paths';
+import { z } from 'zod';
 import { checkBundle, type Inspection } from '../bundle/index.js';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { hashFile } from '../hash.js';
+import { parseJson } from '../json.js';
 import { fsyncDir, writeFileAtomic } from '../durable.js';
 import { verifyCopy, type HashProgress } from './integrity.js';
 import { parseCustodyDocument, type CustodyDocument } from '../custody/document.js';
@@ -59,6 +62,40 @@ export interface LibraryEntry {
   actualSha256?: string;
 }
 
+const text = z.string();
+/** `bundles/<sha256>.json` as `add` writes it (`verified`/`actualSha256` are never stored; `path` is set on reading). */
+const entrySchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex'),
+  size: z.number().int().nonnegative(),
+  name: text,
+  addedAt: text,
+  source: z.object({
+    kind: z.enum(['url', 'file', 'import']),
+    url: text.optional(),
+    path: text.optional(),
+    tlsFingerprint: text.optional(),
+    fetchedAt: text.optional(),
+    signer: text.optional(),
+  }),
+  inspection: z.object({
+    layout: z.enum(['reference', 'unknown']),
+    updated: text.nullable(),
+    versions: z.object({ conditions: text, avasWindows: text, avasMac: text, avasLinux: text, supportedOs: text }).nullable(),
+    warnings: z.array(text),
+    checksPassed: z.array(text),
+  }),
+  custody: z.object({ file: text, signer: text, signedAt: text }).optional(),
+}) satisfies z.ZodType<Omit<LibraryEntry, 'path'>>;
+
+/** STORE_CORRUPT for a metadata file that is not what `add` wrote. */
+function damagedRecord(file: string, problem: string): CoreError {
+  return new CoreError(
+    'STORE_CORRUPT',
+    `The library record ${file} cannot be read (${problem}). Move it aside and add the bundle again (\`posture-stage library add FILE\`).`,
+    { file, problem },
+  );
+}
+
 /** `$POSTURE_STAGE_HOME`, else the per-user data folder (the desktop app uses the same one). */
 export function defaultHome(): string {
   return process.env.POSTURE_STAGE_HOME || envPaths('posture-stage', { suffix: '' }).data;
@@ -86,18 +123,31 @@ export class Library {
     let names: string[];
     try {
       names = await readdir(this.dir);
-    } catch {
-      return [];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fileError(e, this.dir, 'The library folder', () => toCoreError(e), 'list');
     }
     const entries: LibraryEntry[] = [];
     for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))) {
-      try {
-        const entry = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as LibraryEntry;
-        await stat(join(this.dir, `${entry.sha256}.zip`));
-        entries.push({ ...entry, path: join(this.dir, `${entry.sha256}.zip`) });
-      } catch {
-        // a metadata file without its bundle is not an entry
-      }
+      const file = join(this.dir, name);
+      const path = join(this.dir, name.replace(/\.json$/, '.zip'));
+      // a metadata file without its bundle is not an entry (a removal cut short, or one in progress)
+      const text = await stat(path).then(
+        () =>
+          readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+            if (e.code === 'ENOENT') return null;
+            throw fileError(e, file, 'The library record', () => toCoreError(e));
+          }),
+        (e: NodeJS.ErrnoException) => {
+          if (isPermissionError(e)) throw permissionDenied(path, 'The library copy', 'read', e);
+          return null;
+        },
+      );
+      if (text === null) continue;
+      const parsed = parseJson(text, entrySchema);
+      if (!parsed.ok) throw damagedRecord(file, parsed.problem);
+      if (`${parsed.data.sha256}.json` !== name) throw damagedRecord(file, `it names the bundle ${parsed.data.sha256}`);
+      entries.push({ ...parsed.data, path });
     }
     entries.sort((a, b) => b.addedAt.localeCompare(a.addedAt));
     if (!opts.verify) return entries;
@@ -213,8 +263,8 @@ export class Library {
   ): Promise<LibraryEntry> {
     try {
       await stat(file);
-    } catch {
-      throw new CoreError('NOT_FOUND', `The file ${file} does not exist.`, { file });
+    } catch (e) {
+      throw fileError(e, file, 'The file', () => new CoreError('NOT_FOUND', `The file ${file} does not exist.`, { file }));
     }
     await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.incoming-${randomBytes(6).toString('hex')}.zip`);
@@ -255,7 +305,10 @@ export class Library {
         entry.custody = { file: custodyName(sha256), signer: opts.custody.signer, signedAt: opts.custody.signedAt };
       } else {
         const before = await readFile(join(this.dir, `${sha256}.json`), 'utf8')
-          .then((t) => (JSON.parse(t) as Partial<LibraryEntry>).custody)
+          .then((t) => {
+            const parsed = parseJson(t, entrySchema);
+            return parsed.ok ? parsed.data.custody : undefined;
+          })
           .catch(() => undefined);
         const kept =
           before &&

@@ -9,7 +9,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { recordAccepted, refuseReplay } from './replay.js';
 import { VERSION } from '../version.js';
 import type { Library, LibraryEntry } from './store.js';
@@ -17,12 +18,10 @@ import { writeFileAtomic } from '../durable.js';
 import { hashFile } from '../hash.js';
 import { copyVerified, type HashProgress } from './integrity.js';
 import { keyFingerprint, loadPrivateKey, loadPublicKeys, signSshsig, verifySshsig } from '../custody/sshsig.js';
-import { findManifest, MANIFEST_SUFFIX, SIGNATURE_SUFFIX } from '../custody/manifest-files.js';
+import { findManifest, MANIFEST_SUFFIX } from '../custody/manifest-files.js';
 import { custodyDocumentFor } from '../custody/document.js';
 
-export { MANIFEST_SUFFIX, SIGNATURE_SUFFIX, findManifest };
-
-export interface TransferManifest {
+interface TransferManifest {
   format: 'posture-stage-transfer/1';
   tool: { name: 'posture-stage'; version: string };
   bundle: { file: string; size: number; sha256: string };
@@ -51,8 +50,13 @@ export async function exportEntry(
   let keyText: string;
   try {
     keyText = await readFile(key.file, 'utf8');
-  } catch {
-    throw new CoreError('NOT_FOUND', `Cannot read the signing key ${key.file}.`, { file: key.file });
+  } catch (e) {
+    throw fileError(
+      e,
+      key.file,
+      'The signing key',
+      () => new CoreError('NOT_FOUND', `Cannot read the signing key ${key.file}.`, { file: key.file }),
+    );
   }
   const priv = loadPrivateKey(keyText, key.passphrase);
   await mkdir(dir, { recursive: true });
@@ -126,18 +130,21 @@ export async function importExport(
     let text: string;
     try {
       text = await readFile(f, 'utf8');
-    } catch {
-      throw new CoreError('NOT_FOUND', `Cannot read the trusted key ${f}.`, { file: f });
+    } catch (e) {
+      throw fileError(e, f, 'The trusted key', () => new CoreError('NOT_FOUND', `Cannot read the trusted key ${f}.`, { file: f }));
     }
     trusted.push(...loadPublicKeys(text));
   }
   if (trusted.length === 0) throw new CoreError('USAGE', 'The trusted key file(s) hold no ssh-ed25519 public key.');
   const manifestPath = await findManifest(dir);
-  const text = await readFile(manifestPath);
+  const text = await readFile(manifestPath).catch((e: unknown) => {
+    throw fileError(e, manifestPath, 'The transfer manifest', () => toCoreError(e));
+  });
   let sig: string;
   try {
     sig = await readFile(manifestPath + '.sig', 'utf8');
-  } catch {
+  } catch (e) {
+    if (isPermissionError(e)) throw permissionDenied(`${manifestPath}.sig`, 'The signature', 'read', e);
     throw new CoreError('SIGNATURE_INVALID', `The signature ${manifestPath}.sig is missing. Do not import this bundle; export it again.`, {
       manifest: manifestPath,
     });
@@ -157,10 +164,16 @@ export async function importExport(
   let actual: { sha256: string; size: number };
   try {
     actual = await hashFile(bundlePath);
-  } catch {
-    throw new CoreError('NOT_FOUND', `The bundle ${manifest.bundle.file} named by the manifest is missing beside it.`, {
-      file: bundlePath,
-    });
+  } catch (e) {
+    throw fileError(
+      e,
+      bundlePath,
+      'The bundle',
+      () =>
+        new CoreError('NOT_FOUND', `The bundle ${manifest.bundle.file} named by the manifest is missing beside it.`, {
+          file: bundlePath,
+        }),
+    );
   }
   if (actual.size !== manifest.bundle.size || actual.sha256 !== manifest.bundle.sha256) {
     throw new CoreError(

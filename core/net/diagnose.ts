@@ -22,7 +22,7 @@ export interface ConnectAdvice {
 }
 
 /** The proxy a connection went through, as the feed's proxy choice describes it. */
-export interface ProxyInfo {
+interface ProxyInfo {
   /** full proxy URL (may hold credentials) or null for a direct connection */
   url: string | null;
   /** the same with credentials replaced (for messages) */
@@ -63,7 +63,7 @@ interface ErrnoLike {
 }
 
 /** The innermost error with a code (undici and AggregateError wrap the socket's error). */
-export function rootError(e: unknown): ErrnoLike {
+function rootError(e: unknown): ErrnoLike {
   let cur = e as ErrnoLike;
   for (let i = 0; i < 5 && cur; i++) {
     if (cur.code && !String(cur.code).startsWith('UND_ERR_')) return cur;
@@ -103,7 +103,7 @@ export function isInterruption(e: unknown): boolean {
 }
 
 /** A human reason for an OpenSSL verify code, with what to do (the caller's advice where it has some). */
-export function explainTlsCode(code: string, host: string, advice: ConnectAdvice = {}): string {
+function explainTlsCode(code: string, host: string, advice: ConnectAdvice = {}): string {
   switch (code) {
     case 'CERT_HAS_EXPIRED':
     case 'CERT_NOT_YET_VALID':

@@ -12,7 +12,7 @@ function seconds(ms: number): string {
 }
 
 /** The UNREACHABLE for a connection to `where` that did not get past `step` within `ms`. */
-export function handshakeTimeout(step: 'tcp' | 'tls', where: string, ms: number): CoreError {
+function handshakeTimeout(step: 'tcp' | 'tls', where: string, ms: number): CoreError {
   return step === 'tcp'
     ? new CoreError(
         'UNREACHABLE',

@@ -6,16 +6,6 @@
  *   pinnedDispatcher({fingerprint?, ca?, mismatchAdvice?}, timeouts)
  *   classifyConnectError(e, {url, proxy, ca?, advice?}) · unreachable(step, message, details, advice?) · isInterruption(e)
  */
-export { trustedCas, certFingerprint, sameFingerprint, probeCertificate, type CertDescription } from './trust.js';
-export { pinnedDispatcher, type PinOptions, type DispatcherTimeouts } from './pinning.js';
-export {
-  classifyConnectError,
-  unreachable,
-  isInterruption,
-  rootError,
-  explainTlsCode,
-  type ConnectAdvice,
-  type ConnectContext,
-  type ProxyInfo,
-  type UnreachableStep,
-} from './diagnose.js';
+export { certFingerprint, sameFingerprint, probeCertificate } from './trust.js';
+export { pinnedDispatcher } from './pinning.js';
+export { classifyConnectError, unreachable } from './diagnose.js';

@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { Client } from 'undici';
 import { CoreError } from '../errors.js';
+import { fileError } from '../file-errors.js';
 import { opensshFingerprint } from '../hash.js';
 import { armHandshakeTimeout } from './handshake.js';
 
@@ -24,11 +25,17 @@ export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
-    } catch {
-      throw new CoreError(
-        'NOT_FOUND',
-        `Cannot read the CA file ${file}. Give a PEM file holding the CA certificate(s) of your TLS-inspecting proxy.`,
-        { file },
+    } catch (e) {
+      throw fileError(
+        e,
+        file,
+        'The CA file',
+        () =>
+          new CoreError(
+            'NOT_FOUND',
+            `Cannot read the CA file ${file}. Give a PEM file holding the CA certificate(s) of your TLS-inspecting proxy.`,
+            { file },
+          ),
       );
     }
     const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -34,7 +34,7 @@ export interface Doc {
 const MB = 1024 * 1024;
 
 /** The byte length of a document. */
-export function docSize(d: Doc): number {
+function docSize(d: Doc): number {
   const body = d.body.kind === 'repeat' ? Buffer.byteLength(d.body.unit) * d.body.count : d.body.bytes;
   return Buffer.byteLength(d.head) + body + Buffer.byteLength(d.tail);
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CoreError, isErrorCode } from '../errors.js';
+import { messageFor } from '../error-catalogue.js';
 import { COMPONENT_IDS, type NodeContentState } from '../bundle/types.js';
 import type {
   ApplyResult,
@@ -187,7 +188,7 @@ export function nodeRefusal(doc: unknown, node: string, extra: Record<string, un
       ...extra,
     });
   const known = isErrorCode(code) ? code : 'INTERNAL';
-  return new CoreError(known, message ?? 'The node refused.', {
+  return new CoreError(known, messageFor(known, message), {
     ...details,
     ...extra,
     node,

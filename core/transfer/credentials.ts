@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { CoreError } from '../errors.js';
+import { fileError, isPermissionError, permissionDenied } from '../file-errors.js';
 import { displayOf, parseTarget, type NodeAddress, type NodeTarget } from './target.js';
 import type { PushTarget } from './push.js';
 
@@ -30,7 +31,7 @@ export interface TargetFlags {
 }
 
 /** The bearer token: `token` when given, else the first line of `tokenFile`. */
-export async function resolveToken(flags: { token?: string; tokenFile?: string }): Promise<string> {
+async function resolveToken(flags: { token?: string; tokenFile?: string }): Promise<string> {
   if (flags.token !== undefined) return flags.token;
   const file = flags.tokenFile;
   if (!file) throw new CoreError('USAGE', 'HTTPS targets need --token-file FILE (the token `agent init` wrote on the node).');
@@ -38,7 +39,8 @@ export async function resolveToken(flags: { token?: string; tokenFile?: string }
     const token = (await readFile(file, 'utf8')).trim().split('\n')[0]?.trim() ?? '';
     if (!token) throw new Error('empty');
     return token;
-  } catch {
+  } catch (e) {
+    if (isPermissionError(e)) throw permissionDenied(file, 'The token file', 'read', e);
     throw new CoreError(
       'NOT_FOUND',
       `Cannot read a token from ${file}. Copy the token file \`agent init\` wrote on the node (<store>/token) to this computer and give its path with --token-file.`,
@@ -57,7 +59,7 @@ export function passwordFrom(flags: { password?: string; passwordEnv?: string })
 }
 
 /** The node at `address` with the secrets the flags name, read into memory now. */
-export async function resolveTarget(address: NodeAddress, flags: TargetFlags): Promise<NodeTarget> {
+async function resolveTarget(address: NodeAddress, flags: TargetFlags): Promise<NodeTarget> {
   if (address.kind === 'https') {
     return {
       ...address,
@@ -70,8 +72,13 @@ export async function resolveTarget(address: NodeAddress, flags: TargetFlags): P
   if (privateKey === undefined && flags.identity) {
     try {
       privateKey = await readFile(flags.identity);
-    } catch {
-      throw new CoreError('NOT_FOUND', `Cannot read the SSH key ${flags.identity}.`, { file: flags.identity });
+    } catch (e) {
+      throw fileError(
+        e,
+        flags.identity,
+        'The SSH key',
+        () => new CoreError('NOT_FOUND', `Cannot read the SSH key ${flags.identity}.`, { file: flags.identity }),
+      );
     }
   }
   const password = passwordFrom(flags);

@@ -13,7 +13,7 @@ import { NODE_TIMEOUTS } from './node-tls.js';
 import { cancelled } from './events.js';
 import type { NodeTarget } from './target.js';
 
-export interface DiagnosticStep {
+interface DiagnosticStep {
   step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
   ok: boolean;
   message: string;

@@ -11,9 +11,6 @@ export interface PushEvent {
   message?: string;
 }
 
-/** Receives one target's events (the target is bound by the caller). */
-export type PushEventSink = (e: PushEvent) => void;
-
 /** The refusal of a call the user cancelled (nothing more was sent; what the node had already done stays done). */
 export function cancelled(): CoreError {
   return new CoreError('CANCELLED', 'Cancelled by the user.');

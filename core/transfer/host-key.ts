@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { CoreError } from '../errors.js';
+import { isPermissionError, permissionDenied } from '../file-errors.js';
 import { opensshFingerprint } from '../hash.js';
 import { classifySshError } from './ssh-errors.js';
 import { cancelled } from './events.js';
@@ -58,7 +59,9 @@ export async function judgeHostKey(blob: Buffer, host: string, port: number, pol
     let text = '';
     try {
       text = await readFile(file, 'utf8');
-    } catch {
+    } catch (e) {
+      // a known_hosts that does not exist holds no key; one we may not read must not pass for "unknown host"
+      if (isPermissionError(e)) throw permissionDenied(file, 'The known_hosts file', 'read', e);
       continue;
     }
     for (const line of text.split('\n')) {

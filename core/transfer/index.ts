@@ -21,23 +21,13 @@ import { classifyConnectError } from '../net/diagnose.js';
 import { parseTarget } from './target.js';
 import { NODE_ADVICE, NODE_TIMEOUTS } from './node-tls.js';
 
-export { openNode, withNode, NodeConnection, type CallOptions, type ApplyOptions } from './connection.js';
-export { pushBundle, type PushOptions, type PushResult, type PushTarget, type TargetResult, type PushOutcome } from './push.js';
+export { withNode, NodeConnection } from './connection.js';
+export { pushBundle, type PushOptions, type PushTarget, type TargetResult } from './push.js';
 export type { PushEvent } from './events.js';
-export type { UploadRequest, Uploaded, DownloadRequest, CustodySent } from './transport.js';
-export { testConnection, type ConnectionReport, type DiagnosticStep } from './diagnostics.js';
-export { resolveTarget, resolveToken, passwordFrom, nodeFromUrl, pushTargets, type TargetFlags } from './credentials.js';
-export { readHostKey, sshFingerprint, judgeHostKey } from './host-key.js';
-export {
-  parseTarget,
-  displayOf,
-  type NodeAddress,
-  type NodeTarget,
-  type HttpsTarget,
-  type SshTarget,
-  type HttpsAddress,
-  type SshAddress,
-} from './target.js';
+export { testConnection } from './diagnostics.js';
+export { passwordFrom, nodeFromUrl, pushTargets, type TargetFlags } from './credentials.js';
+export { readHostKey } from './host-key.js';
+export { parseTarget, displayOf, type NodeTarget } from './target.js';
 
 /**
  * Reads an HTTPS agent's certificate (fingerprint, subject, issuer, validity) without trusting it, within the

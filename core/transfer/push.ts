@@ -12,7 +12,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { checkBundle } from '../bundle/index.js';
-import { CoreError, exitCodeFor, toCoreError, type ErrorJSON } from '../errors.js';
+import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
+import { exitCodeFor } from '../error-catalogue.js';
 import type { AppliedComponent, ApplyOutcome, ApplyResult, NodeStatus, SkippedComponent, StagedBundle } from '../agent/types.js';
 import { custodyBundle, type CustodyDocument } from '../custody/document.js';
 import { openNode, type ApplyOptions } from './connection.js';
@@ -42,7 +43,7 @@ export interface PushOptions extends ApplyOptions {
 }
 
 /** What happened on one target (interfaces.md push `outcome`). */
-export type PushOutcome = ApplyOutcome | 'refused';
+type PushOutcome = ApplyOutcome | 'refused';
 
 export interface TargetResult {
   target: string;

@@ -12,7 +12,7 @@ import { displayOf, type SshTarget } from './target.js';
 import { cancelled } from './events.js';
 
 /** Timeout of the SSH handshake (TCP, key exchange, host key, authentication) — every SSH call to a node. */
-export const SSH_READY_TIMEOUT_MS = 15_000;
+const SSH_READY_TIMEOUT_MS = 15_000;
 /** The most a remote command may print (the largest answer is the node's content index). */
 const MAX_OUTPUT = 64 * 1024 * 1024;
 

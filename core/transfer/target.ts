@@ -7,7 +7,7 @@
 import { CoreError } from '../errors.js';
 
 /** A node agent's HTTPS API. */
-export interface HttpsAddress {
+interface HttpsAddress {
   kind: 'https';
   host: string;
   port: number;
@@ -16,7 +16,7 @@ export interface HttpsAddress {
 }
 
 /** A node reached over SSH: its store directory and the posture-stage CLI there. */
-export interface SshAddress {
+interface SshAddress {
   kind: 'sftp';
   host: string;
   port: number;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { makeCa, makeServerCert, type Pem, type ServerCertOptions } from './certs.js';
 
-export interface FeedRequest {
+interface FeedRequest {
   method: string;
   path: string;
   range?: string;
@@ -15,7 +15,7 @@ export interface FeedRequest {
   authorization?: string;
 }
 
-export interface FeedFile {
+interface FeedFile {
   body: Uint8Array | string;
   type?: string;
   /** HTTP status to answer instead (e.g. 404, 500; 302 with `location`) */

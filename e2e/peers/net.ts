@@ -20,7 +20,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port; rejects after timeoutMs or if the child exits. */
-export async function waitForPort(port: number, child?: ChildProcess, timeoutMs = 10_000, output?: () => string): Promise<void> {
+async function waitForPort(port: number, child?: ChildProcess, timeoutMs = 10_000, output?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null)
@@ -40,7 +40,7 @@ export async function waitForPort(port: number, child?: ChildProcess, timeoutMs 
 }
 
 /** Kills `child` if this process exits first (a crashed test must not leave daemons behind). */
-export function killOnExit(child: ChildProcess): () => void {
+function killOnExit(child: ChildProcess): () => void {
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };

@@ -50,7 +50,7 @@ export function createMainWindow(Window: typeof BrowserWindow, preload: string, 
 }
 
 /** The argument that carries the contract's method names to the preload. */
-export function apiArgument(apiMethods: readonly string[]): string {
+function apiArgument(apiMethods: readonly string[]): string {
   return `--posture-stage-api=${apiMethods.join(',')}`;
 }
 
@@ -66,7 +66,7 @@ export function hardenSession(session: Session): void {
 }
 
 /** #13 Disable or limit navigation, #14 limit creation of new windows, #12 verify webview options. */
-export function hardenContents(contents: WebContents, openExternal: (url: string) => Promise<void>): void {
+function hardenContents(contents: WebContents, openExternal: (url: string) => Promise<void>): void {
   contents.on('will-navigate', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault();
   });

@@ -10,18 +10,13 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { BenchContext } from '../run.js';
+import { timed } from '../util.js';
 import { initStore, applyBundle, startAgentServer } from '../../../core/agent/index.js';
 import { writeBundle } from '../../../core/bundle/index.js';
 
 const RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mb = (bytes: number) => bytes / 1024 / 1024;
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
-}
 
 async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');

@@ -6,6 +6,7 @@
 import type { HandlerTable, JobStep, PushTargetResult, TargetPreview } from '../contract.js';
 import { diffAgainstState } from '../../bundle/index.js';
 import { CoreError, toCoreError, type ErrorJSON } from '../../errors.js';
+import { isRefusal } from '../../error-catalogue.js';
 import { pushBundle, withNode, type PushEvent, type PushTarget, type TargetResult } from '../../transfer/index.js';
 import { appText } from '../app-words.js';
 import type { JobControl } from '../jobs.js';
@@ -129,7 +130,7 @@ async function report(
       ? 'cancelled before the node was asked to apply: nothing changed there'
       : `${err.code}: ${appText(err.message, err.code)}`,
   });
-  const refused = !['UNREACHABLE', 'TRANSFER_INTERRUPTED', 'CANCELLED', 'INTERNAL'].includes(err.code);
+  const refused = isRefusal(err.code);
   ctx.activity.add({
     kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer',
     what: `push ${sha256.slice(0, 12)}… to ${name} stopped`,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { HandlerTable } from '../contract.js';
 import { fetchBundle, type FetchOptions } from '../../feed/index.js';
 import { toCoreError } from '../../errors.js';
+import { isRefusal } from '../../error-catalogue.js';
 import type { HandlerContext } from './context.js';
 
 /** The feed options from Settings (proxy with its sealed password opened, extra CAs as a PEM file). */
@@ -39,7 +40,7 @@ export async function runFetch(ctx: HandlerContext, opts: FetchOptions, onProgre
     ctx.activity.add({
       kind: 'fetch',
       what: `fetch ${opts.url ?? ''}`,
-      result: err.code === 'CANCELLED' ? 'failed' : 'refused',
+      result: isRefusal(err.code) ? 'refused' : 'failed',
       code: err.code,
       message: err.message,
     });

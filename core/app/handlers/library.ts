@@ -24,7 +24,7 @@ function sourceText(e: LibraryEntry): string {
 }
 
 /** Library rows with the stale flag: a newer bundle is known to this workstation. */
-export function libraryRows(entries: LibraryEntry[]): LibraryRow[] {
+function libraryRows(entries: LibraryEntry[]): LibraryRow[] {
   const known = entries.map((e) => e.inspection.versions).filter((v): v is Versions => v !== null);
   return entries.map((e) => ({
     sha256: e.sha256,

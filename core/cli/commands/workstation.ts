@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import ssh2 from 'ssh2';
 import { byteProgress, progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
 import { libraryCustodyOf, verifyIfLibraryCopy } from '../library-copy.js';
@@ -20,10 +21,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 async function promptSecret(question: string, envFlag = 'the matching --…-env'): Promise<string> {
   if (!process.stdin.isTTY)
     throw usageError(`${question.replace(/: $/, '')} is needed but there is no terminal to ask on. Use ${envFlag} VAR.`);
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const out = rl as unknown as { _writeToOutput: (s: string) => void };
+  // readline echoes what is typed to its output: this one shows nothing. The terminal leaves cooked mode (its
+  // own echo) when the interface is made, so the question is shown only after that: nothing typed is echoed.
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
   process.stderr.write(question);
-  out._writeToOutput = () => {};
   try {
     return await new Promise<string>((resolve) => rl.question('', resolve));
   } finally {

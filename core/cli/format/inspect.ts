@@ -16,7 +16,7 @@ function newestSignature(s: AvasSummary): string {
 }
 
 /** One line describing what a component holds. */
-export function summaryLine(c: ComponentInfo): string {
+function summaryLine(c: ComponentInfo): string {
   const s = c.summary;
   switch (s.kind) {
     case 'conditions': {

@@ -72,11 +72,8 @@ const httpTransport: Transport = async (method, args, op) => {
 
 const shellApi = typeof window !== 'undefined' ? window.api : undefined;
 
-/** Which shell we run in. */
-export const shellKind: 'electron' | 'browser' = shellApi ? 'electron' : 'browser';
-
 /** Builds the typed API from a transport (GitButler lite-api.ts style); a trailing Op tags the call. */
-export function createApi(transport: Transport): Api {
+function createApi(transport: Transport): Api {
   return new Proxy({} as Api, {
     get:
       (_t, method: string) =>
