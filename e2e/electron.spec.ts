@@ -32,6 +32,10 @@ test('the Electron app opens hardened and walks first run over IPC', async () =>
   const app = await electron.launch({ executablePath: binary.path, args: [main], env: { ...process.env, POSTURE_STAGE_HOME: home } });
   try {
     const page = await app.firstWindow();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     expect(page.url()).toMatch(/^app:\/\/renderer\//);
     const methods = await page.evaluate(() => Object.keys((globalThis as unknown as PageGlobals).api).sort());
     expect(methods).toContain('startPush');
@@ -47,6 +51,16 @@ test('the Electron app opens hardened and walks first run over IPC', async () =>
     });
     await page.waitForTimeout(500);
     expect(page.url()).toMatch(/^app:\/\/renderer\//);
+    // the app icon is the page's favicon, served by the protocol; nothing was logged as an error
+    await page.reload();
+    const icon = await page.evaluate(async () => {
+      const href = (globalThis as unknown as { document: { querySelector(s: string): { href: string } | null } }).document.querySelector(
+        'link[rel="icon"]',
+      )?.href;
+      return href ? (await fetch(href)).headers.get('content-type') : null;
+    });
+    expect(icon).toBe('image/svg+xml');
+    expect(consoleErrors).toEqual([]);
   } finally {
     await app.close();
     rmSync(home, { recursive: true, force: true });

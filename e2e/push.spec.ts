@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { ConsoleMessage, Page } from '@playwright/test';
 import { test, expect, go, shot, CLI } from './fixtures.js';
 import { startAgent, startSlowProxy, type Agent } from './peers/index.js';
-import { seriousViolations } from './axe.js';
 
 const run = promisify(execFile);
 
@@ -42,6 +42,14 @@ async function addTarget(page: Page, name: string, url: string, agent: Agent): P
     { name, url, fingerprint: agent.fingerprint, token: agent.token },
   );
   expect(r.ok).toBe(true);
+}
+
+/** "id (impact): help — where" for each serious or critical axe violation on what the page shows now. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} — ${n.target.join(' ')}`));
 }
 
 /** Both color schemes: no serious or critical axe violation on what is on screen. */

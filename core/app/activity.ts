@@ -15,7 +15,7 @@ import { parseJsonLines } from '../jsonl.js';
 const entrySchema = z.object({
   at: z.string(),
   who: z.string(),
-  kind: z.enum(['fetch', 'import', 'export', 'transfer', 'apply', 'stage', 'dry-run', 'target', 'handoff', 'confirm']),
+  kind: z.enum(['fetch', 'import', 'export', 'delete', 'transfer', 'apply', 'stage', 'dry-run', 'target', 'kit', 'handoff', 'confirm']),
   what: z.string(),
   target: z.string().optional(),
   sha256: z.string().optional(),

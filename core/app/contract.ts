@@ -52,8 +52,18 @@ const sftpTarget = z.object({
   /** the private key's passphrase, sealed with the key */
   passphrase: text(1000).optional(),
   password: text(1000).optional(),
+  /** log in with the keys of the SSH agent (SSH_AUTH_SOCK of the app) */
+  agent: z.boolean().optional(),
   remoteCommand: text(1000).optional(),
 });
+
+/**
+ * An edit of a saved target (same id): every field as when adding it; a secret left out (or empty) keeps the stored
+ * one. A new pin (certificate or host key) must name the pin it replaces, as the admin saw it: a re-pin is never implied.
+ */
+const editFields = { id, replacesPin: fingerprint.optional() };
+const httpsEdit = httpsTarget.extend({ token: text(1000).optional(), ...editFields });
+const sftpEdit = sftpTarget.omit({ agent: true }).extend({ auth: z.enum(['key', 'password', 'agent']), ...editFields });
 
 /** Argument schemas, one per method. */
 const schemas = {
@@ -63,6 +73,13 @@ const schemas = {
   exportBundle: one(z.object({ sha256, dir: text().min(1), keyFile: text().min(1), passphrase: text(1000).optional() })),
   importFromMedia: one(z.object({ dir: text().min(1), trustedKeyFile: text().min(1) })),
   chooseDirectory: none,
+  /** a native file picker (desktop app); null in a browser, where paths are typed */
+  chooseFile: one(z.object({ purpose: z.enum(['signing-key', 'trusted-key']) })),
+  /** picks an SSH private key with the native file picker and reads it on the trusted side (desktop app); null when cancelled */
+  chooseKeyFile: none,
+  removeBundle: one(z.object({ sha256 })),
+  /** a counter that moves whenever the library folder changes on disk (another window, `library add` in a terminal) */
+  libraryChanges: none,
   inspectBundle: one(z.object({ sha256 })),
   startFetch: one(z.object({ url: z.url({ protocol: /^https?$/ }).optional() })),
   getJob: one(z.object({ jobId: id })),
@@ -75,6 +92,7 @@ const schemas = {
     ]),
   ),
   saveTarget: one(z.discriminatedUnion('kind', [httpsTarget, sftpTarget])),
+  updateTarget: one(z.discriminatedUnion('kind', [httpsEdit, sftpEdit])),
   removeTarget: one(z.object({ id })),
   testTarget: one(z.object({ id })),
   nodeStatus: one(z.object({ id })),
@@ -106,6 +124,17 @@ const schemas = {
   listActivity: none,
   activityReport: one(z.object({ format: z.enum(['csv', 'html']) })),
   startLab: none,
+  kitInfo: none,
+  /** "Prepare a node…": writes the node kit to a folder (removable media), as a job with progress */
+  startKit: one(
+    z.object({
+      out: text().min(1),
+      keyFile: text().min(1).optional(),
+      passphrase: text(1000).optional(),
+      /** a kit folder to copy from (e.g. one received on media); default: the kit of this installation */
+      from: text().min(1).optional(),
+    }),
+  ),
   getSettings: none,
   saveSettings: one(
     z.object({
@@ -141,10 +170,16 @@ export interface LibraryRow {
   /** ISO time the bundle entered the library (fetched or imported) */
   addedAt: string;
   source: string;
+  /** false once the copy's bytes no longer match its SHA-256 (found when it changed on disk or was used) */
   verified: boolean;
+  /** with verified false: the SHA-256 the copy has now ("missing" when it is gone) */
+  damaged?: { actual: string };
   /** a newer bundle (by conditions version) is known */
   stale: boolean;
 }
+
+/** An import's answer: the row, and `alreadyAs` (its name in the library) when the bundle was already there. */
+export type ImportedRow = LibraryRow & { alreadyAs?: string };
 
 export interface AppInfo {
   version: string;
@@ -153,6 +188,8 @@ export interface AppInfo {
   secrets: 'safeStorage' | 'file';
   firstRun: boolean;
   defaultFeedUrl: string;
+  /** an SSH agent is reachable (SSH_AUTH_SOCK), so SFTP targets may log in with its keys */
+  sshAgent: boolean;
 }
 
 export interface JobStep {
@@ -178,8 +215,8 @@ export interface Progress {
  */
 export interface Job {
   id: string;
-  /** 'fetch' | 'push' for jobs; the method's name for a tagged call */
-  kind: 'fetch' | 'push' | Method;
+  /** 'fetch' | 'push' | 'kit' for jobs; the method's name for a tagged call */
+  kind: 'fetch' | 'push' | 'kit' | Method;
   state: 'running' | 'done' | 'failed' | 'cancelled';
   /** bytes of the whole operation (a push: every target's upload summed) */
   progress: Progress | null;
@@ -207,10 +244,35 @@ export interface TargetView {
   address: string;
   /** pinned TLS certificate or SSH host key fingerprint */
   pinned: string;
-  auth: 'token' | 'key' | 'password';
+  auth: 'token' | 'key' | 'password' | 'agent';
   lab: boolean;
   /** the ISE deployment it serves (its PAN's host name), when named */
   deployment?: string;
+  /** the non-secret fields, for editing */
+  settings:
+    | { kind: 'https'; url: string }
+    | { kind: 'sftp'; host: string; port: number; user: string; storePath: string; remoteCommand: string; hasPassphrase: boolean };
+  /** the agent version the node reported when last asked (null: an agent too old to report it), against this app's */
+  seen?: { agentVersion: string | null; at: string; vsApp: 'older' | 'same' | 'newer' | 'unknown' };
+}
+
+/** The node kit this app prepares nodes with ("Prepare a node…"), and the version nodes are compared with. */
+export interface KitInfo {
+  /** this app's version: the agent version a current node runs */
+  appVersion: string;
+  /** the kit found for this installation (its kit.json), or null with the reason */
+  kit: { version: string; dir: string; builtAt: string; files: Array<{ file: string; size: number }> } | null;
+  /** why no kit was found, in words (what "Prepare a node…" will do instead) */
+  note?: string;
+}
+
+/** "Prepare a node…"'s job result: the files written, INSTALL.txt's steps. */
+export interface KitWritten {
+  out: string;
+  version: string;
+  files: Array<{ file: string; size: number; sha256: string }>;
+  signer: { fingerprint: string; namespace: string } | null;
+  install: string;
 }
 
 export interface ProbeResult {
@@ -220,7 +282,7 @@ export interface ProbeResult {
 }
 
 interface DiagnosticStep {
-  step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
+  step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http' | 'command' | 'store';
   ok: boolean;
   message: string;
 }
@@ -229,6 +291,8 @@ export interface Diagnostics {
   ok: boolean;
   steps: DiagnosticStep[];
   error?: ErrorJSON;
+  /** the agent's version as the node reported it (null: an agent too old to report it) */
+  agentVersion?: string | null;
 }
 
 export interface TargetPreview {
@@ -274,7 +338,7 @@ export interface HandoffView {
 export interface ActivityEntry {
   at: string;
   who: string;
-  kind: 'fetch' | 'import' | 'export' | 'transfer' | 'apply' | 'stage' | 'dry-run' | 'target' | 'handoff' | 'confirm';
+  kind: 'fetch' | 'import' | 'export' | 'delete' | 'transfer' | 'apply' | 'stage' | 'dry-run' | 'target' | 'kit' | 'handoff' | 'confirm';
   what: string;
   target?: string;
   sha256?: string;
@@ -300,10 +364,14 @@ type InspectView = Inspection & { conditionsIndex: ConditionsIndex | null };
 export interface Results {
   appInfo: AppInfo;
   listLibrary: LibraryRow[];
-  importBundle: LibraryRow;
+  importBundle: ImportedRow;
   exportBundle: { dir: string; files: string[]; signer: string };
-  importFromMedia: LibraryRow;
+  importFromMedia: ImportedRow;
   chooseDirectory: string | null;
+  chooseFile: string | null;
+  chooseKeyFile: { fileName: string; privateKey: string } | null;
+  removeBundle: { sha256: string; fileName: string };
+  libraryChanges: { version: number };
   inspectBundle: InspectView;
   startFetch: { jobId: string };
   getJob: Job;
@@ -311,6 +379,7 @@ export interface Results {
   listTargets: TargetView[];
   probeTarget: ProbeResult;
   saveTarget: TargetView;
+  updateTarget: TargetView;
   removeTarget: { removed: boolean };
   testTarget: Diagnostics;
   nodeStatus: NodeView;
@@ -323,6 +392,8 @@ export interface Results {
   listActivity: ActivityEntry[];
   activityReport: { fileName: string; mimeType: string; content: string };
   startLab: { targetId: string; sha256: string; previous: string | null };
+  kitInfo: KitInfo;
+  startKit: { jobId: string };
   getSettings: Settings;
   saveSettings: Settings;
 }

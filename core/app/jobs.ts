@@ -40,7 +40,7 @@ export class JobRegistry {
   readonly #finishedCalls: string[] = [];
 
   /** Starts `run` in the background and returns its id at once. */
-  start(kind: 'fetch' | 'push', run: (control: JobControl) => Promise<unknown>): string {
+  start(kind: 'fetch' | 'push' | 'kit', run: (control: JobControl) => Promise<unknown>): string {
     const id = randomUUID().replaceAll('-', '');
     const entry = this.#register(id, kind);
     void this.#run(entry, run).catch(() => undefined);

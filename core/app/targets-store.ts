@@ -11,6 +11,11 @@ import type { TargetView } from './contract.js';
 import { CoreError } from '../errors.js';
 import { readJson, writeJson } from './json-file.js';
 import type { SecretBox } from './secrets.js';
+import { compareAgentVersion } from './agent-version.js';
+import { VERSION } from '../version.js';
+
+/** The agent version a node reported the last time it was asked (status or Test connection); null: too old to say. */
+const seenSchema = z.object({ agentVersion: z.string().nullable(), at: z.string() });
 
 /** targets.json: the saved targets, secrets sealed. */
 const storedSchema = z.object({
@@ -26,6 +31,7 @@ const storedSchema = z.object({
         lab: z.boolean().optional(),
         labStore: z.string().optional(),
         deployment: z.string().optional(),
+        seen: seenSchema.optional(),
       }),
       z.object({
         id: z.string(),
@@ -40,7 +46,10 @@ const storedSchema = z.object({
         privateKeySealed: z.string().optional(),
         passphraseSealed: z.string().optional(),
         passwordSealed: z.string().optional(),
+        /** log in with the keys of the SSH agent at SSH_AUTH_SOCK */
+        agent: z.boolean().optional(),
         remoteCommand: z.string().optional(),
+        seen: seenSchema.optional(),
       }),
     ]),
   ),
@@ -86,10 +95,38 @@ export class TargetStore {
 
   /** Adds a target; secrets are sealed before they touch the disk. */
   add(input: AddTarget): StoredTarget {
-    const id = randomUUID().slice(0, 8);
-    let stored: StoredTarget;
+    const stored = this.#seal(randomUUID().slice(0, 8), input);
+    writeJson(this.file, { targets: [...this.all(), stored] });
+    return stored;
+  }
+
+  /**
+   * Edits a target in place (same id, so Preview's choices and Activity keep naming it): fields as for `add`;
+   * a secret left out keeps the stored one. The kind cannot change.
+   */
+  update(id: string, edit: EditTarget): StoredTarget {
+    const old = this.open(id);
+    if (old.kind !== edit.kind)
+      throw new CoreError(
+        'USAGE',
+        `${old.name} is an ${old.kind.toUpperCase()} target; remove it and add an ${edit.kind.toUpperCase()} one instead.`,
+      );
+    const input: AddTarget = mergeEdit(old, edit);
+    const stored = { ...this.#seal(id, input), ...(old.seen ? { seen: old.seen } : {}) };
+    this.replace(stored);
+    return stored;
+  }
+
+  /** Records the agent version a node just reported (shown next to the kit's version). */
+  noteSeen(id: string, agentVersion: string | null): void {
+    const t = this.all().find((x) => x.id === id);
+    if (!t || (t.seen && t.seen.agentVersion === agentVersion)) return;
+    this.replace({ ...t, seen: { agentVersion, at: new Date().toISOString() } });
+  }
+
+  #seal(id: string, input: AddTarget): StoredTarget {
     if (input.kind === 'https') {
-      stored = {
+      return {
         id,
         kind: 'https',
         name: input.name,
@@ -99,30 +136,28 @@ export class TargetStore {
         ...(input.lab ? { lab: true, labStore: input.labStore } : {}),
         ...(input.deployment ? { deployment: input.deployment } : {}),
       };
-    } else {
-      if (!input.privateKey && !input.password)
-        throw new CoreError(
-          'USAGE',
-          'An SFTP target needs a private key or a password. Paste the key (OpenSSH format) or enter the password.',
-        );
-      stored = {
-        id,
-        kind: 'sftp',
-        name: input.name,
-        host: input.host,
-        port: input.port,
-        user: input.user,
-        storePath: input.storePath,
-        hostKey: input.hostKey,
-        ...(input.privateKey ? { privateKeySealed: this.secrets.seal(input.privateKey) } : {}),
-        ...(input.privateKey && input.passphrase ? { passphraseSealed: this.secrets.seal(input.passphrase) } : {}),
-        ...(input.password ? { passwordSealed: this.secrets.seal(input.password) } : {}),
-        ...(input.remoteCommand ? { remoteCommand: input.remoteCommand } : {}),
-        ...(input.deployment ? { deployment: input.deployment } : {}),
-      };
     }
-    writeJson(this.file, { targets: [...this.all(), stored] });
-    return stored;
+    if (!input.privateKey && !input.password && !input.agent)
+      throw new CoreError(
+        'USAGE',
+        'An SFTP target needs a way to log in: a private key (choose the key file or paste it), the SSH agent, or a password.',
+      );
+    return {
+      id,
+      kind: 'sftp',
+      name: input.name,
+      host: input.host,
+      port: input.port,
+      user: input.user,
+      storePath: input.storePath,
+      hostKey: input.hostKey,
+      ...(input.privateKey ? { privateKeySealed: this.secrets.seal(input.privateKey) } : {}),
+      ...(input.privateKey && input.passphrase ? { passphraseSealed: this.secrets.seal(input.passphrase) } : {}),
+      ...(input.password ? { passwordSealed: this.secrets.seal(input.password) } : {}),
+      ...(input.agent ? { agent: true } : {}),
+      ...(input.remoteCommand ? { remoteCommand: input.remoteCommand } : {}),
+      ...(input.deployment ? { deployment: input.deployment } : {}),
+    };
   }
 
   /** Replaces a stored target (e.g. the lab node's URL after a restart). */
@@ -152,12 +187,59 @@ export type AddTarget =
       privateKey?: string;
       passphrase?: string;
       password?: string;
+      agent?: boolean;
       remoteCommand?: string;
     };
 
+/** An edit of a target: as AddTarget, but a secret left out keeps the stored one; `auth` says which SFTP login to keep. */
+export type EditTarget =
+  | (Omit<Extract<AddTarget, { kind: 'https' }>, 'token' | 'lab' | 'labStore'> & { token?: string })
+  | (Omit<Extract<AddTarget, { kind: 'sftp' }>, 'agent'> & { auth: 'key' | 'password' | 'agent' });
+
+/** The full target an edit leaves: the edit's fields over the stored ones, secrets kept where none was given. */
+export function mergeEdit(old: OpenTarget, edit: EditTarget): AddTarget {
+  const deployment = edit.deployment ? { deployment: edit.deployment } : {};
+  if (old.kind === 'https' && edit.kind === 'https')
+    return {
+      kind: 'https',
+      name: edit.name,
+      url: edit.url,
+      fingerprint: edit.fingerprint,
+      token: edit.token || old.token,
+      ...(old.lab ? { lab: true, labStore: old.labStore } : {}),
+      ...deployment,
+    };
+  if (old.kind !== 'sftp' || edit.kind !== 'sftp') throw new CoreError('USAGE', 'A target cannot change how it is reached.');
+  const base = {
+    kind: 'sftp' as const,
+    name: edit.name,
+    host: edit.host,
+    port: edit.port,
+    user: edit.user,
+    storePath: edit.storePath,
+    hostKey: edit.hostKey,
+    ...(edit.remoteCommand ? { remoteCommand: edit.remoteCommand } : {}),
+    ...deployment,
+  };
+  if (edit.auth === 'agent') return { ...base, agent: true };
+  if (edit.auth === 'password') {
+    const password = edit.password || old.password;
+    if (!password) throw new CoreError('USAGE', 'Enter the password: this target had no password stored.');
+    return { ...base, password };
+  }
+  // a new key comes with its own passphrase (or none); a kept key keeps its passphrase unless a new one is typed
+  const privateKey = edit.privateKey || old.privateKey;
+  if (!privateKey) throw new CoreError('USAGE', 'Choose or paste the private key: this target had no key stored.');
+  const passphrase = edit.privateKey ? edit.passphrase : edit.passphrase || old.passphrase;
+  return { ...base, privateKey, ...(passphrase ? { passphrase } : {}) };
+}
+
 /** The UI's view of a target: no secrets. */
 export function targetView(t: StoredTarget): TargetView {
-  const deployment = t.deployment ? { deployment: t.deployment } : {};
+  const extra = {
+    ...(t.deployment ? { deployment: t.deployment } : {}),
+    ...(t.seen ? { seen: { ...t.seen, vsApp: compareAgentVersion(t.seen.agentVersion, VERSION) } } : {}),
+  };
   if (t.kind === 'https')
     return {
       id: t.id,
@@ -167,7 +249,8 @@ export function targetView(t: StoredTarget): TargetView {
       pinned: t.fingerprint,
       auth: 'token',
       lab: Boolean(t.lab),
-      ...deployment,
+      settings: { kind: 'https', url: t.url },
+      ...extra,
     };
   return {
     id: t.id,
@@ -175,8 +258,17 @@ export function targetView(t: StoredTarget): TargetView {
     name: t.name,
     address: `sftp://${t.user}@${t.host}:${t.port}${t.storePath.startsWith('/') ? '' : '/'}${t.storePath}`,
     pinned: t.hostKey,
-    auth: t.privateKeySealed ? 'key' : 'password',
+    auth: t.agent ? 'agent' : t.privateKeySealed ? 'key' : 'password',
     lab: false,
-    ...deployment,
+    settings: {
+      kind: 'sftp',
+      host: t.host,
+      port: t.port,
+      user: t.user,
+      storePath: t.storePath,
+      remoteCommand: t.remoteCommand ?? '',
+      hasPassphrase: Boolean(t.passphraseSealed),
+    },
+    ...extra,
   };
 }

@@ -19,7 +19,7 @@ import { formatSums, KIT_SIG_NAMESPACE, SUMS_FILE, SUMS_SIGNATURE } from './sums
 import { installText } from './install-text.js';
 import { buildKitInClone, findSourceRoot, kitBesideExecutable, type BuildProgress } from './source.js';
 
-const INSTALL_FILE = 'INSTALL.txt';
+export const INSTALL_FILE = 'INSTALL.txt';
 
 /** What `packageAgentKit` reports while it works. */
 export type KitProgress =

@@ -15,7 +15,7 @@ import { parseJson } from '../json.js';
 import { KIT_MANIFEST, type KitArch } from './manifest.js';
 
 /** Where the kit builder writes in a clone (git-ignored). */
-const CLONE_KIT_DIR = join('build', 'dist-agent', 'kit');
+export const CLONE_KIT_DIR = join('build', 'dist-agent', 'kit');
 const BUILDER = join('build', 'dist', 'build', 'kit', 'dist-agent.js');
 
 /** A build step reported by the builder (one JSON line each on its stdout with --progress-json). */

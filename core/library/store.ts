@@ -298,18 +298,21 @@ export class Library {
       };
       if (opts.signal?.aborted)
         throw new CoreError('CANCELLED', 'Cancelled by the user: the bundle was checked but not added to the library.');
+      // what the library already knows of this bundle (its name, its custody), read before anything is replaced
+      const previous = await readFile(join(this.dir, `${sha256}.json`), 'utf8').then(
+        (t) => {
+          const parsed = parseJson(t, entrySchema);
+          return parsed.ok ? parsed.data : undefined;
+        },
+        () => undefined,
+      );
       await rename(tmp, entry.path);
       const custodyFile = join(this.dir, custodyName(sha256));
       if (opts.custody) {
         await writeFileAtomic(custodyFile, JSON.stringify(opts.custody.document) + '\n');
         entry.custody = { file: custodyName(sha256), signer: opts.custody.signer, signedAt: opts.custody.signedAt };
       } else {
-        const before = await readFile(join(this.dir, `${sha256}.json`), 'utf8')
-          .then((t) => {
-            const parsed = parseJson(t, entrySchema);
-            return parsed.ok ? parsed.data.custody : undefined;
-          })
-          .catch(() => undefined);
+        const before = previous?.custody;
         const kept =
           before &&
           (await stat(custodyFile).then(
@@ -318,6 +321,8 @@ export class Library {
           ));
         if (kept && before) entry.custody = before;
       }
+      // a bundle already in the library keeps the name it is known by: adding it again never renames it silently
+      if (previous?.name) entry.name = previous.name;
       await writeFileAtomic(join(this.dir, `${sha256}.json`), JSON.stringify(entry, null, 2) + '\n');
       return entry;
     } finally {

@@ -1,6 +1,8 @@
 /**
  * "Test connection": step-by-step diagnostics for a target, stopping at the first failing step
- * (dns → tcp → [proxy] → tls|ssh → auth), so the admin reads which step failed and what to do.
+ * (dns → tcp → [proxy] → tls|ssh → auth, and over SSH → command → store), so the admin reads which step
+ * failed and what to do. Over SSH the remote command is run (`CMD --version`) and the store path is
+ * checked the way a push uses it: a node store that answers `agent status`, with an inbox it may write.
  */
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
@@ -11,10 +13,12 @@ import { readHostKey, judgeHostKey, hostKeyError } from './host-key.js';
 import { withNode } from './connection.js';
 import { NODE_TIMEOUTS } from './node-tls.js';
 import { cancelled } from './events.js';
-import type { NodeTarget } from './target.js';
+import { shellQuote, type NodeTarget, type SshTarget } from './target.js';
+import { openSsh, sftpCall, type SshSession } from './ssh-session.js';
+import { answers, nodeRefusal, parseAnswer } from './answers.js';
 
 interface DiagnosticStep {
-  step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http';
+  step: 'dns' | 'tcp' | 'proxy' | 'tls' | 'ssh' | 'auth' | 'http' | 'command' | 'store';
   ok: boolean;
   message: string;
   ms?: number;
@@ -25,6 +29,8 @@ export interface ConnectionReport {
   steps: DiagnosticStep[];
   failedStep?: DiagnosticStep['step'];
   error?: ErrorJSON;
+  /** the agent's version as the node reports it (`NodeStatus.agentVersion`); null from an agent too old to say */
+  agentVersion?: string | null;
 }
 
 function tcpProbe(host: string, port: number, timeoutMs: number = NODE_TIMEOUTS.connectMs, signal?: AbortSignal): Promise<void> {
@@ -59,6 +65,7 @@ export interface TestOptions {
 export async function testConnection(t: NodeTarget, opts: TestOptions = {}): Promise<ConnectionReport> {
   const { signal } = opts;
   const steps: DiagnosticStep[] = [];
+  let agentVersion: string | null | undefined;
   const run = async (step: DiagnosticStep['step'], fn: () => Promise<string>): Promise<void> => {
     if (signal?.aborted) throw cancelled();
     const started = Date.now();
@@ -128,8 +135,9 @@ export async function testConnection(t: NodeTarget, opts: TestOptions = {}): Pro
         return `certificate "${cert.subject}" verified`;
       });
       await run('auth', async () => {
-        await withNode(t, (node) => node.status(signal ? { signal } : {}), signal ? { signal } : {});
-        return 'the agent accepted the token';
+        const opts = signal ? { signal } : {};
+        agentVersion = (await withNode(t, (node) => node.status(opts), opts)).agentVersion ?? null;
+        return `the agent accepted the token${agentVersion ? `; it runs posture-stage ${agentVersion}` : ''}`;
       });
     } else {
       await run('ssh', async () => {
@@ -138,16 +146,106 @@ export async function testConnection(t: NodeTarget, opts: TestOptions = {}): Pro
         if (verdict.verdict !== 'match') throw hostKeyError(verdict, key.fingerprint, where);
         return `host key ${key.fingerprint} (${key.keyType}) is trusted`;
       });
-      await run('auth', async () => {
-        await withNode(t, async () => undefined, signal ? { signal } : {});
-        return `logged in as ${t.user} and opened SFTP`;
-      });
+      let session: SshSession | undefined;
+      // the remote command and store checks run over the login: a cancel closes it
+      const stop = () => void session?.close();
+      signal?.addEventListener('abort', stop, { once: true });
+      try {
+        await run('auth', async () => {
+          session = await openSsh(t, signal);
+          return `logged in as ${t.user} and opened SFTP`;
+        });
+        const open = session as SshSession;
+        await run('command', () => remoteCommand(open, t));
+        await run('store', async () => {
+          const checked = await storeCheck(open, t);
+          agentVersion = checked.agentVersion;
+          return checked.message;
+        });
+      } finally {
+        signal?.removeEventListener('abort', stop);
+        await session?.close();
+      }
     }
-    return { ok: true, steps };
+    return { ok: true, steps, agentVersion };
   } catch (e) {
     if (CoreError.is(e, 'CANCELLED')) throw e;
     const err = toCoreError(e);
     const failed = steps.find((s) => !s.ok);
-    return { ok: false, steps, ...(failed ? { failedStep: failed.step } : {}), error: err.toJSON() };
+    return {
+      ok: false,
+      steps,
+      ...(failed ? { failedStep: failed.step } : {}),
+      error: err.toJSON(),
+      ...(agentVersion !== undefined ? { agentVersion } : {}),
+    };
   }
+}
+
+const commandOf = (t: SshTarget) => t.remoteCommand ?? 'posture-stage';
+
+/** `CMD --version` over the SSH connection: the remote command exists and runs. */
+async function remoteCommand(session: SshSession, t: SshTarget): Promise<string> {
+  const cmd = commandOf(t);
+  const r = await session.exec(`${cmd} --version`);
+  const out = r.stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (r.code === 127)
+    throw new CoreError(
+      'NOT_FOUND',
+      `The remote command ${cmd} was not found on the node. Install the node kit there, or correct the remote command.`,
+      {
+        command: cmd,
+        stderr: r.stderr.trim().slice(-300),
+      },
+    );
+  if (r.code !== 0 || !/^[0-9][A-Za-z0-9.+~-]{0,63}$/.test(out))
+    throw new CoreError(
+      'NOT_FOUND',
+      `The remote command ${cmd} did not answer like posture-stage (exit ${r.code ?? 'none'}${out ? `, printed "${out.slice(0, 80)}"` : ''}). Correct the remote command.`,
+      { command: cmd, exitCode: r.code, stderr: r.stderr.trim().slice(-300) },
+    );
+  return `${cmd} runs (posture-stage ${out})`;
+}
+
+/** The store path is a node store (`agent status` answers) whose inbox this login may write. */
+async function storeCheck(session: SshSession, t: SshTarget): Promise<{ message: string; agentVersion: string | null }> {
+  const store = t.store.replace(/\/+$/, '');
+  const where = `${t.user}@${t.host}:${t.port}`;
+  const r = await session.exec(`${commandOf(t)} agent status --store ${shellQuote(store)} --json`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    throw new CoreError(
+      'INTERNAL',
+      `The node's agent gave no answer about the store ${store} (exit ${r.code ?? 'none'}). ${r.stderr.trim().slice(-300)}`,
+      {
+        store,
+      },
+    );
+  }
+  const refusal = nodeRefusal(doc, where);
+  if (refusal) throw refusal;
+  const status = parseAnswer(answers.status, doc, 'status', where);
+  const inbox = `${store}/inbox`;
+  const probe = `${inbox}/.write-test-${process.pid}-${Date.now()}`;
+  try {
+    const handle = await sftpCall<Buffer>(session, (cb) => session.sftp.open(probe, 'w', cb));
+    await sftpCall<void>(session, (cb) => session.sftp.close(handle, (err) => cb(err, undefined)));
+    await sftpCall<void>(session, (cb) => session.sftp.unlink(probe, (err) => cb(err, undefined)));
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    if (/No such file/i.test(msg))
+      throw new CoreError('NOT_FOUND', `The store ${store} has no inbox folder (${inbox}). Initialise the store on the node again.`, {
+        inbox,
+      });
+    throw new CoreError('AUTH_FAILED', `${t.user} may not write the store's inbox ${inbox} (${msg}). Give that user write access to it.`, {
+      inbox,
+    });
+  }
+  const version = status.agentVersion ?? null;
+  return {
+    message: `${store} is a node store${status.name ? ` (${status.name})` : ''}; ${t.user} may write its inbox${version ? `; agent ${version}` : ''}`,
+    agentVersion: version,
+  };
 }

@@ -111,6 +111,7 @@ describe('secrets in memory', () => {
         await diagnose(`sftp://root@127.0.0.1:${sshd.port}${sftpStore}`, {
           privateKey: readFileSync(sshd.identity),
           hostKey: sshd.hostKeyFingerprint,
+          remoteCommand,
         })
       ).ok,
     ).toBe(true);

@@ -197,9 +197,18 @@ describe('push over SFTP to a real OpenSSH sshd', () => {
     const good = await diagnose(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
       identity: sshd.identity,
       hostKey: sshd.hostKeyFingerprint,
+      remoteCommand,
     });
     expect(good.ok).toBe(true);
-    expect(good.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'ssh', 'auth']);
+    // as far as a push goes: the remote command runs, the store answers and its inbox takes a file
+    expect(good.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'ssh', 'auth', 'command', 'store']);
+    expect(good.agentVersion).toMatch(/^\d+\.\d+\.\d+/);
+    const noCommand = await diagnose(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
+      identity: sshd.identity,
+      hostKey: sshd.hostKeyFingerprint,
+    });
+    expect(noCommand.failedStep).toBe('command');
+    expect(noCommand.error?.code).toBe('NOT_FOUND');
     const badKey = await diagnose(`sftp://root@127.0.0.1:${sshd.port}${store}`, {
       identity: sshd.identity,
       hostKey: 'SHA256:' + 'B'.repeat(43),

@@ -39,7 +39,7 @@ export function sftpCall<T>(
 /** Connects, checks the host key, authenticates and opens SFTP; `signal` ends the connection until it is ready. */
 export async function openSsh(target: SshTarget, signal?: AbortSignal): Promise<SshSession> {
   const where = `${target.host}:${target.port}`;
-  if (target.privateKey === undefined && target.password === undefined)
+  if (target.privateKey === undefined && target.password === undefined && target.agent === undefined)
     throw new CoreError('USAGE', `No SSH credentials for ${displayOf(target)}: give --identity KEY or --password-env VAR.`);
   if (signal?.aborted) throw cancelled();
   const ssh = new Client();
@@ -71,6 +71,7 @@ export async function openSsh(target: SshTarget, signal?: AbortSignal): Promise<
         ...(target.privateKey !== undefined ? { privateKey: target.privateKey } : {}),
         ...(target.privateKey !== undefined && target.passphrase !== undefined ? { passphrase: target.passphrase } : {}),
         ...(target.password !== undefined ? { password: target.password } : {}),
+        ...(target.agent !== undefined ? { agent: target.agent } : {}),
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void): void => {
           fingerprint = sshFingerprint(key);
           judgeHostKey(key, target.host, target.port, target).then(

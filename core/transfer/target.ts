@@ -44,6 +44,8 @@ export interface SshTarget extends SshAddress {
   privateKey?: string | Buffer;
   passphrase?: string;
   password?: string;
+  /** an ssh-agent's socket (SSH_AUTH_SOCK): its keys are offered for the login, the private keys never leave it */
+  agent?: string;
   /** posture-stage on the node (default "posture-stage") */
   remoteCommand?: string;
 }

@@ -9,6 +9,8 @@ export { startFeedServer, atomFeed, type FeedServer } from './https-feed.js';
 export { startClosingFeed, type ClosingFeed } from './closing-feed.js';
 export { startTinyproxy, type Tinyproxy } from './tinyproxy.js';
 export { startSshd, type Sshd } from './sshd.js';
+export { startSshAgent, type SshAgent } from './ssh-agent.js';
+export { writeMiniKit } from './mini-kit.js';
 export { systemUserUnavailable } from './system-user.js';
 export { startAgent, type Agent } from './agent.js';
 export { startSlowProxy } from './slow-proxy.js';

@@ -40,7 +40,7 @@ async function waitForPort(port: number, child?: ChildProcess, timeoutMs = 10_00
 }
 
 /** Kills `child` if this process exits first (a crashed test must not leave daemons behind). */
-function killOnExit(child: ChildProcess): () => void {
+export function killOnExit(child: ChildProcess): () => void {
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };

@@ -4,6 +4,9 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { METHODS } from '../../core/app/contract.js';
 import { APP_ORIGIN, createMainWindow, hardenApp, hardenSession, isSafeExternal } from './hardening.js';
 import { registerIpc } from './ipc.js';
@@ -16,6 +19,13 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const RENDERER_DIR = here('../../../renderer-dist');
 // CommonJS output (electron/preload/package.json): a sandboxed preload runs as a plain script
 const PRELOAD = here('../preload/index.js');
+
+/** The native file picker's title per purpose (core/app FilePurpose). */
+const FILE_TITLES = {
+  'signing-key': 'Your signing key (OpenSSH Ed25519 private key)',
+  'trusted-key': "The trusted signer's public key (or an allowed_signers file)",
+  'ssh-key': 'The SSH private key that logs in to the node',
+} as const;
 
 registerSchemePrivileges(protocol);
 hardenApp(app, openExternal);
@@ -35,6 +45,15 @@ async function main(): Promise<void> {
     secrets: safeStorageBox(safeStorage) ?? fileSecretBox(home),
     chooseDirectory: async () => {
       const r = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'] });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    chooseFile: async (purpose) => {
+      const ssh = join(homedir(), '.ssh');
+      const r = await dialog.showOpenDialog({
+        title: FILE_TITLES[purpose],
+        properties: ['openFile', 'showHiddenFiles'],
+        ...(existsSync(ssh) ? { defaultPath: ssh } : {}),
+      });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
   });

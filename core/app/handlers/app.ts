@@ -4,6 +4,7 @@ import { VERSION } from '../../version.js';
 import { DEFAULT_BUNDLE_URL } from '../../feed/index.js';
 import { activityCsv, activityHtml, currentUser } from '../activity.js';
 import type { HandlerContext } from './context.js';
+import { sshAgentSocket } from './transfer.js';
 
 export function appHandlers(ctx: HandlerContext, onSettingsSaved: () => void = () => {}) {
   return {
@@ -14,6 +15,7 @@ export function appHandlers(ctx: HandlerContext, onSettingsSaved: () => void = (
       secrets: ctx.secrets.kind,
       firstRun: ctx.targets.all().length === 0,
       defaultFeedUrl: DEFAULT_BUNDLE_URL,
+      sshAgent: sshAgentSocket() !== null,
     }),
     getSettings: async () => ctx.settings.get(),
     saveSettings: async (input) => {

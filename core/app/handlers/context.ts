@@ -12,6 +12,8 @@ import { SettingsStore } from '../settings-store.js';
 import { TargetStore } from '../targets-store.js';
 import { LabNode } from '../lab.js';
 import { InspectionCache } from '../inspection-cache.js';
+import { LibraryWatch } from '../library-watch.js';
+import { appLibrary } from '../app-library.js';
 
 /** Injected by the shell (Electron main or the CLI's ui host). */
 export interface Capabilities {
@@ -20,7 +22,12 @@ export interface Capabilities {
   secrets: SecretBox;
   /** a native folder picker; null in a browser (the UI then asks for a path) */
   chooseDirectory?: () => Promise<string | null>;
+  /** a native file picker (keys); null in a browser (the UI then asks for a path or reads the file itself) */
+  chooseFile?: (purpose: FilePurpose) => Promise<string | null>;
 }
+
+/** What a file is picked for: the picker's title and starting folder follow it. */
+export type FilePurpose = 'signing-key' | 'trusted-key' | 'ssh-key';
 
 export interface HandlerContext extends Capabilities {
   /** the library at Settings' location (default: the data folder, shared with the CLI) */
@@ -31,6 +38,8 @@ export interface HandlerContext extends Capabilities {
   settings: SettingsStore;
   lab: LabNode;
   inspections: InspectionCache;
+  /** the library folder's change counter and damaged-copy finder */
+  libraryWatch: LibraryWatch;
   /** stops the lab node and waits for running jobs */
   dispose(): Promise<void>;
 }
@@ -40,11 +49,13 @@ export function createContext(caps: Capabilities): HandlerContext {
   const jobs = new JobRegistry();
   const lab = new LabNode(join(caps.home, 'lab-node'));
   const settings = new SettingsStore(caps.home, caps.secrets);
+  const libraryWatch = new LibraryWatch();
   return {
     ...caps,
     get library() {
-      return openLibrary(settings.get().libraryDir || caps.home);
+      return appLibrary(openLibrary(settings.get().libraryDir || caps.home));
     },
+    libraryWatch,
     activity: new ActivityLog(caps.home),
     jobs,
     targets: new TargetStore(caps.home, caps.secrets),
@@ -52,6 +63,7 @@ export function createContext(caps: Capabilities): HandlerContext {
     lab,
     inspections: new InspectionCache(),
     async dispose() {
+      libraryWatch.close();
       await jobs.settle();
       await lab.stop();
     },

@@ -11,6 +11,7 @@ import { targetHandlers } from './targets.js';
 import { applyHandlers } from './apply.js';
 import { labHandlers } from './lab.js';
 import { handoffHandlers } from './handoff.js';
+import { kitHandlers } from './kit.js';
 
 /** Builds the full table over one context. */
 export function createHandlers(ctx: HandlerContext, hooks: { onSettingsSaved?: () => void } = {}): HandlerTable {
@@ -22,5 +23,6 @@ export function createHandlers(ctx: HandlerContext, hooks: { onSettingsSaved?: (
     ...applyHandlers(ctx),
     ...labHandlers(ctx),
     ...handoffHandlers(ctx),
+    ...kitHandlers(ctx),
   } satisfies HandlerTable;
 }

@@ -6,6 +6,7 @@ import { runCommand, progressBar, usageError } from '../io.js';
 import { registerAgentPackageCommand } from './package.js';
 import { describeHandoff, handoffData } from '../format/handoff.js';
 import { CoreError } from '../../errors.js';
+import { formatTime } from '../../format.js';
 import {
   initStore,
   startAgentServer,
@@ -76,7 +77,7 @@ function keepStatesFlag(v: string | undefined): number | undefined {
 const describeSigner = (s: TrustedSigner) => `${s.fingerprint}  ${s.comment || '(no comment)'}  added ${s.addedAt}`;
 
 const describeState = (s: KeptState) =>
-  `${String(s.step).padStart(2)}  ${s.createdAt}  ${s.origin.padEnd(13)} ${s.bundleSha256 ?? '(no bundle)'}  conditions ${s.versions.conditions}`;
+  `${String(s.step).padStart(2)}  ${formatTime(s.createdAt)}  ${s.origin.padEnd(13)} ${s.bundleSha256 ?? '(no bundle)'}  conditions ${s.versions.conditions}`;
 
 function parseListen(listen: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
@@ -347,7 +348,7 @@ export function registerAgentCommands(program: Command): void {
               : updates
                   .map(
                     (u) =>
-                      `${u.at}  ${u.mode.padEnd(13)} ${u.result.padEnd(8)} ${u.who}  ${u.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || (u.error ? u.error.code : u.mode === 'stage' ? `${u.sha256} ${u.already ? 'already staged, nothing changed' : 'staged for ISE (layout not recognised), not applied'}` : (u.policy ?? '-'))}${u.custody ? `  signed by ${u.custody.signer} (${u.custody.fingerprint})` : ''}`,
+                      `${formatTime(u.at)}  ${u.mode.padEnd(13)} ${u.result.padEnd(8)} ${u.who}  ${u.applied.map((a) => `${a.component} ${a.from}→${a.to}`).join(', ') || (u.error ? u.error.code : u.mode === 'stage' ? `${u.sha256} ${u.already ? 'already staged, nothing changed' : 'staged for ISE (layout not recognised), not applied'}` : (u.policy ?? '-'))}${u.custody ? `  signed by ${u.custody.signer} (${u.custody.fingerprint})` : ''}`,
                   )
                   .join('\n'),
         };
@@ -460,7 +461,12 @@ export function registerAgentCommands(program: Command): void {
           human:
             tokens.length === 0
               ? 'No tokens.'
-              : tokens.map((t) => `${t.name.padEnd(20)} created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}`).join('\n'),
+              : tokens
+                  .map(
+                    (t) =>
+                      `${t.name.padEnd(20)} created ${formatTime(t.createdAt)}  last used ${t.lastUsedAt ? formatTime(t.lastUsedAt) : 'never'}`,
+                  )
+                  .join('\n'),
         };
       });
     });

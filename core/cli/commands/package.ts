@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { collect, progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
 import { KIT_ARCHES, packageAgentKit, type KitArch, type KitProgress } from '../../kit/index.js';
+import { formatBytes } from '../../format.js';
 
 interface PackageOpts {
   out: string;
@@ -65,7 +66,7 @@ export function registerAgentPackageCommand(agent: Command): void {
             data: { out: r.out, version: r.version, files: r.files, signer: r.signer },
             human: [
               `Node kit ${r.version} written to ${r.out}:`,
-              ...r.files.map((f) => `  ${f.file.padEnd(width)}  ${(f.size / 1048576).toFixed(1).padStart(6)} MB  ${f.sha256}`),
+              ...r.files.map((f) => `  ${f.file.padEnd(width)}  ${formatBytes(f.size).padStart(9)}  ${f.sha256}`),
               r.signer
                 ? `SHA256SUMS signed by ${r.signer.fingerprint} (namespace ${r.signer.namespace}).`
                 : 'Not signed: add --key KEY to sign SHA256SUMS.',

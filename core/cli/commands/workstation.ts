@@ -14,6 +14,7 @@ import { fetchBundle, proxyCredentials, redactUrl } from '../../feed/index.js';
 import { openLibrary, type LibraryEntry } from '../../library/index.js';
 import { pushBundle, pushTargets, passwordFrom, type PushEvent, type TargetFlags, type TargetResult } from '../../transfer/index.js';
 import { custodyDocumentFor, parseCustodyDocument, type CustodyDocument } from '../../custody/document.js';
+import { formatBytes, formatTime } from '../../format.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -70,7 +71,7 @@ async function proxyPasswordFor(proxy: string | undefined, env: string | undefin
 function describeEntry(entry: LibraryEntry): string {
   const e = escapeDeep(entry);
   const v = e.inspection.versions;
-  return `${e.sha256.slice(0, 16)}  ${String(e.size).padStart(10)}  ${e.addedAt.slice(0, 19)}  ${e.inspection.layout}${v ? `  conditions ${v.conditions}, windows ${v.avasWindows}, mac ${v.avasMac}, linux ${v.avasLinux}, os ${v.supportedOs}` : ''}  ${e.source.url ? redactUrl(e.source.url) : (e.source.path ?? e.source.kind)}`;
+  return `${e.sha256.slice(0, 16)}  ${formatBytes(e.size).padStart(9)}  ${formatTime(e.addedAt)}  ${e.inspection.layout}${v ? `  conditions ${v.conditions}, windows ${v.avasWindows}, mac ${v.avasMac}, linux ${v.avasLinux}, os ${v.supportedOs}` : ''}  ${e.source.url ? redactUrl(e.source.url) : (e.source.path ?? e.source.kind)}`;
 }
 
 /** One target of a push, for humans: what the node did (interfaces.md `outcome`). */

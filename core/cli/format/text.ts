@@ -1,4 +1,5 @@
 /** Small text helpers for human CLI output: aligned columns, sizes, counts. */
+import { formatBytes } from '../../format.js';
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function table(rows: string[][], indent = ''): string {
@@ -9,13 +10,8 @@ export function table(rows: string[][], indent = ''): string {
     .join('\n');
 }
 
-/** 1536 → "1.5 KB", 104857600 → "100.0 MB". */
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
+/** 1536 → "1.5 KB", 104857600 → "100.0 MB": the one size format of the CLI and the app (core/format.ts). */
+export const bytes = formatBytes;
 
 /** 12345 → "12,345". */
 export function count(n: number): string {

@@ -84,6 +84,13 @@ export class Action<A extends unknown[], R> {
     await attempt(() => api.cancelJob({ jobId: op.op }));
   }
 
+  /** Forgets the last value too (what it showed no longer holds, e.g. the target was edited). */
+  forget(): void {
+    this.value = null;
+    this.job = null;
+    this.dismiss();
+  }
+
   /** Forgets the error and the cancelled note (a dismissed message). */
   dismiss(): void {
     this.error = null;

@@ -29,12 +29,36 @@ export class AppState {
   selected = $state<string | null>(null);
   /** targets chosen on the Preview & apply screen */
   chosenTargets = $state<string[]>([]);
-  /** a failure not tied to one form (shown as a banner) */
-  error = $state<ErrorJSON | null>(null);
-  notice = $state<string | null>(null);
+  /**
+   * The one banner (issue 12 §5): a notice or a failure not tied to one form. A newer one replaces it, so banners
+   * never pile up; App.svelte draws it in one aria-live region over the page, so it never shifts the page.
+   */
+  banner = $state<{ kind: 'notice'; text: string } | { kind: 'error'; error: ErrorJSON; title?: string } | null>(null);
   loaded = $state(false);
   /** Preview & apply's preview and push, kept while the user visits other screens */
   readonly pushFlow = new PushFlow();
+  /** the library folder's change counter last seen (the list reloads when it moves) */
+  #libraryVersion: number | null = null;
+
+  get error(): ErrorJSON | null {
+    return this.banner?.kind === 'error' ? this.banner.error : null;
+  }
+  set error(error: ErrorJSON | null) {
+    if (error) this.banner = { kind: 'error', error };
+    else if (this.banner?.kind === 'error') this.banner = null;
+  }
+  get notice(): string | null {
+    return this.banner?.kind === 'notice' ? this.banner.text : null;
+  }
+  set notice(text: string | null) {
+    if (text) this.banner = { kind: 'notice', text };
+    else if (this.banner?.kind === 'notice') this.banner = null;
+  }
+
+  /** Shows a failure with its own title ("Bundle refused", "Fetch failed"), replacing any banner. */
+  fail(error: ErrorJSON, title?: string): void {
+    this.banner = { kind: 'error', error, ...(title ? { title } : {}) };
+  }
 
   selectedRow = $derived(this.library.find((r) => r.sha256 === this.selected) ?? null);
 
@@ -45,6 +69,26 @@ export class AppState {
       if (this.targets.length === 0 && this.library.length === 0) this.route = 'welcome';
     });
     this.loaded = true;
+  }
+
+  /**
+   * Follows the library folder (a bundle added from a terminal, another window, a copy changed on disk): a light
+   * poll of the app's change counter while the page is visible.
+   */
+  watchLibrary(intervalMs = 1500): () => void {
+    const tick = async () => {
+      if (document.visibilityState !== 'visible') return;
+      try {
+        const { version } = await api.libraryChanges();
+        if (this.#libraryVersion !== null && version !== this.#libraryVersion) await this.refreshLibrary();
+        this.#libraryVersion = version;
+      } catch {
+        // the host is gone or restarting: the next action says so; the poll tries again
+      }
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), intervalMs);
+    return () => clearInterval(timer);
   }
 
   async refreshLibrary(): Promise<void> {
