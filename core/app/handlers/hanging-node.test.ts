@@ -3,7 +3,8 @@
  * calls as the UI makes them: contact (first contact's certificate read), Test connection, Node status and
  * Preview each end in UNREACHABLE at step tls stating the timeout — never INTERNAL "this is a bug" — and
  * nothing is printed on the host's stderr. The node timeout is 15 s; the four calls run at once. The same
- * calls tagged as operations and cancelled end CANCELLED long before that, their sockets closed.
+ * calls tagged as operations and cancelled end CANCELLED long before that, their sockets closed. Saving a new
+ * target contacts it first: refused the same way, or cancelled, and nothing is saved.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,15 +57,19 @@ describe('a node that never answers the TLS handshake', () => {
   it('is UNREACHABLE at step tls after the stated 15 s in every call, with nothing on stderr', async () => {
     const stderr = vi.spyOn(console, 'error');
     const url = `https://127.0.0.1:${port}`;
-    const target = await call('saveTarget', { kind: 'https', name: 'stuck', url, fingerprint: `SHA256:${'A'.repeat(43)}`, token: 't' });
+    // saved straight into the store: saveTarget itself contacts the node first (and would stop at the same tls step)
+    const target = ctx.targets.add({ kind: 'https', name: 'stuck', url, fingerprint: `SHA256:${'A'.repeat(43)}`, token: 't' });
     const row = await call('importBundle', { name: 'b.zip', dataBase64: Buffer.from(await writeBundle({ seed: 3 })).toString('base64') });
-    const [contact, test, status, preview] = await Promise.all([
+    const fresh = { kind: 'https', name: 'stuck-new', url, fingerprint: `SHA256:${'C'.repeat(43)}`, token: 't' };
+    const [contact, test, status, preview, save] = await Promise.all([
       refusal('probeTarget', { kind: 'https', url }),
       call('testTarget', { id: target.id }),
       refusal('nodeStatus', { id: target.id }),
       call('previewApply', { sha256: row.sha256, targetIds: [target.id] }),
+      refusal('saveTarget', fresh),
     ]);
-    for (const error of [contact, test.error, status, preview[0]?.error]) {
+    expect(ctx.targets.all().map((t) => t.name)).not.toContain('stuck-new');
+    for (const error of [contact, test.error, status, preview[0]?.error, save]) {
       expect(error?.code).toBe('UNREACHABLE');
       expect(error?.details).toMatchObject({ step: 'tls', timeoutMs: 15_000 });
       expect(error?.message).toContain('did not answer the TLS handshake within 15 s');
@@ -80,7 +85,7 @@ describe('a node that never answers the TLS handshake', () => {
 
   it('cancelled, each call ends CANCELLED at once and the node sees its connection closed', async () => {
     const url = `https://127.0.0.1:${port}`;
-    const target = await call('saveTarget', { kind: 'https', name: 'stuck-2', url, fingerprint: `SHA256:${'B'.repeat(43)}`, token: 't' });
+    const target = ctx.targets.add({ kind: 'https', name: 'stuck-2', url, fingerprint: `SHA256:${'B'.repeat(43)}`, token: 't' });
     const row = await call('importBundle', { name: 'c.zip', dataBase64: Buffer.from(await writeBundle({ seed: 4 })).toString('base64') });
     const before = held.length;
     const started = Date.now();
@@ -89,6 +94,8 @@ describe('a node that never answers the TLS handshake', () => {
       tagged('optest', 'testTarget', { id: target.id }),
       tagged('opstatus', 'nodeStatus', { id: target.id }),
       tagged('oppreview', 'previewApply', { sha256: row.sha256, targetIds: [target.id] }),
+      // the check before saving
+      tagged('opsave', 'saveTarget', { kind: 'https', name: 'stuck-3', url, fingerprint: `SHA256:${'D'.repeat(43)}`, token: 't' }),
     ].map((p) =>
       p.then(
         () => null,
@@ -96,14 +103,15 @@ describe('a node that never answers the TLS handshake', () => {
       ),
     );
     // every call has its TLS connection open and waiting
-    await vi.waitFor(() => expect(held.length - before).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+    await vi.waitFor(() => expect(held.length - before).toBeGreaterThanOrEqual(6), { timeout: 10_000 });
     const mine = held.slice(before);
-    for (const op of ['opcontact', 'optest', 'opstatus', 'oppreview']) expect((await call('cancelJob', { jobId: op })).id).toBe(op);
-    expect(await Promise.all(calls)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
+    const ops = ['opcontact', 'optest', 'opstatus', 'oppreview', 'opsave'];
+    for (const op of ops) expect((await call('cancelJob', { jobId: op })).id).toBe(op);
+    expect(await Promise.all(calls)).toEqual(ops.map(() => 'CANCELLED'));
     // generous: the 15 s timeout never had to fire
     expect(Date.now() - started).toBeLessThan(10_000);
     await vi.waitFor(() => expect(mine.filter((s) => !closed.has(s))).toEqual([]), { timeout: 5_000 });
-    for (const op of ['opcontact', 'optest', 'opstatus', 'oppreview'])
-      expect((await call('getJob', { jobId: op })).state).toBe('cancelled');
+    for (const op of ops) expect((await call('getJob', { jobId: op })).state).toBe('cancelled');
+    expect(ctx.targets.all().map((t) => t.name)).not.toContain('stuck-3');
   });
 });
