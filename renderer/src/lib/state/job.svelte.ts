@@ -46,7 +46,9 @@ export class JobWatch {
   async cancel(): Promise<void> {
     if (!this.job || this.job.state !== 'running') return;
     this.cancelling = true;
-    this.job = newer(this.job, await api.cancelJob({ jobId: this.job.id }));
+    const answer = await api.cancelJob({ jobId: this.job.id });
+    // compared with the job as it is now: its end may have arrived while the cancel was on its way
+    this.job = newer(this.job, answer);
   }
 
   stop(): void {
