@@ -200,15 +200,41 @@ export interface JobStep {
   at: string;
 }
 
+/** Bytes moved so far: `rate` in bytes per second since the first byte, `etaSeconds` null while unknown. */
+export interface Progress {
+  done: number;
+  total: number;
+  rate: number;
+  etaSeconds: number | null;
+}
+
+/**
+ * A long operation: a background job (`startFetch`, `startPush`: the app picks the id) or a call the
+ * caller tagged with an operation id (see CallTag: preview, test connection, contact node, import, export…).
+ * Every change is pushed as an AppEvent; `cancelJob` stops either kind.
+ */
 export interface Job {
   id: string;
-  kind: 'fetch' | 'push' | 'kit';
+  /** 'fetch' | 'push' | 'kit' for jobs; the method's name for a tagged call */
+  kind: 'fetch' | 'push' | 'kit' | Method;
   state: 'running' | 'done' | 'failed' | 'cancelled';
-  progress: { done: number; total: number; rate: number; etaSeconds: number | null } | null;
+  /** bytes of the whole operation (a push: every target's upload summed) */
+  progress: Progress | null;
+  /** a push's upload per target id */
+  targets?: Record<string, Progress>;
   steps: JobStep[];
+  /** grows with every change: of two snapshots of one job the higher is newer */
+  seq: number;
   result?: unknown;
   error?: ErrorJSON;
 }
+
+/**
+ * What the app pushes to the UI (Electron: webContents.send through the preload; `posture-stage ui`:
+ * Server-Sent Events on /api/events), instead of the UI polling. A `job` event carries the job's whole
+ * snapshot, at most a few times a second while bytes move and at once when a step or its state changes.
+ */
+export type AppEvent = { type: 'job'; job: Job };
 
 export interface TargetView {
   id: string;
@@ -375,14 +401,36 @@ export interface Results {
 type Args<M extends Method> = z.input<(typeof schemas)[M]>;
 type Parsed<M extends Method> = z.output<(typeof schemas)[M]>;
 
-/** What the renderer calls (`window.api` in Electron, HTTP in the browser). */
-export type Api = { [M in Method]: (...args: Args<M>) => Promise<Results[M]> };
+/**
+ * Tags a call with an operation id the caller chose, given after the method's argument: the call's
+ * progress arrives as `job` events under that id and `cancelJob({ jobId: op })` cancels it (its handler's
+ * signal aborts). Any method may be tagged; the long ones report steps and honour the cancel.
+ */
+export interface CallTag {
+  readonly op: string;
+}
+
+/** What the renderer calls (`window.api` in Electron, HTTP in the browser); a trailing CallTag makes the call an operation. */
+export type Api = { [M in Method]: (...args: [...Args<M>, CallTag?]) => Promise<Results[M]> };
+
+/** What a handler gets besides its argument: the call's cancellation and its progress reports (see jobs.ts). */
+export interface CallContext {
+  signal: AbortSignal;
+  /** bytes done of total (optionally of one target, e.g. a push's per-target upload) */
+  progress(done: number, total: number, target?: string): void;
+  step(step: Omit<JobStep, 'at'>): void;
+}
 
 /** The trusted side's table: `satisfies HandlerTable` makes a missing handler a compile error. */
-export type HandlerTable = { [M in Method]: (...args: Parsed<M>) => Promise<Results[M]> };
+export type HandlerTable = { [M in Method]: (...args: [...Parsed<M>, CallContext]) => Promise<Results[M]> };
 
 /** How every answer crosses IPC or HTTP. */
 export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ErrorJSON };
+
+/** An operation id from an untrusted caller (CallTag.op): absent, or the shape of a job id. */
+export function parseOp(op: unknown): string | undefined {
+  return op === undefined || op === null ? undefined : id.parse(op);
+}
 
 /** Parses a method name and its arguments from an untrusted caller; throws zod's error on bad input. */
 export function parseCall(method: unknown, args: unknown): { method: Method; args: unknown[] } {

@@ -5,14 +5,15 @@
  * and by the CLI's `ui` command; never imports electron.
  *
  *   createContext({home, shell, secrets, chooseDirectory?}) → HandlerContext · createHandlers(ctx, hooks?) → HandlerTable
- *   dispatch(handlers, method, args) → Envelope      the one gate after the transport checked the caller
- *   startUiSession({host, port, home?, staticDir?}) · startUiHost({handlers, staticDir, …}) · parseListen(value)
+ *   dispatch({handlers, jobs}, method, args, op?) → Envelope   the one gate after the transport checked the caller
+ *   jobEvent(job) → AppEvent   what the transports push to the UI (jobs.subscribe)
+ *   startUiSession({host, port, home?, staticDir?}) · startUiHost({backend, staticDir, …}) · parseListen(value)
  *   fileSecretBox(home) · SecretBox · dataHome() · FeedSchedule · RENDERER_CSP · readRendererFile(root, path)
  * The contract (methods, argument schemas, result types) is ./contract.ts; the renderer `import type`s it.
  */
 export { createContext } from './handlers/context.js';
 export { createHandlers } from './handlers/index.js';
-export { dispatch } from './dispatch.js';
+export { dispatch, jobEvent, type Backend } from './dispatch.js';
 export { startUiSession, type UiSession } from './ui-session.js';
 export { parseListen } from './ui-host.js';
 export { fileSecretBox } from './secrets.js';

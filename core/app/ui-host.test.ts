@@ -5,7 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { parseListen, startUiHost, type UiHost } from './ui-host.js';
-import type { HandlerTable } from './contract.js';
+import type { AppEvent, CallContext, HandlerTable, Job } from './contract.js';
+import { JobRegistry } from './jobs.js';
+
+const jobs = new JobRegistry();
+const handlers = {
+  listTargets: async () => [],
+  // a long call: reports upload bytes and a step, then waits for its cancel
+  nodeStatus: async (_arg: unknown, call: CallContext) => {
+    call.progress(512, 1024);
+    call.step({ step: 'ask', state: 'running', message: 'asking the node' });
+    await new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason as Error)));
+    return null;
+  },
+  cancelJob: async ({ jobId }: { jobId: string }) => jobs.cancel(jobId),
+} as unknown as HandlerTable;
 
 let dir: string;
 let host: UiHost;
@@ -36,8 +50,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><title>ok</title>');
   writeFileSync(join(dir, 'dist', 'assets', 'a.js'), 'console.log(1)');
   writeFileSync(join(dir, 'secret.txt'), 'outside');
-  const handlers = { listTargets: async () => [] } as unknown as HandlerTable;
-  host = await startUiHost({ handlers, staticDir: join(dir, 'dist') });
+  host = await startUiHost({ backend: { handlers, jobs }, staticDir: join(dir, 'dist') });
   origin = new URL(host.url).origin;
 });
 
@@ -91,7 +104,7 @@ describe('ui host', () => {
 
   it('answers a body it cannot take as an error envelope saying what to do', async () => {
     const small = await startUiHost({
-      handlers: { listTargets: async () => [] } as unknown as HandlerTable,
+      backend: { handlers, jobs },
       staticDir: join(dir, 'dist'),
       bodyLimit: 64,
     });
@@ -116,6 +129,93 @@ describe('ui host', () => {
     } finally {
       await small.close();
     }
+  });
+
+  describe('the event stream', () => {
+    /** Opens GET /api/events and collects its AppEvents; `status` resolves with the answer's status. */
+    function stream(headers: Record<string, string>) {
+      const events: AppEvent[] = [];
+      let ended = false;
+      let buffer = '';
+      let req: ReturnType<typeof request> | undefined;
+      const status = new Promise<number>((resolve, reject) => {
+        req = request({ host: '127.0.0.1', port: host.port, method: 'GET', path: '/api/events', headers }, (res) => {
+          resolve(res.statusCode ?? 0);
+          res.on('data', (d: Buffer) => {
+            buffer += d.toString();
+            let cut: number;
+            while ((cut = buffer.indexOf('\n\n')) >= 0) {
+              const frame = buffer.slice(0, cut);
+              buffer = buffer.slice(cut + 2);
+              const data = frame.split('\n').find((l) => l.startsWith('data: '));
+              if (data) events.push(JSON.parse(data.slice(6)) as AppEvent);
+            }
+          });
+          res.on('end', () => (ended = true));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      return { events, status, ended: () => ended, close: () => req?.destroy() };
+    }
+    const jobsOf = (events: AppEvent[], op: string): Job[] => events.filter((e) => e.job.id === op).map((e) => e.job);
+    const tagged = (op: string) =>
+      http('POST', '/api/nodeStatus', { ...H(), 'content-type': 'application/json', cookie }, JSON.stringify({ args: [{ id: 't1' }], op }));
+    const cancel = (op: string) =>
+      http('POST', '/api/cancelJob', { ...H(), 'content-type': 'application/json', cookie }, JSON.stringify({ args: [{ jobId: op }] }));
+
+    it("pushes a tagged call's progress, steps and end as Server-Sent Events, and cancelJob stops the call", async () => {
+      const s = stream({ ...H(), cookie });
+      expect(await s.status).toBe(200);
+      const op = 'sseop1';
+      const running = tagged(op);
+      await expect.poll(() => jobsOf(s.events, op).some((j) => j.steps.length === 1 && j.progress !== null)).toBe(true);
+      expect(jobsOf(s.events, op).at(-1)).toMatchObject({
+        kind: 'nodeStatus',
+        state: 'running',
+        progress: { done: 512, total: 1024 },
+        steps: [{ step: 'ask', state: 'running', message: 'asking the node' }],
+      });
+      expect((await cancel(op)).status).toBe(200);
+      const answer = JSON.parse((await running).body) as { ok: boolean; error?: { code: string } };
+      expect(answer).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+      await expect.poll(() => jobsOf(s.events, op).at(-1)?.state).toBe('cancelled');
+      s.close();
+    });
+
+    it('is refused before sign-in, from another origin and under another Host', async () => {
+      expect(await stream(H()).status).toBe(401);
+      expect(await stream({ ...H(), cookie, origin: 'https://evil.example' }).status).toBe(403);
+      expect(await stream({ host: `evil.example:${host.port}`, cookie }).status).toBe(421);
+    });
+
+    it('a cancel that arrives before its call makes the call start cancelled', async () => {
+      const op = 'sseearly';
+      expect((await cancel(op)).status).toBe(200);
+      const answer = JSON.parse((await tagged(op)).body) as { ok: boolean; error?: { code: string } };
+      expect(answer).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    });
+
+    it('ends open streams when the host closes', async () => {
+      const other = await startUiHost({ backend: { handlers, jobs: new JobRegistry() }, staticDir: join(dir, 'dist') });
+      const signIn = await fetch(other.url, { redirect: 'manual' });
+      const jar = String(signIn.headers.get('set-cookie')).split(';')[0] ?? '';
+      let ended = false;
+      await new Promise<void>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: other.port, path: '/api/events', headers: { host: `127.0.0.1:${other.port}`, cookie: jar } },
+          (res) => {
+            res.on('data', () => undefined);
+            res.on('end', () => (ended = true));
+            resolve();
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      await other.close();
+      await expect.poll(() => ended).toBe(true);
+    });
   });
 
   it('never serves files outside the renderer build', async () => {

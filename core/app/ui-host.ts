@@ -6,20 +6,21 @@
  * Who may call: the URL carries a one-time token; the first GET with it trades it for an HttpOnly,
  * SameSite=Strict session cookie and redirects to `/`. Every other request needs that cookie, a
  * loopback Host header (DNS rebinding) and, for the API, a same-origin Origin (if sent) and a JSON
- * content type (no cross-site form posts).
+ * content type (no cross-site form posts). Progress is pushed as Server-Sent Events on `GET /api/events`
+ * behind the same cookie, Host and Origin checks (contract.ts AppEvent).
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { HandlerTable } from './contract.js';
 import { CoreError, toCoreError } from '../errors.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, jobEvent, type Backend } from './dispatch.js';
 import { RENDERER_CSP } from './csp.js';
 import { readRendererFile } from './static-files.js';
 
 export interface UiHostOptions {
-  handlers: HandlerTable;
+  /** the handler table and the registry its long operations run in */
+  backend: Backend;
   /** build/renderer-dist */
   staticDir: string;
   host?: string;
@@ -35,8 +36,11 @@ export interface UiHost {
   close(): Promise<void>;
 }
 
-/** An API call's body: `{"args": [...]}`; the arguments themselves are parsed per method (dispatch). */
-const callBody = z.object({ args: z.unknown() }).partial();
+/**
+ * An API call's body: `{"args": [...], "op"?: "<operation id>"}`; the arguments and the operation id are
+ * parsed per method (dispatch).
+ */
+const callBody = z.object({ args: z.unknown(), op: z.unknown() }).partial();
 
 /** Accepts only loopback listen addresses (interfaces.md: "on loopback only"). */
 export function parseListen(value: string | undefined): { host: string; port: number } {
@@ -131,7 +135,8 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
       return deny(reply, 421, 'UNAUTHORIZED', 'Wrong Host header: open the UI through 127.0.0.1 as printed by posture-stage ui.');
   });
 
-  app.post<{ Params: { method: string }; Body: unknown }>('/api/:method', async (req, reply) => {
+  /** The API's own checks after onRequest's Host check: signed in, and same origin when the browser says. */
+  const apiRefusal = (req: FastifyRequest, reply: FastifyReply) => {
     if (!cookieOk(req))
       return deny(
         reply,
@@ -144,10 +149,46 @@ export async function startUiHost(opts: UiHostOptions): Promise<UiHost> {
     // opened as localhost:PORT through an SSH tunnel works and every other origin stays refused
     if (o !== undefined && o !== `http://${req.headers.host ?? ''}`)
       return deny(reply, 403, 'UNAUTHORIZED', 'Cross-origin calls are refused.');
+    return null;
+  };
+
+  // progress pushed to the page (contract.ts AppEvent): one stream per open page, ended when the host closes
+  const streams = new Set<() => void>();
+  app.get('/api/events', async (req, reply) => {
+    const refused = apiRefusal(req, reply);
+    if (refused) return refused;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    res.write('retry: 1000\n\n');
+    const send = (text: string) => {
+      if (!res.writableEnded) res.write(text);
+    };
+    const unsubscribe = opts.backend.jobs.subscribe((job) => send(`data: ${JSON.stringify(jobEvent(job))}\n\n`));
+    // a comment line now and then keeps idle proxies and the browser from dropping the stream
+    const ping = setInterval(() => send(': ping\n\n'), 15_000);
+    ping.unref();
+    const end = () => {
+      clearInterval(ping);
+      unsubscribe();
+      streams.delete(end);
+      if (!res.writableEnded) res.end();
+    };
+    streams.add(end);
+    req.raw.once('close', end);
+    return reply;
+  });
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
+
+  app.post<{ Params: { method: string }; Body: unknown }>('/api/:method', async (req, reply) => {
+    const refused = apiRefusal(req, reply);
+    if (refused) return refused;
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
       return deny(reply, 415, 'USAGE', 'The API takes application/json.');
-    const args = callBody.safeParse(req.body).data?.args ?? [];
-    const envelope = await dispatch(opts.handlers, req.params.method, args);
+    const body = callBody.safeParse(req.body).data;
+    const envelope = await dispatch(opts.backend, req.params.method, body?.args ?? [], body?.op);
     return reply.headers(SECURITY_HEADERS).type('application/json').send(envelope);
   });
 

@@ -37,7 +37,7 @@ export async function startUiSession(opts: { host: string; port: number; home?: 
   const schedule = new FeedSchedule(ctx);
   const handlers = createHandlers(ctx, { onSettingsSaved: () => schedule.restart() });
   schedule.restart();
-  const host = await startUiHost({ handlers, staticDir, host: opts.host, port: opts.port });
+  const host = await startUiHost({ backend: { handlers, jobs: ctx.jobs }, staticDir, host: opts.host, port: opts.port });
   return {
     url: host.url,
     port: host.port,

@@ -15,8 +15,8 @@ import { CISCO_ROOT_CA } from './settings.js';
 
 export { isInterruption, type ConnectContext, type UnreachableStep } from '../net/diagnose.js';
 
-/** What the feed adds to the generic diagnosis. */
-const FEED_ADVICE: ConnectAdvice = {
+/** What the feed adds to the generic diagnosis (the app keeps it off every failure that is not the feed's: app-words.ts). */
+export const FEED_ADVICE: ConnectAdvice = {
   unreachable: 'Remote Address is not accessible. Please check Update Feed URL, proxy address and proxy port are correctly configured.',
   hint: 'Every hop to the internet must allow TCP 443 (HTTPS), UDP 53 (DNS) and UDP 123 (NTP).',
   untrustedChain: `cisco.com's chain ends at "${CISCO_ROOT_CA}" (in the system store); a TLS-inspecting proxy presents its own root instead, which you must supply with --ca FILE.`,

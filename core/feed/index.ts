@@ -15,3 +15,4 @@ export { fetchBundle, type FetchOptions } from './fetch.js';
 export { FeedScheduler } from './scheduler.js';
 export { redactUrl, proxyCredentials } from './proxy.js';
 export { DEFAULT_BUNDLE_URL } from './settings.js';
+export { FEED_ADVICE } from './diagnose.js';

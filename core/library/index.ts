@@ -38,8 +38,11 @@ export class BundleLibrary extends Library {
   }
 
   /** Imports what `export` wrote, verifying signature, replay (REPLAYED_MANIFEST) and hashes before anything enters. */
-  async import(dir: string, opts: { trustedKeys: string[]; allowReplay?: boolean }): Promise<LibraryEntry> {
-    return importExport(this, dir, opts.trustedKeys, { allowReplay: opts.allowReplay === true });
+  async import(dir: string, opts: { trustedKeys: string[]; allowReplay?: boolean; signal?: AbortSignal }): Promise<LibraryEntry> {
+    return importExport(this, dir, opts.trustedKeys, {
+      allowReplay: opts.allowReplay === true,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 }
 

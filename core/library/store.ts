@@ -193,6 +193,8 @@ export class Library {
       name?: string;
       move?: boolean;
       custody?: { document: CustodyDocument; signer: string; signedAt: string };
+      /** cancels the add up to the moment the checked bundle would enter the library (CANCELLED, nothing added) */
+      signal?: AbortSignal;
     } = {},
   ): Promise<LibraryEntry> {
     try {
@@ -230,6 +232,8 @@ export class Library {
           checksPassed: insp.checks.filter((c) => c.status === 'passed').map((c) => c.id),
         },
       };
+      if (opts.signal?.aborted)
+        throw new CoreError('CANCELLED', 'Cancelled by the user: the bundle was checked but not added to the library.');
       // what the library already knows of this bundle (its name, its custody), read before anything is replaced
       const previous = await readFile(join(this.dir, `${sha256}.json`), 'utf8').then(
         (t) => {

@@ -119,7 +119,7 @@ export async function importExport(
   library: Library,
   dir: string,
   trustedKeyFiles: string[],
-  opts: { allowReplay?: boolean } = {},
+  opts: { allowReplay?: boolean; signal?: AbortSignal } = {},
 ): Promise<LibraryEntry> {
   if (trustedKeyFiles.length === 0)
     throw new CoreError(
@@ -195,6 +195,7 @@ export async function importExport(
     {
       expectedSha256: manifest.bundle.sha256,
       name: 'posture-offline.zip',
+      ...(opts.signal ? { signal: opts.signal } : {}),
       // kept with the entry: push sends it on to nodes that take only signed bundles
       custody: {
         document: (await custodyDocumentFor({ manifest: text, signature: sig })).document,

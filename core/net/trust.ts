@@ -11,6 +11,7 @@ import { Client } from 'undici';
 import { CoreError } from '../errors.js';
 import { fileError } from '../file-errors.js';
 import { opensshFingerprint } from '../hash.js';
+import { armHandshakeTimeout } from './handshake.js';
 
 /** The system store (Node's bundled roots plus the OS store where Node can read it) and the admin's PEMs. */
 export async function trustedCas(caFiles: string[] = []): Promise<string[]> {
@@ -91,8 +92,9 @@ function describeX509(cert: X509Certificate): Omit<CertDescription, 'chain' | 'a
  */
 export async function probeCertificate(
   url: string,
-  opts: { ca?: string[]; proxy?: string | null; timeoutMs?: number } = {},
+  opts: { ca?: string[]; proxy?: string | null; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<CertDescription> {
+  if (opts.signal?.aborted) throw new CoreError('CANCELLED', 'Cancelled by the user.');
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const port = Number(u.port || 443);
@@ -118,9 +120,14 @@ export async function probeCertificate(
         rejectUnauthorized: false,
         ...(socket ? { socket } : {}),
       });
-      const timer = setTimeout(() => s.destroy(new Error('TLS handshake timed out')), opts.timeoutMs ?? 10_000);
+      const timeoutMs = opts.timeoutMs ?? 10_000;
+      // a peer that accepts and never answers ends as UNREACHABLE at step tls, naming the timeout
+      const disarm = armHandshakeTimeout(s, `${host}:${port}`, timeoutMs, socket !== undefined);
+      const abort = () => s.destroy(new CoreError('CANCELLED', 'Cancelled by the user.'));
+      opts.signal?.addEventListener('abort', abort, { once: true });
+      s.once('close', () => opts.signal?.removeEventListener('abort', abort));
       s.once('secureConnect', () => {
-        clearTimeout(timer);
+        disarm();
         const peer = s.getPeerX509Certificate();
         const chain: string[] = [];
         let detailed: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
@@ -140,7 +147,7 @@ export async function probeCertificate(
         resolve({ ...describeX509(peer), chain, ...(authorizationError ? { authorizationError } : {}) });
       });
       s.once('error', (e) => {
-        clearTimeout(timer);
+        disarm();
         reject(e);
       });
     });

@@ -12,6 +12,7 @@ import { unreachable } from '../net/diagnose.js';
 import { readHostKey, judgeHostKey, hostKeyError } from './host-key.js';
 import { withNode } from './connection.js';
 import { NODE_TIMEOUTS } from './node-tls.js';
+import { cancelled } from './events.js';
 import { shellQuote, type NodeTarget, type SshTarget } from './target.js';
 import { openSsh, sftpCall, type SshSession } from './ssh-session.js';
 import { answers, nodeRefusal, parseAnswer } from './answers.js';
@@ -32,10 +33,13 @@ export interface ConnectionReport {
   agentVersion?: string | null;
 }
 
-function tcpProbe(host: string, port: number, timeoutMs: number = NODE_TIMEOUTS.connectMs): Promise<void> {
+function tcpProbe(host: string, port: number, timeoutMs: number = NODE_TIMEOUTS.connectMs, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = connect({ host, port });
     const t = setTimeout(() => s.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const abort = () => s.destroy(cancelled());
+    signal?.addEventListener('abort', abort, { once: true });
+    s.once('close', () => signal?.removeEventListener('abort', abort));
     s.once('connect', () => {
       clearTimeout(t);
       s.destroy();
@@ -48,19 +52,36 @@ function tcpProbe(host: string, port: number, timeoutMs: number = NODE_TIMEOUTS.
   });
 }
 
-/** Runs the steps for `t` with the same trust and credentials a push would use. */
-export async function testConnection(t: NodeTarget): Promise<ConnectionReport> {
+/** What a caller may give a connection test: `signal` cancels it on the wire; `onStep` hears each step as it ends. */
+export interface TestOptions {
+  signal?: AbortSignal;
+  onStep?: (step: DiagnosticStep) => void;
+}
+
+/**
+ * Runs the steps for `t` with the same trust and credentials a push would use. A cancel throws CANCELLED
+ * (it is not a diagnosis of the node).
+ */
+export async function testConnection(t: NodeTarget, opts: TestOptions = {}): Promise<ConnectionReport> {
+  const { signal } = opts;
   const steps: DiagnosticStep[] = [];
   let agentVersion: string | null | undefined;
   const run = async (step: DiagnosticStep['step'], fn: () => Promise<string>): Promise<void> => {
+    if (signal?.aborted) throw cancelled();
     const started = Date.now();
+    let done: DiagnosticStep;
     try {
-      steps.push({ step, ok: true, message: await fn(), ms: Date.now() - started });
+      done = { step, ok: true, message: await fn(), ms: Date.now() - started };
     } catch (e) {
+      if (signal?.aborted) throw cancelled();
       const err = toCoreError(e);
-      steps.push({ step, ok: false, message: err.message, ms: Date.now() - started });
+      const failed: DiagnosticStep = { step, ok: false, message: err.message, ms: Date.now() - started };
+      steps.push(failed);
+      opts.onStep?.(failed);
       throw err;
     }
+    steps.push(done);
+    opts.onStep?.(done);
   };
   try {
     const where = `${t.host}:${t.port}`;
@@ -78,7 +99,7 @@ export async function testConnection(t: NodeTarget): Promise<ConnectionReport> {
     });
     await run('tcp', async () => {
       try {
-        await tcpProbe(t.host, t.port);
+        await tcpProbe(t.host, t.port, NODE_TIMEOUTS.connectMs, signal);
         return `TCP ${where} accepts connections`;
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'error';
@@ -91,7 +112,11 @@ export async function testConnection(t: NodeTarget): Promise<ConnectionReport> {
     });
     if (t.kind === 'https') {
       await run('tls', async () => {
-        const cert = await probeCertificate(t.origin, { ca: await trustedCas(t.ca ?? []), timeoutMs: NODE_TIMEOUTS.connectMs });
+        const cert = await probeCertificate(t.origin, {
+          ca: await trustedCas(t.ca ?? []),
+          timeoutMs: NODE_TIMEOUTS.connectMs,
+          ...(signal ? { signal } : {}),
+        });
         if (t.fingerprint) {
           if (!sameFingerprint(cert.fingerprint, t.fingerprint))
             throw new CoreError(
@@ -110,20 +135,24 @@ export async function testConnection(t: NodeTarget): Promise<ConnectionReport> {
         return `certificate "${cert.subject}" verified`;
       });
       await run('auth', async () => {
-        agentVersion = (await withNode(t, (node) => node.status())).agentVersion ?? null;
+        const opts = signal ? { signal } : {};
+        agentVersion = (await withNode(t, (node) => node.status(opts), opts)).agentVersion ?? null;
         return `the agent accepted the token${agentVersion ? `; it runs posture-stage ${agentVersion}` : ''}`;
       });
     } else {
       await run('ssh', async () => {
-        const key = await readHostKey(t.host, t.port, NODE_TIMEOUTS.connectMs);
+        const key = await readHostKey(t.host, t.port, NODE_TIMEOUTS.connectMs, signal);
         const verdict = await judgeHostKey(Buffer.from(key.knownHostsLine.split(' ')[2] ?? '', 'base64'), t.host, t.port, t);
         if (verdict.verdict !== 'match') throw hostKeyError(verdict, key.fingerprint, where);
         return `host key ${key.fingerprint} (${key.keyType}) is trusted`;
       });
       let session: SshSession | undefined;
+      // the remote command and store checks run over the login: a cancel closes it
+      const stop = () => void session?.close();
+      signal?.addEventListener('abort', stop, { once: true });
       try {
         await run('auth', async () => {
-          session = await openSsh(t);
+          session = await openSsh(t, signal);
           return `logged in as ${t.user} and opened SFTP`;
         });
         const open = session as SshSession;
@@ -134,11 +163,13 @@ export async function testConnection(t: NodeTarget): Promise<ConnectionReport> {
           return checked.message;
         });
       } finally {
+        signal?.removeEventListener('abort', stop);
         await session?.close();
       }
     }
     return { ok: true, steps, agentVersion };
   } catch (e) {
+    if (CoreError.is(e, 'CANCELLED')) throw e;
     const err = toCoreError(e);
     const failed = steps.find((s) => !s.ok);
     return {

@@ -12,6 +12,7 @@ import { CoreError } from '../errors.js';
 import { isPermissionError, permissionDenied } from '../file-errors.js';
 import { opensshFingerprint } from '../hash.js';
 import { classifySshError } from './ssh-errors.js';
+import { cancelled } from './events.js';
 
 /** OpenSSH's "SHA256:<base64 no padding>" of a key blob. */
 export function sshFingerprint(keyBlob: Buffer): string {
@@ -102,12 +103,20 @@ export async function readHostKey(
   host: string,
   port = 22,
   timeoutMs = 10_000,
+  signal?: AbortSignal,
 ): Promise<{ fingerprint: string; keyType: string; knownHostsLine: string }> {
+  if (signal?.aborted) throw cancelled();
   return new Promise((resolve, reject) => {
     const client = new Client();
     let found: Buffer | undefined;
+    const abort = () => {
+      client.destroy();
+      reject(cancelled());
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    client.on('close', () => signal?.removeEventListener('abort', abort));
     client.on('error', (e) => {
-      if (found) return;
+      if (found || signal?.aborted) return;
       reject(classifySshError(e, `${host}:${port}`));
     });
     client.connect({

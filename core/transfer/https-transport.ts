@@ -7,7 +7,8 @@
  * (`GET /api/v1/staged/{sha256}`, hashed here); custody goes first as `PUT /api/v1/custody/{sha256}`.
  */
 import { createReadStream } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { request, type Dispatcher } from 'undici';
 import { CoreError } from '../errors.js';
 import { classifyConnectError, isInterruption } from '../net/diagnose.js';
@@ -56,20 +57,47 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
   const token = target.token.trim();
   if (!token || /[\r\n]/.test(token))
     throw new CoreError('USAGE', 'The node API token is empty or spans several lines; paste the token `agent init` wrote on the node.');
-  const dispatcher = await nodeDispatcher(target);
+  // this connection's sockets, so a cancel can close one still connecting (undici waits for its connect)
+  const sockets = new Set<TLSSocket>();
+  const dispatcher = await nodeDispatcher(target, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  /**
+   * undici hands a request's signal to the socket only once it is connected: a cancel during the TCP or TLS
+   * connect would wait out the connect timeout (15 s against a port that never answers TLS). Until the
+   * answer's headers arrive, a cancel destroys this connection's dispatcher instead (it serves one node for
+   * one operation), which fails its requests at once, and closes its sockets, connected or not.
+   */
+  async function untilHeaders<T>(signal: AbortSignal | undefined, sent: () => Promise<T>): Promise<T> {
+    if (!signal) return sent();
+    const drop = () => {
+      void dispatcher.destroy().catch(() => undefined);
+      for (const socket of sockets) socket.destroy();
+    };
+    signal.addEventListener('abort', drop, { once: true });
+    try {
+      return await sent();
+    } finally {
+      signal.removeEventListener('abort', drop);
+    }
+  }
 
   /** One request; connection failures diagnosed for a node, refusals decoded; the answer's status and text. */
   async function send(req: Sent): Promise<{ status: number; text: string }> {
     if (req.signal?.aborted) throw cancelled();
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${target.origin}${req.path}`, {
-        dispatcher,
-        method: req.method,
-        headers: { authorization: `Bearer ${token}`, ...req.headers },
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-      });
+      res = await untilHeaders(req.signal, () =>
+        request(`${target.origin}${req.path}`, {
+          dispatcher,
+          method: req.method,
+          headers: { authorization: `Bearer ${token}`, ...req.headers },
+          ...(req.body !== undefined ? { body: req.body } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+        }),
+      );
     } catch (e) {
       if (req.signal?.aborted) throw cancelled();
       if (e instanceof CoreError) throw e;
@@ -130,12 +158,13 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
 
   async function upload(u: UploadRequest): Promise<Uploaded> {
     // 1 MiB reads, and a few of them read ahead while the socket drains (the 16 KiB defaults leave the
-    // file and the socket waiting on each other: upload throughput)
+    // file and the socket waiting on each other: upload throughput). The meter stands after the read-ahead,
+    // so progress counts what the connection took, not what was read from disk.
     const source = createReadStream(u.file, { highWaterMark: 1024 * 1024 });
+    const ahead = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
     let done = 0;
     const started = Date.now();
     const meter = new Transform({
-      highWaterMark: 4 * 1024 * 1024,
       transform(chunk: Buffer, _e, cb) {
         done += chunk.length;
         u.onProgress?.(done, u.size, done / Math.max((Date.now() - started) / 1000, 0.001));
@@ -146,7 +175,7 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
     const req: Sent = {
       method: 'PUT',
       path: `/api/v1/inbox/${encodeURIComponent(u.name)}`,
-      body: source.pipe(meter),
+      body: source.pipe(ahead).pipe(meter),
       headers: { 'content-type': 'application/zip', 'content-length': String(u.size), 'x-content-sha256': u.sha256 },
       ...(u.signal ? { signal: u.signal } : {}),
     };
@@ -165,8 +194,9 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
       if (e instanceof CoreError) throw e;
       throw new CoreError('TRANSFER_INTERRUPTED', `The upload to ${display} was cut: ${(e as Error).message}.`, { target: display });
     } finally {
-      // a refused or failed request drops `meter`, but pipe() never closes its source: close the file here
+      // a refused or failed request drops `meter`, but pipe() never closes its sources: close them here
       source.destroy();
+      ahead.destroy();
     }
   }
 
@@ -187,12 +217,14 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
     const path = `/api/v1/staged/${d.sha256}`;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${target.origin}${path}`, {
-        dispatcher,
-        method: 'GET',
-        headers: { authorization: `Bearer ${token}` },
-        ...(d.signal ? { signal: d.signal } : {}),
-      });
+      res = await untilHeaders(d.signal, () =>
+        request(`${target.origin}${path}`, {
+          dispatcher,
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}` },
+          ...(d.signal ? { signal: d.signal } : {}),
+        }),
+      );
     } catch (e) {
       if (d.signal?.aborted) throw cancelled();
       if (e instanceof CoreError) throw e;

@@ -3,6 +3,7 @@
  * `agent init` prints, or verified against the system store plus `--ca`; one set of timeouts for every
  * call to a node, and the words a node's connection failures carry (never the feed's internet advice).
  */
+import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { pinnedDispatcher } from '../net/pinning.js';
 import type { ConnectAdvice } from '../net/diagnose.js';
@@ -23,10 +24,11 @@ export const NODE_ADVICE: ConnectAdvice = {
 };
 
 /** A dispatcher for one node agent origin, honouring the pin or the CA trust. */
-export function nodeDispatcher(opts: NodeTlsOptions): Promise<Dispatcher> {
+export function nodeDispatcher(opts: NodeTlsOptions, onSocket?: (socket: TLSSocket) => void): Promise<Dispatcher> {
   return pinnedDispatcher(
     {
       ...opts,
+      ...(onSocket ? { onSocket } : {}),
       mismatchAdvice:
         "If the node's certificate was renewed, read the new one on the node (`posture-stage agent init --store DIR` prints it).",
     },

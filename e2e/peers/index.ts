@@ -12,3 +12,5 @@ export { startSshd, type Sshd } from './sshd.js';
 export { startSshAgent, type SshAgent } from './ssh-agent.js';
 export { writeMiniKit } from './mini-kit.js';
 export { systemUserUnavailable } from './system-user.js';
+export { startAgent, type Agent } from './agent.js';
+export { startSlowProxy } from './slow-proxy.js';

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     },
   });
   const schedule = new FeedSchedule(ctx);
-  const unregister = registerIpc(ipcMain, createHandlers(ctx, { onSettingsSaved: () => schedule.restart() }));
+  const unregister = registerIpc(ipcMain, { handlers: createHandlers(ctx, { onSettingsSaved: () => schedule.restart() }), jobs: ctx.jobs });
   schedule.restart();
   app.on('window-all-closed', () => {
     unregister();

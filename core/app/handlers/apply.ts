@@ -5,9 +5,10 @@
  */
 import type { HandlerTable, JobStep, PushTargetResult, TargetPreview } from '../contract.js';
 import { diffAgainstState } from '../../bundle/index.js';
-import { toCoreError, type ErrorJSON } from '../../errors.js';
+import { CoreError, toCoreError, type ErrorJSON } from '../../errors.js';
 import { isRefusal } from '../../error-catalogue.js';
 import { pushBundle, withNode, type PushEvent, type PushTarget, type TargetResult } from '../../transfer/index.js';
+import { appText } from '../app-words.js';
 import type { JobControl } from '../jobs.js';
 import { ensureLabTarget } from './lab.js';
 import { isLab } from './targets.js';
@@ -32,7 +33,10 @@ function timelineStep(e: PushEvent): TimelineStep | null {
   }
 }
 
-/** Draws one target's events as timeline steps and sums the upload bytes of all targets into the job's progress. */
+/**
+ * Draws one target's events as timeline steps; its upload bytes go to the job per target (bytes, rate, ETA
+ * of each node) and summed over all targets.
+ */
 function timeline(job: JobControl) {
   const last = new Map<string, TimelineStep>();
   const bytes = new Map<string, { done: number; total: number }>();
@@ -41,6 +45,7 @@ function timeline(job: JobControl) {
     if (e.step === 'check') return step({ step: 'check', state: 'running' });
     if (e.step === 'upload' && e.done !== undefined) {
       bytes.set(id, { done: e.done, total: e.total ?? 0 });
+      job.progress(e.done, e.total ?? 0, id);
       const sum = [...bytes.values()].reduce((a, b) => ({ done: a.done + b.done, total: a.total + b.total }), { done: 0, total: 0 });
       job.progress(sum.done, sum.total);
     }
@@ -117,7 +122,14 @@ async function report(
   const err: ErrorJSON = r.error ?? toCoreError(new Error('the push gave no result')).toJSON();
   // the bundle passed its check before the job started: a target that failed before its upload failed connecting
   if (!last) step({ step: 'check', state: 'done', message: 'bundle passed every check locally' });
-  step({ step: last ?? 'upload', state: 'failed', message: `${err.code}: ${err.message}` });
+  const stopped = err.code === 'CANCELLED';
+  step({
+    step: last ?? 'upload',
+    state: stopped ? 'skipped' : 'failed',
+    message: stopped
+      ? 'cancelled before the node was asked to apply: nothing changed there'
+      : `${err.code}: ${appText(err.message, err.code)}`,
+  });
   const refused = isRefusal(err.code);
   ctx.activity.add({
     kind: last === 'apply' ? (opts.dryRun ? 'dry-run' : 'apply') : 'transfer',
@@ -128,7 +140,7 @@ async function report(
     code: err.code,
     message: err.message,
   });
-  return { targetId: id, name, ok: false, outcome: 'refused', error: err, ...(last ? await logTail(ctx, id) : {}) };
+  return { targetId: id, name, ok: false, outcome: 'refused', error: err, ...(last && !stopped ? await logTail(ctx, id) : {}) };
 }
 
 /** What the preview says instead of a diff for a bundle whose layout is not recognised (issue 10). */
@@ -141,22 +153,29 @@ export function applyHandlers(ctx: HandlerContext) {
     return { entry, checked: c };
   };
   return {
-    previewApply: async ({ sha256, targetIds }) => {
+    previewApply: async ({ sha256, targetIds }, call) => {
+      for (const id of targetIds) call.step({ target: id, step: 'ask', state: 'running', message: 'asking the node what it holds' });
       const { checked: bundle } = await checked(sha256);
-      return Promise.all(
+      // every node at once, each answer reported as it arrives (the UI fills its row); a cancel stops them all
+      const previews = await Promise.all(
         targetIds.map(async (id): Promise<TargetPreview> => {
           const name = ctx.targets.get(id).name;
           try {
             if (isLab(ctx, id)) await ensureLabTarget(ctx);
-            const content = await nodeContentOf(ctx.targets.open(id));
+            const content = await nodeContentOf(ctx.targets.open(id), call.signal);
+            call.step({ target: id, step: 'ask', state: 'done' });
             if (bundle.inspection.layout !== 'reference')
               return { targetId: id, name, ok: true, current: content.state.versions, staging: STAGING_NOTE };
             return { targetId: id, name, ok: true, current: content.state.versions, diff: diffAgainstState(content.state, bundle) };
           } catch (e) {
-            return { targetId: id, name, ok: false, error: toCoreError(e).toJSON() };
+            const error = toCoreError(e).toJSON();
+            call.step({ target: id, step: 'ask', state: 'failed', message: error.code });
+            return { targetId: id, name, ok: false, error };
           }
         }),
       );
+      if (call.signal.aborted) throw new CoreError('CANCELLED', 'Cancelled by the user: the preview was stopped.');
+      return previews;
     },
 
     startPush: async ({ sha256, targetIds, dryRun, allowDowngrade }) => {

@@ -11,6 +11,7 @@ import type { LibraryEntry } from '../../library/index.js';
 import { libraryDamaged } from '../../library/index.js';
 import { confirmIse, handoffDocument, handoffHtml, handoffText, writeHandoff, type ConfirmReport } from '../../ise/index.js';
 import { toCoreError } from '../../errors.js';
+import { appText } from '../app-words.js';
 import type { HandlerContext } from './context.js';
 
 /** Where a library bundle came from, for HANDOFF.txt's "From" line. */
@@ -116,12 +117,14 @@ export function handoffHandlers(ctx: HandlerContext) {
       const checked = await ctx.inspections.get(entry.sha256, entry.path, entry.name);
       const target = targetOf(targetId);
       const handed = lastHandoff(entry.sha256);
-      const report = await confirmIse({
+      const judged = await confirmIse({
         inspection: { ...checked.inspection, file: 'posture-offline.zip' },
         status,
         since: handed ? { at: new Date(handed.at), source: 'hand-off' } : null,
         ...(log ? { log: { name: basename(log.name), bytes: Readable.from([Buffer.from(log.dataBase64, 'base64')]) } } : {}),
       });
+      // what is missing, in the app's words ("add ise-psc.log", not "give --ise-log")
+      const report: ConfirmReport = { ...judged, problems: judged.problems.map((p) => appText(p)) };
       const words = { taken: 'ISE took it', 'not-taken': 'ISE has not taken it', 'cannot-tell': 'cannot tell whether ISE took it' }[
         report.verdict
       ];

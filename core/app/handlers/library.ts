@@ -96,7 +96,7 @@ export function libraryHandlers(ctx: HandlerContext) {
     listLibrary: rows,
     libraryChanges: async () => ({ version: ctx.libraryWatch.version(ctx.library.dir) }),
 
-    importBundle: async ({ name, dataBase64 }) => {
+    importBundle: async ({ name, dataBase64 }, call) => {
       const dir = join(ctx.home, 'downloads');
       await mkdir(dir, { recursive: true });
       const tmp = join(dir, `.import-${randomBytes(6).toString('hex')}.zip`);
@@ -117,7 +117,7 @@ export function libraryHandlers(ctx: HandlerContext) {
         const entry = await ctx.library.add(
           tmp,
           { kind: 'file', path: fileName, fetchedAt: new Date().toISOString() },
-          { name: fileName, move: true },
+          { name: fileName, move: true, signal: call.signal },
         );
         ctx.activity.add({ kind: 'import', what: `imported ${fileName}`, sha256: entry.sha256, result: 'success' });
         return row(entry.sha256);
@@ -130,20 +130,27 @@ export function libraryHandlers(ctx: HandlerContext) {
       }
     },
 
-    exportBundle: async ({ sha256, dir, keyFile, passphrase }) => {
+    exportBundle: async ({ sha256, dir, keyFile, passphrase }, call) => {
       const library = ctx.library;
-      const r = await library.export(sha256, dir, { key: keyFile, ...(passphrase ? { passphrase } : {}) }).catch(async (e: unknown) => {
-        if (!CoreError.is(e, 'LIBRARY_DAMAGED')) throw e;
-        throw damagedInWords(e, (await library.lookup(sha256).catch(() => null))?.name);
-      });
+      // bytes copied (and hashed) to the medium; a cancel stops the copy at its next chunk and nothing is left there
+      const onProgress = (done: number, total: number) => {
+        call.signal.throwIfAborted();
+        call.progress(done, total);
+      };
+      const r = await library
+        .export(sha256, dir, { key: keyFile, ...(passphrase ? { passphrase } : {}), onProgress })
+        .catch(async (e: unknown) => {
+          if (!CoreError.is(e, 'LIBRARY_DAMAGED')) throw e;
+          throw damagedInWords(e, (await library.lookup(sha256).catch(() => null))?.name);
+        });
       ctx.activity.add({ kind: 'export', what: `exported to ${r.dir}`, sha256, result: 'success' });
       return { dir: r.dir, files: [r.bundle, r.manifest, r.signature], signer: r.signer };
     },
 
-    importFromMedia: async ({ dir, trustedKeyFile }) => {
+    importFromMedia: async ({ dir, trustedKeyFile }, call) => {
       try {
         const before = new Map((await ctx.library.list()).map((e) => [e.sha256, e.name]));
-        const entry = await ctx.library.import(dir, { trustedKeys: [trustedKeyFile] });
+        const entry = await ctx.library.import(dir, { trustedKeys: [trustedKeyFile], signal: call.signal });
         const alreadyAs = before.get(entry.sha256);
         ctx.activity.add({
           kind: 'import',

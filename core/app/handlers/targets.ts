@@ -2,7 +2,7 @@
  * Targets screen: first contact (fingerprint shown for confirmation), save only after the node accepted the
  * credentials, edit in place (re-pin only when the admin confirmed the pin it replaces), test, node status.
  */
-import type { HandlerTable, TargetView } from '../contract.js';
+import type { CallContext, HandlerTable, TargetView } from '../contract.js';
 import { CoreError, toCoreError } from '../../errors.js';
 import { readCertFingerprint, readHostKey } from '../../transfer/index.js';
 import { mergeEdit, targetView, type AddTarget, type EditTarget, type OpenTarget } from '../targets-store.js';
@@ -29,8 +29,8 @@ function connection(t: AddTarget): string {
  * Contact with the pin the admin confirmed and the credentials as entered: the target is saved only when every
  * step passed (a wrong token is caught here, not at the first push); the failure in the form's words otherwise.
  */
-async function checkBeforeSave(t: AddTarget): Promise<string | null> {
-  const report = await diagnoseTarget(t);
+async function checkBeforeSave(t: AddTarget, call?: CallContext): Promise<string | null> {
+  const report = await diagnoseTarget(t, call);
   if (!report.ok)
     throw refusalInWords(
       t,
@@ -48,17 +48,17 @@ export function targetHandlers(ctx: HandlerContext) {
   return {
     listTargets: async () => ctx.targets.all().map(targetView),
 
-    probeTarget: async (input) => {
+    probeTarget: async (input, call) => {
       if (input.kind === 'https') {
-        const cert = await readCertFingerprint(input.url);
+        const cert = await readCertFingerprint(input.url, { signal: call.signal });
         return { fingerprint: cert.fingerprint, detail: `certificate ${cert.subject}, issued by ${cert.issuer}, valid to ${cert.validTo}` };
       }
-      const key = await readHostKey(input.host, input.port);
+      const key = await readHostKey(input.host, input.port, undefined, call.signal);
       return { fingerprint: key.fingerprint, detail: `${key.keyType} host key` };
     },
 
-    saveTarget: async (input) => {
-      const seen = await checkBeforeSave(input);
+    saveTarget: async (input, call) => {
+      const seen = await checkBeforeSave(input, call);
       const t = ctx.targets.add(input);
       ctx.targets.noteSeen(t.id, seen);
       ctx.activity.add({
@@ -70,7 +70,7 @@ export function targetHandlers(ctx: HandlerContext) {
       return view(t.id);
     },
 
-    updateTarget: async ({ id, replacesPin, ...edit }) => {
+    updateTarget: async ({ id, replacesPin, ...edit }, call) => {
       const old = ctx.targets.open(id);
       if (old.kind === 'https' && old.lab)
         throw new CoreError('USAGE', 'The local lab node is managed by the app: its address, pin and token follow the lab agent.');
@@ -84,7 +84,7 @@ export function targetHandlers(ctx: HandlerContext) {
           { pinned: from, presented: to },
         );
       // a changed address, pin or credential is checked with the node first; a new name or deployment is not
-      const seen = connection(next) === connection(old) ? undefined : await checkBeforeSave(next);
+      const seen = connection(next) === connection(old) ? undefined : await checkBeforeSave(next, call);
       const t = ctx.targets.update(id, edit as EditTarget);
       if (seen !== undefined) ctx.targets.noteSeen(id, seen);
       const changes = [
@@ -109,23 +109,24 @@ export function targetHandlers(ctx: HandlerContext) {
       return { removed };
     },
 
-    testTarget: async ({ id }) => {
+    testTarget: async ({ id }, call) => {
       if (isLab(ctx, id)) await ensureLabTarget(ctx);
       const t = ctx.targets.open(id);
-      const report = await diagnoseTarget(t);
+      const report = await diagnoseTarget(t, call);
       if (report.agentVersion !== undefined) ctx.targets.noteSeen(id, report.agentVersion);
       const step = report.steps.find((s) => !s.ok)?.step;
       return report.error ? { ...report, error: targetErrorInWords(t, report.error, 'saved', step) } : report;
     },
 
-    nodeStatus: async ({ id }) => {
+    nodeStatus: async ({ id }, call) => {
       if (isLab(ctx, id)) await ensureLabTarget(ctx);
       const t = ctx.targets.open(id);
       try {
-        const node = await nodeViewOf(t);
+        const node = await nodeViewOf(t, 40, call.signal);
         ctx.targets.noteSeen(id, node.status.agentVersion ?? null);
         return node;
       } catch (e) {
+        if (CoreError.is(e, 'CANCELLED')) throw e;
         throw CoreError.fromJSON(worded(t, e));
       }
     },

@@ -3,22 +3,36 @@
  * handler table the way IPC and the `ui` host do — through dispatch, with untrusted arguments — and
  * follows jobs as the renderer's JobWatch does.
  */
-import { dispatch } from '../dispatch.js';
+import { dispatch, type Backend } from '../dispatch.js';
+import { JobRegistry } from '../jobs.js';
 import type { HandlerTable, Job, Method, Results } from '../contract.js';
 import type { ErrorJSON } from '../../errors.js';
 
-/** `table` is read at each call, so tests may build the handlers in beforeAll. */
-export function handlerClient(table: () => HandlerTable) {
+/**
+ * `table` (and `jobs`, the context's registry, for calls tagged with an operation id) are read at each
+ * call, so tests may build the handlers in beforeAll.
+ */
+export function handlerClient(table: () => HandlerTable, jobs?: () => JobRegistry) {
+  const own = new JobRegistry();
+  const backend = (): Backend => ({ handlers: table(), jobs: jobs?.() ?? own });
+
   /** The method's result, or a thrown Error carrying the envelope's {code, message, details}. */
   async function call<M extends Method>(method: M, ...args: unknown[]): Promise<Results[M]> {
-    const r = await dispatch(table(), method, args);
+    const r = await dispatch(backend(), method, args);
+    if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
+    return r.result as Results[M];
+  }
+
+  /** Like `call`, tagged with the operation id `op` (cancellable with cancelJob, progress as job events). */
+  async function tagged<M extends Method>(op: string, method: M, ...args: unknown[]): Promise<Results[M]> {
+    const r = await dispatch(backend(), method, args, op);
     if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
     return r.result as Results[M];
   }
 
   /** The error a call is refused with (fails the test if it succeeds). */
   async function refusal(method: Method, ...args: unknown[]): Promise<ErrorJSON> {
-    const r = await dispatch(table(), method, args);
+    const r = await dispatch(backend(), method, args);
     if (r.ok) throw new Error(`${method} unexpectedly succeeded`);
     return r.error;
   }
@@ -32,5 +46,5 @@ export function handlerClient(table: () => HandlerTable) {
     }
   }
 
-  return { call, refusal, finished };
+  return { call, tagged, refusal, finished };
 }

@@ -4,9 +4,10 @@
  * pin and secrets in memory, no URL to build and parse back. Nothing secret is written to disk for a call.
  */
 import type { NodeContentAnswer } from '../../agent/types.js';
-import type { Diagnostics, NodeView } from '../contract.js';
+import type { CallContext, Diagnostics, NodeView } from '../contract.js';
 import { CoreError, toCoreError } from '../../errors.js';
 import { parseTarget, testConnection, withNode, type NodeTarget } from '../../transfer/index.js';
+import { appText } from '../app-words.js';
 import type { AddTarget, OpenTarget } from '../targets-store.js';
 
 /** The SSH agent the app may use (SSH_AUTH_SOCK of its session), or null. */
@@ -47,37 +48,55 @@ function agentOrRefuse(name: string): string {
   return socket;
 }
 
-/** The node's status and content state (what Preview diffs against), over one connection. */
-export function nodeContentOf(t: OpenTarget): Promise<NodeContentAnswer> {
-  return withNode(nodeTarget(t), (node) => node.content());
+/** The node's status and content state (what Preview diffs against), over one connection; `signal` cancels it on the wire. */
+export function nodeContentOf(t: OpenTarget, signal?: AbortSignal): Promise<NodeContentAnswer> {
+  const opts = signal ? { signal } : {};
+  return withNode(nodeTarget(t), (node) => node.content(opts), opts);
 }
 
 /** Status, history, ise-psc.log tail and the bundles kept for ISE of a node, whichever way it is reached, over one connection. */
-export function nodeViewOf(t: OpenTarget, logLines = 40): Promise<NodeView> {
+export function nodeViewOf(t: OpenTarget, logLines = 40, signal?: AbortSignal): Promise<NodeView> {
+  const opts = signal ? { signal } : {};
   // independent reads, sent at once (over SSH each is a remote command: one after the other they add up)
-  return withNode(nodeTarget(t), async (node) => {
-    const [status, history, logTail, staged] = await Promise.all([
-      node.status(),
-      node.history(),
-      node.log(logLines),
-      // a node that predates staged bundles answers 404 (or an unknown command): it keeps none
-      node.staged().catch(() => []),
-    ]);
-    return { status, history, logTail, staged };
-  });
+  return withNode(
+    nodeTarget(t),
+    async (node) => {
+      const [status, history, logTail, staged] = await Promise.all([
+        node.status(opts),
+        node.history(opts),
+        node.log(logLines, opts),
+        // a node that predates staged bundles answers 404 (or an unknown command): it keeps none
+        node.staged(opts).catch((e: unknown) => {
+          if (CoreError.is(e, 'CANCELLED')) throw e;
+          return [];
+        }),
+      ]);
+      return { status, history, logTail, staged };
+    },
+    opts,
+  );
 }
 
-/** "Test connection": the node client's step-by-step diagnostics (dns/tcp/tls|ssh/auth, over SSH command/store). */
-export async function diagnoseTarget(t: AddTarget): Promise<Diagnostics> {
+/**
+ * "Test connection": the node client's step-by-step diagnostics (dns/tcp/tls|ssh/auth, over SSH command/store),
+ * each step reported to the call as it ends (the UI draws them live) and worded for the app; the call's cancel
+ * stops it (CANCELLED).
+ */
+export async function diagnoseTarget(t: AddTarget, call?: CallContext): Promise<Diagnostics> {
+  const words = (s: Diagnostics['steps'][number], code?: string) => (s.ok ? s : { ...s, message: appText(s.message, code) });
   try {
-    const r = await testConnection(nodeTarget(t));
+    const r = await testConnection(nodeTarget(t), {
+      ...(call ? { signal: call.signal } : {}),
+      onStep: (s) => call?.step({ step: s.step, state: s.ok ? 'done' : 'failed', message: s.ok ? s.message : appText(s.message) }),
+    });
     return {
       ok: r.ok,
-      steps: r.steps,
+      steps: r.steps.map((s) => words(s, r.error?.code)),
       ...(r.error ? { error: r.error } : {}),
       ...(r.agentVersion !== undefined ? { agentVersion: r.agentVersion } : {}),
     };
   } catch (e) {
+    if (CoreError.is(e, 'CANCELLED')) throw e;
     return { ok: false, steps: [], error: toCoreError(e).toJSON() };
   }
 }

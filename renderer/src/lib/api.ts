@@ -1,9 +1,11 @@
 /**
  * The renderer's only way out: the contract's methods over Electron IPC (window.api from the
- * preload) or, in a browser opened by `posture-stage ui`, over HTTP to the same handlers.
+ * preload) or, in a browser opened by `posture-stage ui`, over HTTP to the same handlers; and the
+ * app's pushed events (IPC events, or Server-Sent Events on /api/events).
  * Answers arrive as envelopes; errors become ApiError with the core's {code, message, details}.
+ * A call given an `Op` after its argument is an operation: cancellable, its progress arriving as events.
  */
-import type { Api, Envelope, Method } from '../../../core/app/contract';
+import type { Api, AppEvent, CallTag, Envelope, Method } from '../../../core/app/contract';
 import type { ErrorJSON } from '../../../core/errors';
 
 /** An error the core reported: code, plain-language message, structured details. */
@@ -20,29 +22,40 @@ export class ApiError extends Error {
   }
 }
 
-type Transport = (method: Method, args: unknown[]) => Promise<Envelope>;
+/** Names one call so its progress can be followed and it can be cancelled (contract.ts CallTag). */
+export class Op implements CallTag {
+  readonly op: string = crypto.randomUUID().replaceAll('-', '');
+}
+
+type Transport = (method: Method, args: unknown[], op: string | undefined) => Promise<Envelope>;
+
+/** What the preload exposes: one function per method, and the event subscription. */
+type RawApi = Record<string, (args: unknown[], op?: string) => Promise<Envelope>> & {
+  onEvent?: (listener: (event: AppEvent) => void) => () => void;
+};
 
 declare global {
   interface Window {
-    api?: Record<string, (...args: unknown[]) => Promise<Envelope>>;
+    api?: RawApi;
   }
 }
 
 const ipcTransport =
-  (raw: NonNullable<Window['api']>): Transport =>
-  async (method, args) => {
+  (raw: RawApi): Transport =>
+  async (method, args, op) => {
     const fn = raw[method];
-    if (!fn) return { ok: false, error: { code: 'INTERNAL', message: `The app shell has no method ${method}; restart Posture Stage.` } };
-    return fn(...args);
+    if (typeof fn !== 'function')
+      return { ok: false, error: { code: 'INTERNAL', message: `The app shell has no method ${method}; restart Posture Stage.` } };
+    return fn(args, op);
   };
 
-const httpTransport: Transport = async (method, args) => {
+const httpTransport: Transport = async (method, args, op) => {
   let response: Response;
   try {
     response = await fetch(`/api/${method}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ args }),
+      body: JSON.stringify(op ? { args, op } : { args }),
       credentials: 'same-origin',
     });
   } catch {
@@ -57,16 +70,17 @@ const httpTransport: Transport = async (method, args) => {
   return (await response.json()) as Envelope;
 };
 
-/** Which shell we run in. */
-export const shellKind: 'electron' | 'browser' = typeof window !== 'undefined' && window.api ? 'electron' : 'browser';
+const shellApi = typeof window !== 'undefined' ? window.api : undefined;
 
-/** Builds the typed API from a transport (GitButler lite-api.ts style). */
-export function createApi(transport: Transport): Api {
+/** Builds the typed API from a transport (GitButler lite-api.ts style); a trailing Op tags the call. */
+function createApi(transport: Transport): Api {
   return new Proxy({} as Api, {
     get:
       (_t, method: string) =>
       async (...args: unknown[]) => {
-        const envelope = await transport(method as Method, args);
+        const last = args.at(-1);
+        const op = last instanceof Op ? last.op : undefined;
+        const envelope = await transport(method as Method, op ? args.slice(0, -1) : args, op);
         if (!envelope.ok) throw new ApiError(envelope.error);
         return envelope.result;
       },
@@ -74,10 +88,34 @@ export function createApi(transport: Transport): Api {
 }
 
 /** The app's API instance. */
-export const api: Api = createApi(typeof window !== 'undefined' && window.api ? ipcTransport(window.api) : httpTransport);
+export const api: Api = createApi(shellApi ? ipcTransport(shellApi) : httpTransport);
 
 /** Any thrown value as an ErrorJSON for display. */
 export function asErrorJSON(e: unknown): ErrorJSON {
   if (e instanceof ApiError) return e.toJSON();
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** What a subscriber hears: an event, or that the stream came back after a gap (re-read what you follow). */
+export type StreamNews = { kind: 'event'; event: AppEvent } | { kind: 'reconnected' };
+
+/**
+ * Opens the app's event stream (once per page) and calls `listener` with each event until the returned
+ * function is called. In the browser a dropped stream reconnects by itself and says so.
+ */
+export function openEvents(listener: (news: StreamNews) => void): () => void {
+  if (shellApi?.onEvent) return shellApi.onEvent((event) => listener({ kind: 'event', event }));
+  if (typeof EventSource === 'undefined') return () => undefined;
+  const source = new EventSource('/api/events');
+  let dropped = false;
+  source.onmessage = (m: MessageEvent<string>) => {
+    const event = JSON.parse(m.data) as AppEvent;
+    if (event?.type === 'job') listener({ kind: 'event', event });
+  };
+  source.onerror = () => (dropped = true);
+  source.onopen = () => {
+    if (dropped) listener({ kind: 'reconnected' });
+    dropped = false;
+  };
+  return () => source.close();
 }

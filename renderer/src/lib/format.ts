@@ -8,10 +8,6 @@ export function eta(seconds: number | null): string {
   return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`;
 }
 
-export function shortHash(h: string | undefined): string {
-  return h ? `${h.slice(0, 12)}…` : '—';
-}
-
 /** Saves text the core produced (CSV, HTML report) through the browser's download, no file system access. */
 export function offerDownload(fileName: string, mimeType: string, content: string): void {
   const url = URL.createObjectURL(new Blob([content], { type: mimeType }));

@@ -5,7 +5,9 @@
 import { createContext } from 'svelte';
 import type { AppInfo, LibraryRow, TargetView } from '../../../../core/app/contract';
 import type { ErrorJSON } from '../../../../core/errors';
-import { api, asErrorJSON } from '../api';
+import { api } from '../api';
+import { attempt } from './action.svelte';
+import { PushFlow } from './push.svelte';
 
 export type Route = 'welcome' | 'library' | 'inspect' | 'targets' | 'apply' | 'activity' | 'settings';
 
@@ -33,6 +35,8 @@ export class AppState {
    */
   banner = $state<{ kind: 'notice'; text: string } | { kind: 'error'; error: ErrorJSON; title?: string } | null>(null);
   loaded = $state(false);
+  /** Preview & apply's preview and push, kept while the user visits other screens */
+  readonly pushFlow = new PushFlow();
   /** the library folder's change counter last seen (the list reloads when it moves) */
   #libraryVersion: number | null = null;
 
@@ -116,13 +120,9 @@ export class AppState {
   /** Runs an action, turning a failure into the banner; returns whether it succeeded. */
   async run(action: () => Promise<void>): Promise<boolean> {
     this.error = null;
-    try {
-      await action();
-      return true;
-    } catch (e) {
-      this.error = asErrorJSON(e);
-      return false;
-    }
+    const r = await attempt(action);
+    if (!r.ok) this.error = r.error;
+    return r.ok;
   }
 }
 
