@@ -73,7 +73,8 @@ async function walk(page: Page, theme: string, findings: Finding[]): Promise<voi
   await expect(page.getByTestId('version-diff').first()).toBeVisible({ timeout: 60_000 });
   await check('Preview & apply · preview');
   await page.getByTestId('push').click();
-  await expect(page.getByText(/applied|nothing to apply|nothing newer/i).first()).toBeVisible({ timeout: 90_000 });
+  // the push's end, not the running view's words (its Cancel note says "reported as applied" too)
+  await expect(page.getByTestId('push-summary')).toBeVisible({ timeout: 90_000 });
   await check('Preview & apply · push result');
 
   await go(page, 'Activity');
