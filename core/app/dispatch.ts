@@ -4,9 +4,8 @@
  * the handler with its call context, and serialise the answer ourselves — in the app's words
  * (app-words.ts) — because Electron's ipcMain.handle keeps only an Error's message (STYLE.md model 3).
  */
-import { ZodError } from 'zod';
 import { parseCall, parseOp, type AppEvent, type CallContext, type Envelope, type HandlerTable, type Job } from './contract.js';
-import { CoreError, toCoreError, type ErrorJSON } from '../errors.js';
+import { errorToJSON } from './error-json.js';
 import { inAppWords } from './app-words.js';
 import type { JobRegistry } from './jobs.js';
 
@@ -14,23 +13,6 @@ import type { JobRegistry } from './jobs.js';
 export interface Backend {
   handlers: HandlerTable;
   jobs: JobRegistry;
-}
-
-/** Turns anything thrown into the `{code, message, details}` that crosses the boundary. */
-export function errorToJSON(e: unknown): ErrorJSON {
-  if (e instanceof ZodError) {
-    // every method takes one argument object: name the field ("port"), not its place in the argument list ("0.port")
-    const issues = e.issues.map((i) => ({ path: (i.path[0] === 0 ? i.path.slice(1) : i.path).join('.'), message: i.message }));
-    const first = issues[0];
-    return new CoreError(
-      'USAGE',
-      `The request was refused: ${first ? `${first.path || 'argument'}: ${first.message}` : 'bad arguments'}. Correct the field and try again.`,
-      { issues },
-    ).toJSON();
-  }
-  const error = toCoreError(e);
-  if (error.code === 'INTERNAL') console.error('[posture-stage] internal error:', e);
-  return error.toJSON();
 }
 
 /** A context for an untagged call: never cancelled, its reports go nowhere. */

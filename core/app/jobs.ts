@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext, Job, Progress } from './contract.js';
 import { CoreError } from '../errors.js';
-import { errorToJSON } from './dispatch.js';
+import { errorToJSON } from './error-json.js';
 
 /** What a running job may report (the handlers' CallContext). */
 export type JobControl = CallContext;
