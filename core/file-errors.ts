@@ -17,7 +17,7 @@ const NEED: Record<Access, string> = {
 };
 
 /** The errno code of a failed file-system call (`ENOENT`, `EACCES`, …), if it has one. */
-function errnoOf(e: unknown): string | undefined {
+export function errnoOf(e: unknown): string | undefined {
   const code: unknown = e instanceof Error ? Reflect.get(e, 'code') : undefined;
   return typeof code === 'string' ? code : undefined;
 }

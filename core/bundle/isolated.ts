@@ -15,7 +15,7 @@ import { CoreError, type ErrorJSON } from '../errors.js';
 import type { CheckOptions, CheckedBundle, Progress } from './options.js';
 import { workerScript } from './worker-script.js';
 import type { ComponentContent, ComponentId, Inspection, Limits } from './types.js';
-import { fileError } from './read.js';
+import { bundleFileError } from './read.js';
 import { notAZip } from './zip/fail.js';
 
 /** What the worker is asked (structured-clone safe). */
@@ -60,7 +60,7 @@ export async function checkIsolated(file: string, opts: IsolatedOptions = {}): P
   try {
     handle = await open(path, 'r');
   } catch (e) {
-    throw fileError(path, e);
+    throw bundleFileError(path, e);
   }
   try {
     return await checkThrough(handle, path, opts);

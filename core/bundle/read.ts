@@ -22,7 +22,7 @@
  * whole-file SHA-256 runs at the same time (zip/file-hash.ts: a worker thread on the same descriptor),
  * so checking a bundle costs one pass over it, not two. Close what readBundle opened.
  */
-import { isPermissionError, permissionDenied } from '../file-errors.js';
+import { errnoOf, fileError } from '../file-errors.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CoreError } from '../errors.js';
@@ -201,7 +201,7 @@ async function sourceOf(input: BundleInput, opts: ReadOptions): Promise<Source> 
   try {
     handle = await open(input, 'r');
   } catch (e) {
-    throw fileError(input, e);
+    throw bundleFileError(input, e);
   }
   try {
     const stat = await handle.stat();
@@ -212,7 +212,7 @@ async function sourceOf(input: BundleInput, opts: ReadOptions): Promise<Source> 
     return { reader: fileReader(handle, stat.size), fd: handle.fd, close: () => (closed ??= handle.close()) };
   } catch (e) {
     await handle.close();
-    throw e instanceof CoreError ? e : fileError(input, e);
+    throw e instanceof CoreError ? e : bundleFileError(input, e);
   }
 }
 
@@ -222,15 +222,16 @@ function checkFileSize(size: number, opts: ReadOptions, details: Record<string, 
   if (size > cap) throw overLimit(`the file is ${size} bytes`, { limit: 'maxTotalSize', max: cap, actual: size, ...details });
 }
 
-/** A path that cannot be opened: NOT_FOUND, PERMISSION_DENIED (EACCES, EPERM) or NOT_A_ZIP for a directory, saying what to do. */
-export function fileError(path: string, e: unknown): CoreError {
-  const code: unknown = e instanceof Error ? Reflect.get(e, 'code') : undefined;
-  if (isPermissionError(e)) return permissionDenied(path, 'The bundle', 'read', e);
-  if (code === 'ENOENT') return new CoreError('NOT_FOUND', `The file ${path} does not exist. Check the path and try again.`, { path });
-  if (code === 'EISDIR') return notAZip('a directory', { path });
-  const message = e instanceof Error ? e.message : String(e);
-  return new CoreError('NOT_FOUND', `The file ${path} could not be read (${message}). Check the path and try again.`, {
-    path,
-    cause: typeof code === 'string' ? code : message,
+/** A bundle path that cannot be opened: PERMISSION_DENIED (EACCES, EPERM), NOT_FOUND, or NOT_A_ZIP for a directory, saying what to do. */
+export function bundleFileError(path: string, e: unknown): CoreError {
+  return fileError(e, path, 'The bundle', () => {
+    const code = errnoOf(e);
+    if (code === 'ENOENT') return new CoreError('NOT_FOUND', `The file ${path} does not exist. Check the path and try again.`, { path });
+    if (code === 'EISDIR') return notAZip('a directory', { path });
+    const message = e instanceof Error ? e.message : String(e);
+    return new CoreError('NOT_FOUND', `The file ${path} could not be read (${message}). Check the path and try again.`, {
+      path,
+      cause: code ?? message,
+    });
   });
 }

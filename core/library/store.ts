@@ -247,15 +247,13 @@ export class Library {
       if (opts.custody) {
         await writeFileAtomic(custodyFile, JSON.stringify(opts.custody.document) + '\n');
         entry.custody = { file: custodyName(sha256), signer: opts.custody.signer, signedAt: opts.custody.signedAt };
-      } else {
-        const before = previous?.custody;
-        const kept =
-          before &&
-          (await stat(custodyFile).then(
-            () => true,
-            () => false,
-          ));
-        if (kept && before) entry.custody = before;
+      } else if (previous?.custody) {
+        // the custody it was imported with stays, as long as its document is still beside it
+        const kept = await stat(custodyFile).then(
+          () => true,
+          () => false,
+        );
+        if (kept) entry.custody = previous.custody;
       }
       // a bundle already in the library keeps the name it is known by: adding it again never renames it silently
       if (previous?.name) entry.name = previous.name;
