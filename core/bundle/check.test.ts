@@ -96,21 +96,20 @@ describe('checkBundle: inspection of the reference sample', () => {
   });
 });
 
-describe('checkBundle: memory', () => {
-  it('streams one entry at a time: no entry is read while another is still being read or checked', async () => {
+describe('checkBundle: two lanes', () => {
+  it('streams at most two entries at once, the next beside the one in turn, asked for in the layout order', async () => {
     const { readBundle } = await import('./read.js');
     const opened = await readBundle(await writeBundle({ seed: 5, scale: 0.2 }));
     let pending = 0;
-    let overlapped = 0;
+    let most = 0;
     const reads: string[] = [];
     const wrapped = {
       ...opened,
-      stream: async (name: string, sink: ChunkSink) => {
-        if (pending > 0) overlapped++;
-        pending++;
+      stream: async (name: string, sink: ChunkSink, alongside?: string) => {
+        most = Math.max(most, ++pending);
         reads.push(name);
         try {
-          const size = await opened.stream(name, sink);
+          const size = await opened.stream(name, sink, alongside);
           // let the caller run with these bytes before the read counts as finished
           await new Promise((r) => setImmediate(r));
           return size;
@@ -121,8 +120,80 @@ describe('checkBundle: memory', () => {
     };
     const { inspection } = await checkBundle(wrapped);
     expect(inspection.components).toHaveLength(6);
-    expect(reads).toHaveLength(7); // manifest + six payloads
-    expect(overlapped).toBe(0);
+    expect(reads).toEqual(['posture-update.xml', ...inspection.components.map((c) => c.file)]);
+    expect(most).toBe(2);
+  });
+
+  /** The outcome of a check, comparable across runs: the inspection, or the refusal with its details. */
+  type Outcome = { ok: boolean; inspection?: unknown; code?: string; message?: string; details?: Record<string, unknown>; thrown?: string };
+  const outcome = async (lanes: boolean, limits: Record<string, number>, payloadDir?: string): Promise<Outcome> => {
+    const { readBundle } = await import('./read.js');
+    const opened = await readBundle(zip as Uint8Array);
+    // without lanes: the same bundle, its streams asked for one after the other
+    const input = lanes ? opened : { ...opened, stream: (name: string, sink: ChunkSink) => opened.stream(name, sink) };
+    return checkBundle(input, { limits, ...(payloadDir ? { payloadDir } : {}) }).then(
+      (c) => ({ ok: true, inspection: c.inspection }),
+      (e: unknown) =>
+        e instanceof CoreError ? { ok: false, code: e.code, message: e.message, details: e.details } : { ok: false, thrown: String(e) },
+    );
+  };
+  let zip: Uint8Array | null = null;
+
+  it('refuses exactly as one after the other would for every XML work budget, wherever it runs out', async () => {
+    zip = await writeBundle({ seed: 7, scale: 0.3 });
+    // the least budget that passes, by doubling then bisection
+    const passes = async (units: number) => (await outcome(false, { minXmlNodes: units, xmlNodesPerByte: 0.000001 })).ok;
+    let hi = 1000;
+    while (!(await passes(hi))) hi *= 2;
+    let lo = hi / 2;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await passes(mid)) hi = mid;
+      else lo = mid;
+    }
+    const entries = new Set<string>();
+    for (let k = 1; k <= 24; k++) {
+      const limits = { minXmlNodes: Math.floor((hi * k) / 24), xmlNodesPerByte: 0.000001 };
+      const serial = await outcome(false, limits);
+      expect(await outcome(true, limits), `budget ${limits.minXmlNodes} of ${hi}`).toEqual(serial);
+      if (!serial.ok) entries.add(String(serial.details?.entry));
+    }
+    // the sweep ran out in several components, the second and later ones included
+    expect(entries.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a component read beside another and then read again in turn leaves the payload directory as one after the other does', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'lanes-'))));
+    try {
+      // a budget that runs out in the third component (avas-windows, read beside the conditions)
+      const limits = { minXmlNodes: 1, xmlNodesPerByte: 0.000001 };
+      for (let units = 1000; ; units *= 1.5) {
+        limits.minXmlNodes = Math.floor(units);
+        const serial = await outcome(false, limits, dirs[0]);
+        const lanes = await outcome(true, limits, dirs[1]);
+        expect(lanes).toEqual(serial);
+        expect((await readdir(dirs[1] as string)).sort()).toEqual((await readdir(dirs[0] as string)).sort());
+        await Promise.all(dirs.map(async (d) => Promise.all((await readdir(d)).map((f) => rm(join(d, f))))));
+        if (serial.ok || serial.details?.entry === 'avas-support-chart-mac.xml') break;
+      }
+    } finally {
+      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    }
+  });
+});
+
+describe('checkBundle: contents', () => {
+  it('without contents (inspect) the inspection is the same and no content is kept', async () => {
+    const zip = await writeBundle({ seed: 4, scale: 0.2 });
+    const full = await checkBundle(zip);
+    const summary = await checkBundle(zip, { contents: false });
+    expect(summary.inspection).toEqual(full.inspection);
+    expect(summary.contents.size).toBe(0);
+    expect(full.contents.size).toBe(6);
+    expect(full.contents.get('avas-windows')?.products?.length).toBeGreaterThan(0);
   });
 });
 

@@ -5,6 +5,7 @@
  * XML parser into a summary (a 10 MB input stays within a few hundred MB whatever it inflates to).
  */
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { CoreError, type Warning } from '../errors.js';
 import type { CheckedBundle, CheckOptions, OpenedBundle } from './options.js';
 import { mergeLimits } from './limits.js';
@@ -17,9 +18,9 @@ import { manifestParser, type Manifest, type ManifestEntry } from './manifest.js
 import { parserFor, type ParsedPayload } from './payloads.js';
 import { TarGzMemberReader } from './tar.js';
 import { XmlBudget } from './xml.js';
-import { isBudgetError } from './xml/budget.js';
+import { isBudgetError, LaneBudget } from './xml/budget.js';
 import { inspectUnknown } from './inspect-unknown.js';
-import { createPayloadFile } from './payload-files.js';
+import { createPayloadFile, payloadFilePath } from './payload-files.js';
 import { throwIfCancelled } from './zip/fail.js';
 import type { ComponentSummary } from './types.js';
 
@@ -71,18 +72,25 @@ interface Streamed {
  * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
  * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
  */
+/** What every payload's pass shares: the limits, where payload files go (apply), whether the content is kept (not for inspect). */
+interface PassOptions {
+  limits: Limits;
+  payloadDir: string | undefined;
+  content: boolean;
+}
+
 async function streamPayload(
   bundle: OpeningBundle,
   m: ManifestEntry,
-  limits: Limits,
   budget: XmlBudget,
-  payloadDir: string | undefined,
+  { limits, payloadDir, content }: PassOptions,
+  lane?: { alongside: string; stopped: () => boolean },
 ): Promise<Streamed> {
   const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
   const member = row.member;
   const hash = createHash('sha256');
   const out: Streamed = { size: 0, sha256: '', tarError: null, parseError: null, parsed: null };
-  const parser = parserFor(row.payload, { entry: m.href, member, code: 'PAYLOAD_INVALID' }, { budget });
+  const parser = parserFor(row.payload, { entry: m.href, member, code: 'PAYLOAD_INVALID' }, { budget, content });
   const xml = {
     write: (chunk: Uint8Array): void => {
       if (out.parseError !== null) return;
@@ -110,7 +118,8 @@ async function streamPayload(
   const written =
     payloadDir !== undefined && bundle.entries.some((e) => e.name === m.href) ? await createPayloadFile(payloadDir, m.component) : null;
   try {
-    await bundle.stream(m.href, (chunk) => {
+    const sink = (chunk: Uint8Array): void | Promise<void> => {
+      if (lane?.stopped()) throw new LaneStopped();
       out.size += chunk.length;
       hash.update(chunk);
       const wrote = written?.write(chunk);
@@ -127,7 +136,8 @@ async function streamPayload(
       const pending = tar.write(chunk);
       if (isBudgetError(tar.failure)) throw tar.failure;
       return wrote && pending ? Promise.all([wrote, pending]).then(() => undefined) : (wrote ?? pending);
-    });
+    };
+    await bundle.stream(m.href, sink, lane?.alongside);
     await written?.end();
   } catch (e) {
     tar?.abort();
@@ -147,36 +157,90 @@ async function streamPayload(
   return out;
 }
 
-/** Checks one listed payload: present, length, SHA-256, (nested tar), XML shape, version. */
+/** A lane's pass was stopped because the check ended before its turn came. */
+class LaneStopped extends Error {
+  constructor() {
+    super('stopped: the check ended before this payload was reached');
+  }
+}
+
+/**
+ * The pass over the next component, started beside the one being checked (two lanes). It runs under the
+ * limits it would have in turn (read.ts counts the entry beside it at its declared size) and its XML work
+ * is counted apart (LaneBudget). When its turn comes, inTurn() joins its work to the bundle's budget; if,
+ * read in order, the budget would have run out in it, it is stopped and read again in turn, so the refusal
+ * is the very one (entry, offset) the one-after-the-other check gives.
+ */
+class Lane {
+  private readonly budget: LaneBudget;
+  private stopped = false;
+  private readonly pass: Promise<Streamed>;
+  private readonly settled: Promise<unknown>;
+
+  constructor(
+    private readonly m: ManifestEntry,
+    alongside: string,
+    private readonly base: XmlBudget,
+    private readonly run: (budget: XmlBudget, lane?: { alongside: string; stopped: () => boolean }) => Promise<Streamed>,
+    private readonly payloadDir: string | undefined,
+  ) {
+    this.budget = new LaneBudget(base);
+    this.pass = run(this.budget, { alongside, stopped: () => this.stopped });
+    // its outcome is taken in turn (or never, if the check ends first): not an unhandled rejection meanwhile
+    this.settled = this.pass.catch(() => undefined);
+  }
+
+  /** Its turn: the pass as it is, or, when in order the budget would have run out in it, the same pass again in turn. */
+  inTurn(): Promise<Streamed> {
+    if (this.budget.promote()) return this.pass;
+    return (async () => {
+      await this.stop();
+      if (this.payloadDir !== undefined) await rm(payloadFilePath(this.payloadDir, this.m.component), { force: true });
+      return this.run(this.base);
+    })();
+  }
+
+  /** Stops the pass (at its next chunk) and waits for it to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.settled;
+  }
+}
+
+/** Why a listed payload cannot be read as the component it claims to be (null: it is at the archive root, and is the file ISE reads). */
+function entryProblem(m: ManifestEntry, rootFiles: ReadonlySet<string>): CoreError | null {
+  const id = m.component;
+  const layoutName = LAYOUT_BY_ID.get(id)?.file;
+  // the decoy (issue 8 §4): ISE reads a component by its layout name, so the file checked must be that one
+  if (layoutName !== undefined && m.href !== layoutName && rootFiles.has(layoutName)) {
+    return new CoreError(
+      'MANIFEST_INVALID',
+      `The manifest says component "${id}" is in ${m.href}, but the zip also holds ${layoutName}, the file ISE reads for it: the file checked would not be the file used. Refused; download posture-offline.zip again from Cisco.`,
+      { component: id, entry: layoutName, href: m.href, reason: 'decoy' },
+    );
+  }
+  if (!rootFiles.has(m.href)) {
+    return new CoreError(
+      'ENTRY_MISSING',
+      `The manifest says component "${id}" is in ${m.href}, but the zip has no such file at its root. The bundle is incomplete; download it again.`,
+      { component: id, entry: m.href },
+    );
+  }
+  return null;
+}
+
+/** Checks one listed payload from its pass (`streamed`, started by the caller unless the entry has a problem): present, length, SHA-256, (nested tar), XML shape, version. */
 async function checkComponent(
   m: ManifestEntry,
-  bundle: OpeningBundle,
-  rootFiles: ReadonlySet<string>,
-  limits: Limits,
-  budget: XmlBudget,
+  problem: CoreError | null,
+  streamed: Promise<Streamed> | null,
   checks: Checks,
-  payloadDir: string | undefined,
 ): Promise<{ info: ComponentInfo; content: ComponentContent }> {
   const id = m.component;
   await checks.run(`entry:${id}`, `${m.href} is present at the archive root`, () => {
-    const layoutName = LAYOUT_BY_ID.get(id)?.file;
-    // the decoy (issue 8 §4): ISE reads a component by its layout name, so the file checked must be that one
-    if (layoutName !== undefined && m.href !== layoutName && rootFiles.has(layoutName)) {
-      throw new CoreError(
-        'MANIFEST_INVALID',
-        `The manifest says component "${id}" is in ${m.href}, but the zip also holds ${layoutName}, the file ISE reads for it: the file checked would not be the file used. Refused; download posture-offline.zip again from Cisco.`,
-        { component: id, entry: layoutName, href: m.href, reason: 'decoy' },
-      );
-    }
-    if (!rootFiles.has(m.href)) {
-      throw new CoreError(
-        'ENTRY_MISSING',
-        `The manifest says component "${id}" is in ${m.href}, but the zip has no such file at its root. The bundle is incomplete; download it again.`,
-        { component: id, entry: m.href },
-      );
-    }
+    if (problem !== null) throw problem;
   });
-  const { size, sha256, tarError, parseError, parsed } = await streamPayload(bundle, m, limits, budget, payloadDir);
+  const { size, sha256, tarError, parseError, parsed } = await (streamed as Promise<Streamed>);
   await checks.run(`length:${id}`, `${m.href} has the length the manifest states`, () => {
     if (size !== m.length)
       throw new CoreError(
@@ -275,19 +339,33 @@ async function checkOpened(bundle: OpeningBundle, opts: CheckOptions): Promise<C
   const components: ComponentInfo[] = [];
   const contents = new Map<ComponentId, ComponentContent>();
   const rootFiles = new Set(files.filter((e) => !e.name.includes('/')).map((e) => e.name));
-  // Components are read and checked strictly one after the other, in the layout's order, so memory
-  // holds one window of the zip and one chunk of one entry (issue 11, "Memory flat in bundle size").
-  let done = 0;
-  for (const row of LAYOUT) {
-    const m = manifest.entries.get(row.id) as ManifestEntry;
-    throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
-    opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
-    const { info, content } = await checkComponent(m, bundle, rootFiles, limits, budget, checks, opts.payloadDir);
-    components.push(info);
-    contents.set(m.component, content);
-    done++;
+  // Two lanes (issue 11, "faster than the standard tools"): while one component inflates and parses, the
+  // next one starts beside it, so zlib inflates two entries at once on the thread pool while this thread
+  // parses both; memory holds a window of the zip and a chunk of each. Verdicts are still taken strictly in
+  // the layout's order, each exactly as if the components had been read one after the other (see Lane).
+  const pass: PassOptions = { limits, payloadDir: opts.payloadDir, content: opts.contents !== false };
+  let next: Lane | null = null;
+  try {
+    for (let i = 0; i < LAYOUT.length; i++) {
+      const m = manifest.entries.get((LAYOUT[i] as LayoutRow).id) as ManifestEntry;
+      throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
+      opts.onProgress?.({ phase: 'parse', done: i, total: LAYOUT.length });
+      const problem = entryProblem(m, rootFiles);
+      const lane: Lane | null = next;
+      next = null;
+      const streamed = problem !== null ? null : lane !== null ? lane.inTurn() : streamPayload(bundle, m, budget, pass);
+      const after = LAYOUT[i + 1] && (manifest.entries.get((LAYOUT[i + 1] as LayoutRow).id) as ManifestEntry);
+      if (streamed !== null && after && after.href !== m.href && entryProblem(after, rootFiles) === null)
+        next = new Lane(after, m.href, budget, (b, l) => streamPayload(bundle, after, b, pass, l), opts.payloadDir);
+      const { info, content } = await checkComponent(m, problem, streamed, checks);
+      components.push(info);
+      if (pass.content) contents.set(m.component, content);
+    }
+  } finally {
+    // a refusal ends the pass beside it too (and waits for it: nothing runs on once the check has ended)
+    await next?.stop();
   }
-  opts.onProgress?.({ phase: 'parse', done, total: LAYOUT.length });
+  opts.onProgress?.({ phase: 'parse', done: LAYOUT.length, total: LAYOUT.length });
   const listed = new Set([MANIFEST_NAME, ...[...manifest.entries.values()].map((m) => m.href)]);
   const warnings: Warning[] = [];
   for (const e of files) {
@@ -325,7 +403,7 @@ function infoOf(bundle: OpeningBundle, sha256: string): CheckedBundle['bundle'] 
   return { fileName: bundle.fileName, size: bundle.size, sha256, entries: bundle.entries };
 }
 
-/** checkBundle, returning only the inspection model. */
+/** checkBundle, returning only the inspection model (and keeping no content on the way, unless asked to). */
 export async function inspectBundle(input: BundleInput | OpenedBundle, opts: CheckOptions = {}): Promise<Inspection> {
-  return (await checkBundle(input, opts)).inspection;
+  return (await checkBundle(input, { contents: false, ...opts })).inspection;
 }

@@ -37,9 +37,12 @@ export interface OpenedBundle extends BundleInfo {
   read(name: string): Promise<Uint8Array>;
   /**
    * Inflates one entry into `sink` chunk by chunk (never holding it whole), under the same limits and
-   * checks as read(); resolves with its size once CRC-32 and size are verified.
+   * checks as read(); resolves with its size once CRC-32 and size are verified. Entries inflate one after
+   * the other, unless `alongside` names an entry still being inflated (or waiting to be): then this one
+   * starts at once, on another thread of the pool, under the limits it would have in turn (the entry
+   * beside it counted at its declared size).
    */
-  stream(name: string, sink: ChunkSink): Promise<number>;
+  stream(name: string, sink: ChunkSink, alongside?: string): Promise<number>;
   /** Waits for the reads already asked for, then closes the file (and stops a hash still running). Idempotent. */
   close(): Promise<void>;
 }
@@ -48,7 +51,7 @@ export interface OpenedBundle extends BundleInfo {
 export interface CheckedBundle {
   bundle: BundleInfo;
   inspection: Inspection;
-  /** empty for the unknown layout */
+  /** empty for the unknown layout, and with CheckOptions.contents false */
   contents: Map<ComponentId, ComponentContent>;
 }
 
@@ -60,4 +63,9 @@ export interface CheckOptions extends ReadOptions {
    * component id (payload-files.ts; the agent's apply renames them into the new state)
    */
   payloadDir?: string;
+  /**
+   * false: keep the inspection only (inspect), not each component's diffable content (every product,
+   * condition name and OS path), so memory stays flat however large the payloads are; `contents` is then empty
+   */
+  contents?: boolean;
 }

@@ -4,7 +4,15 @@
  * payload's own version is returned for the caller to compare with the manifest's.
  * No DOM: handlers keep counters and the names the diff needs.
  */
-import type { AvasProduct, AvasSummary, ComponentContent, ConditionsSummary, OsGroupNode, OsSummary } from './types.js';
+import {
+  SUMMARY_ROWS,
+  type AvasProduct,
+  type AvasSummary,
+  type ComponentContent,
+  type ConditionsSummary,
+  type OsGroupNode,
+  type OsSummary,
+} from './types.js';
 import { PAYLOAD_NS, VERSION_RE } from './layout.js';
 import type { PayloadKind } from './components.js';
 import { own, shapeError, TextField, XmlStream, type XmlStreamOptions, type XmlTag, type XmlWhere } from './xml.js';
@@ -23,11 +31,19 @@ export interface PayloadParser<S> {
   end(): ParsedPayload<S>;
 }
 
+export interface PayloadParseOptions extends XmlStreamOptions {
+  /**
+   * false: keep only the summary (inspect), not the diffable content (every condition name, product and
+   * OS path), so memory does not grow with the payload. The work budget is charged the same either way.
+   */
+  content?: boolean;
+}
+
 /** The parser of a payload, as the component registry describes it (./components.ts `payload`). */
 export function parserFor(
   payload: PayloadKind,
   where: XmlWhere,
-  opts: XmlStreamOptions = {},
+  opts: PayloadParseOptions = {},
 ): PayloadParser<ConditionsSummary | AvasSummary | OsSummary> {
   switch (payload.kind) {
     case 'conditions':
@@ -78,9 +94,11 @@ const KINDS = {
 type Kind = (typeof KINDS)[keyof typeof KINDS];
 
 /** posture-conditions.xml, streamed. */
-function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): PayloadParser<ConditionsSummary> {
+function conditionsParser(where: XmlWhere, opts: PayloadParseOptions = {}): PayloadParser<ConditionsSummary> {
   let version = '';
+  const keep = opts.content !== false;
   const names: Record<Kind, string[]> = { checks: [], conditions: [], remediations: [], requirements: [], policies: [] };
+  const counts = { checks: 0, conditions: 0, remediations: 0, requirements: 0, policies: 0 };
   const defaults = { requirements: [] as string[], remediations: [] as string[], policies: [] as string[] };
   const stream = new XmlStream(
     {
@@ -93,7 +111,8 @@ function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): Payload
         need(tag, where, key);
         const name = own(tag.attrs[key] as string);
         stream.charge(keptCost(name.length));
-        names[kind].push(name);
+        counts[kind]++;
+        if (keep) names[kind].push(name);
         if (tag.attrs.default === 'true' && kind !== 'checks' && kind !== 'conditions') defaults[kind].push(name);
       },
     },
@@ -104,24 +123,19 @@ function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): Payload
     write: (chunk) => stream.write(chunk),
     end: () => {
       stream.end();
-      const counts = {
-        checks: names.checks.length,
-        conditions: names.conditions.length,
-        remediations: names.remediations.length,
-        requirements: names.requirements.length,
-        policies: names.policies.length,
-      };
       return {
         version,
-        summary: { kind: 'conditions', counts, defaults },
-        content: {
-          conditions: {
-            ...names,
-            defaultPolicies: defaults.policies,
-            defaultRequirements: defaults.requirements,
-            defaultRemediations: defaults.remediations,
-          },
-        },
+        summary: { kind: 'conditions', counts: { ...counts }, defaults },
+        content: keep
+          ? {
+              conditions: {
+                ...names,
+                defaultPolicies: defaults.policies,
+                defaultRequirements: defaults.requirements,
+                defaultRemediations: defaults.remediations,
+              },
+            }
+          : {},
       };
     },
   };
@@ -130,9 +144,12 @@ function conditionsParser(where: XmlWhere, opts: XmlStreamOptions = {}): Payload
 const CATEGORIES = new Set(['antimalware', 'antivirus', 'antispyware', 'firewall']);
 
 /** avas-support-chart-<os>.xml, streamed. */
-function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: XmlStreamOptions = {}): PayloadParser<AvasSummary> {
+function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: PayloadParseOptions = {}): PayloadParser<AvasSummary> {
   let version = '';
+  const keep = opts.content !== false;
   let vendors = 0;
+  let products = 0;
+  let newest: AvasSummary['newest'] = null;
   let vendor = { name: '', id: '' };
   let product: AvasProduct | null = null;
   const capability = new TextField(where, 'a <capability>', 1024);
@@ -183,13 +200,17 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: XmlS
             signatureVersion: null,
             signatureDate: null,
           };
-          items.push(product);
+          products++;
+          // past the summary's rows a product is still read and checked, and kept only for the content
+          if (keep || items.length < SUMMARY_ROWS) items.push(product);
         } else if (depth === 3 && product && tag.local === 'signature') {
           if (product.signatureVersion !== null)
             throw shapeError(where, `product "${product.product}" has more than one signature`, { product: product.product });
           need(tag, where, 'version');
           product.signatureVersion = own(tag.attrs.version as string);
           product.signatureDate = tag.attrs.date === undefined ? null : intern(tag.attrs.date);
+          if (product.signatureDate && (!newest || newest.date < product.signatureDate))
+            newest = { version: product.signatureVersion, date: product.signatureDate };
         } else if (depth === 3 && product && tag.local === 'capability') {
           capability.take();
           inCapability = true;
@@ -216,7 +237,12 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: XmlS
     write: (chunk) => stream.write(chunk),
     end: () => {
       stream.end();
-      return { version, summary: { kind: 'avas', os, vendors, products: items.length, items }, content: { products: items } };
+      const rows = items.length > SUMMARY_ROWS ? items.slice(0, SUMMARY_ROWS) : items;
+      return {
+        version,
+        summary: { kind: 'avas', os, vendors, products, items: rows, omitted: products - rows.length, newest },
+        content: keep ? { products: items } : {},
+      };
     },
   };
 }
@@ -227,8 +253,9 @@ export function parseOs(bytes: Uint8Array, where: XmlWhere, legacy: boolean): Pa
 }
 
 /** os-groups.xml or osgroups.xml, streamed. */
-function osParser(where: XmlWhere, legacy: boolean, opts: XmlStreamOptions = {}): PayloadParser<OsSummary> {
+function osParser(where: XmlWhere, legacy: boolean, opts: PayloadParseOptions = {}): PayloadParser<OsSummary> {
   let version = '';
+  const keep = opts.content !== false;
   const root: OsGroupNode = { name: legacy ? 'Legacy OS list' : '', groups: [], os: [] };
   // each open group with its depth: only the close at that depth ends it (a foreign-namespace <x:group> never does)
   const stack: Array<{ node: OsGroupNode; depth: number; length: number }> = [{ node: root, depth: 0, length: 0 }];
@@ -264,7 +291,7 @@ function osParser(where: XmlWhere, legacy: boolean, opts: XmlStreamOptions = {})
           // each OS keeps its whole "Group/Sub/OS" path: deep groups with long names must not multiply memory
           stream.charge(keptCost(top.length + name.length));
           parent.os.push(name);
-          paths.push([...stack.slice(1).map((g) => g.node.name), name].join('/'));
+          if (keep) paths.push([...stack.slice(1).map((g) => g.node.name), name].join('/'));
           osCount++;
         }
       },
@@ -280,7 +307,11 @@ function osParser(where: XmlWhere, legacy: boolean, opts: XmlStreamOptions = {})
     end: () => {
       stream.end();
       const tree = legacy ? [root] : root.groups;
-      return { version, summary: { kind: 'os', legacy, osCount, groupCount, tree, member: where.member ?? '' }, content: { os: paths } };
+      return {
+        version,
+        summary: { kind: 'os', legacy, osCount, groupCount, tree, member: where.member ?? '' },
+        content: keep ? { os: paths } : {},
+      };
     },
   };
 }

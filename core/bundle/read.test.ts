@@ -280,6 +280,34 @@ describe('ZIP_LIMIT', () => {
     expect(e).toMatchObject({ code: 'ZIP_LIMIT', details: { limit: 'maxTotalSize', max: 50_000, alreadyInflated: 0 } });
   });
 
+  it('an entry streamed beside another counts that one at its declared size, as when it is read in turn', async () => {
+    const { writeRawZip } = await import('./zip/raw-writer.js');
+    const { crc32 } = await import('node:zlib');
+    const first = new Uint8Array(30_000).fill(0x61);
+    // "b" inflates to 4 MiB of zeros but claims 100 bytes: only the running total can stop it
+    const zip = writeRawZip([
+      { name: 'a.txt', data: first, crc32: crc32(first) },
+      { name: 'b.bin', data: new Uint8Array(4 * 1024 * 1024), uncompressedSize: 100, crc32: 0 },
+    ]);
+    const refusalOf = async (beside: boolean) => {
+      const opened = await readBundle(zip, { limits: { maxTotalSize: 50_000 } });
+      try {
+        const a = opened.stream('a.txt', () => undefined);
+        const b = opened.stream('b.bin', () => undefined, beside ? 'a.txt' : undefined);
+        await a;
+        return await b.then(
+          () => null,
+          (e: unknown) => e,
+        );
+      } finally {
+        await opened.close();
+      }
+    };
+    const inTurn = await refusalOf(false);
+    expect(inTurn).toMatchObject({ code: 'ZIP_LIMIT', details: { entry: 'b.bin', limit: 'maxTotalSize', alreadyInflated: 30_000 } });
+    expect(await refusalOf(true)).toEqual(inTurn);
+  });
+
   it('a real lying-header bomb (1 GiB of zeros in ~1 MB, claiming 100 bytes) is refused without the memory', async () => {
     const { zip, inflatedSize } = fx.realLyingHeaderBomb();
     expect(inflatedSize).toBeGreaterThan(1024 ** 3);

@@ -120,8 +120,21 @@ function openedBundle(
   const inflated = new Set<string>();
   let usedTotal = 0;
   let closing: Promise<void> | null = null;
-  // One inflation at a time: memory stays at one window of the zip plus one entry's chunk, and the running total stays exact.
+  // One inflation at a time, unless a caller asks for a second one alongside (see `stream`): memory stays at
+  // a window of the zip plus a chunk per running entry, and the running total stays exact.
   let queue: Promise<unknown> = Promise.resolve();
+  // entries asked for and not yet inflated, in the order they were asked for
+  const asked: string[] = [];
+  const running = new Set<Promise<unknown>>();
+  /** What the entries asked for before `name` will add to the total once they inflate to their declared sizes. */
+  const reservedBefore = (name: string): number => {
+    let bytes = 0;
+    for (const other of asked) {
+      if (other === name) break;
+      if (!inflated.has(other)) bytes += byName.get(other)?.uncompressedSize ?? 0;
+    }
+    return bytes;
+  };
 
   /** The inflation job for one entry (ENTRY_MISSING for a name the zip does not hold). */
   const jobFor = (name: string): { job: InflateJob; index: number; already: boolean } => {
@@ -140,7 +153,9 @@ function openedBundle(
       readCompressed: (at, length) => reader.read(range.start + at, Math.min(length, range.end - range.start - at)),
       declaredSize: e.uncompressedSize,
       crc32: e.crc32,
-      cap: capFor(e, limits, already ? usedTotal - e.uncompressedSize : usedTotal),
+      // entries still inflating ahead of this one count at their declared sizes: if one of them inflates to
+      // anything else it fails, and its refusal comes first; if it does not, the total is what it would be in turn
+      cap: capFor(e, limits, (already ? usedTotal - e.uncompressedSize : usedTotal) + reservedBefore(name)),
       signal: opts.signal,
       onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'inflate', done, total })),
     };
@@ -170,6 +185,32 @@ function openedBundle(
     queue = next.catch(() => undefined);
     return next;
   };
+  // entries put in `asked` by a stream beside them, before their own stream was asked for
+  const placed = new Set<string>();
+  const stream = (name: string, sink: ChunkSink, alongside?: string): Promise<number> => {
+    // a second stream starts at once beside an entry not yet inflated; that entry keeps its place ahead of it
+    const beside = alongside !== undefined && alongside !== name && !inflated.has(alongside) && !asked.includes(name);
+    if (beside && !asked.includes(alongside)) {
+      asked.push(alongside);
+      placed.add(alongside);
+    }
+    // `name` keeps its place among the entries asked for until its stream ends (before the next one starts)
+    if (placed.has(name)) placed.delete(name);
+    else asked.push(name);
+    const run = async (): Promise<number> => {
+      try {
+        return await streamOne(name, sink);
+      } finally {
+        asked.splice(asked.indexOf(name), 1);
+      }
+    };
+    if (!beside) return serially(run);
+    const done = run();
+    const settled = done.catch(() => undefined);
+    running.add(settled);
+    void settled.then(() => running.delete(settled));
+    return done;
+  };
 
   return {
     fileName,
@@ -177,9 +218,9 @@ function openedBundle(
     sha256,
     entries,
     read: (name) => serially(() => readOne(name)),
-    stream: (name, sink) => serially(() => streamOne(name, sink)),
-    // after the reads already queued: a close never cuts a read short
-    close: () => (closing ??= queue.then(close)),
+    stream,
+    // after the reads already queued or running: a close never cuts a read short
+    close: () => (closing ??= Promise.all([queue, ...running]).then(close)),
   };
 }
 

@@ -65,10 +65,22 @@ export interface AvasSummary {
   kind: 'avas';
   os: 'windows' | 'mac' | 'linux';
   vendors: number;
+  /** every product of the chart, counted and checked */
   products: number;
-  /** one row per product: vendor, product, category, newest signature version and date */
+  /**
+   * one row per product (vendor, product, category, newest signature version and date), in the chart's
+   * order, at most SUMMARY_ROWS of them: the summary stays the same size however large the chart grows
+   * (issue 11), while diff and apply still use every product
+   */
   items: AvasProduct[];
+  /** products counted but not listed in `items` (0 unless the chart holds more than SUMMARY_ROWS) */
+  omitted: number;
+  /** the newest signature of any product (the first one with the latest date), listed or not */
+  newest: { version: string; date: string } | null;
 }
+
+/** The most product rows an AV/AS summary lists (a real chart holds a few thousand). */
+export const SUMMARY_ROWS = 5000;
 
 export interface OsGroupNode {
   name: string;

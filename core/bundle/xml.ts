@@ -162,11 +162,7 @@ export class XmlStream {
     // text costs one unit per 64 bytes (markup is counted per token and attribute by the scanner)
     const units = Math.floor((this.bytes + chunk.byteLength) / 64) - Math.floor(this.bytes / 64);
     this.bytes += chunk.byteLength;
-    if (units > 0)
-      this.budget.spend(
-        units,
-        this.overBudget(() => this.bytes),
-      );
+    if (units > 0 && !this.budget.spend(units)) throw this.overBudget(this.bytes);
     const piece = this.chars.push(chunk);
     if (!piece) return;
     this.first ??= piece;
@@ -175,10 +171,7 @@ export class XmlStream {
 
   /** Charges the budget for what a handler keeps (an item, a long string): memory is work too. */
   charge(units: number): void {
-    this.budget.spend(
-      units,
-      this.overBudget(() => this.bytes),
-    );
+    if (!this.budget.spend(units)) throw this.overBudget(this.bytes);
   }
 
   /** The document is complete: checks what can only be checked at its end. */
@@ -229,23 +222,20 @@ export class XmlStream {
     return offsetOf(start) + Buffer.byteLength(cur.text.slice(0, index), 'utf8');
   }
 
-  private overBudget(at: () => number): (max: number) => CoreError {
-    return (max) =>
-      overLimit(
-        `${fileOf(this.where)} holds more XML than a bundle of this size plausibly carries (over ${max} elements, attributes and entity references)`,
-        { ...baseOf(this.where), limit: 'maxXmlNodes', max, offset: at() },
-      );
+  /** The refusal once the budget is spent (checked per call without building anything: this runs for every token). */
+  private overBudget(offset: number): CoreError {
+    const max = this.budget.max;
+    return overLimit(
+      `${fileOf(this.where)} holds more XML than a bundle of this size plausibly carries (over ${max} elements, attributes and entity references)`,
+      { ...baseOf(this.where), limit: 'maxXmlNodes', max, offset },
+    );
   }
 
   // --- scanner events
 
-  private onToken(kind: TokenKind, at: Pos, attributes: number, text: () => string): void {
-    this.budget.spend(
-      1 + attributes,
-      this.overBudget(() => offsetOf(at)),
-    );
+  private onToken(kind: TokenKind, at: Pos, attributes: number, token: string): void {
+    if (!this.budget.spend(1 + attributes)) throw this.overBudget(offsetOf(at));
     if (kind !== 'pi') return;
-    const token = text();
     const target = /^<\?([^ \t\r\n?]*)/.exec(token)?.[1] ?? '';
     if (target.toLowerCase() !== 'xml') return;
     const offset = offsetOf(at);
@@ -305,7 +295,7 @@ export class XmlStream {
       if (!validChar(code)) throw this.malformed(`character reference ${whole} is not a valid XML character`, 'entity', offset());
       return String.fromCodePoint(code);
     });
-    this.budget.spend(refs, this.overBudget(offset));
+    if (!this.budget.spend(refs)) throw this.overBudget(offset());
     return out;
   }
 
@@ -340,13 +330,14 @@ export class XmlStream {
       if (this.depth === 0 && ++this.roots > 1) throw this.malformed('more than one root element', 'malformed', this.saxenOffset(ctx));
       if (this.depth >= MAX_DEPTH)
         throw this.malformed(`elements nested deeper than ${MAX_DEPTH} levels`, 'malformed', this.saxenOffset(ctx));
-      const raw = getAttrs();
-      if (raw === false) throw this.malformed(`bad attributes on <${qname}>`, 'malformed', this.saxenOffset(ctx));
-      const attrs: Record<string, string> = {};
-      for (const k in raw) {
-        const v = raw[k] as string;
+      const attrs = getAttrs();
+      if (attrs === false) throw this.malformed(`bad attributes on <${qname}>`, 'malformed', this.saxenOffset(ctx));
+      // the values are decoded in place (saxen makes the object for this tag alone); most have nothing to decode
+      let offset: (() => number) | null = null;
+      for (const k in attrs) {
+        const v = attrs[k] as string;
         if (v.includes('<')) throw this.malformed(`"<" in the value of attribute ${k} of <${qname}>`, 'malformed', this.saxenOffset(ctx));
-        attrs[k] = this.decode(v, () => this.saxenOffset(ctx));
+        if (v.includes('&')) attrs[k] = this.decode(v, (offset ??= () => this.saxenOffset(ctx)));
       }
       const { local, uri } = split(qname);
       this.handlers.open({ local, uri, name: qname, attrs }, this.depth);

@@ -28,14 +28,56 @@ export class XmlBudget {
     return new XmlBudget(Math.max(floor, Math.ceil(size * perByte)));
   }
 
-  /** Spends `n` units; `over` builds the refusal when the budget is exhausted. */
-  spend(n: number, over: (max: number) => CoreError): void {
+  /** Spends `n` units; false once the budget is exhausted (the caller then refuses: ZIP_LIMIT, limit maxXmlNodes). */
+  spend(n: number): boolean {
     this.used += n;
-    if (this.used > this.max) throw over(this.max);
+    return this.used <= this.max;
   }
 }
 
 /** True for the budget's own refusal, which ends a check at once (no later verdict could be cheaper or truer). */
 export function isBudgetError(e: unknown): e is CoreError {
   return CoreError.is(e, 'ZIP_LIMIT') && e.details.limit === 'maxXmlNodes';
+}
+
+/**
+ * The budget of a document checked alongside an earlier one of the same bundle (two lanes, check.ts). Its
+ * work is counted apart until the earlier document is done, so neither can run the other out of budget;
+ * then `promote()` adds it to the bundle's budget, and from there on it spends there directly. Whether
+ * the two spent in order would have run out is then known exactly: in order, this document would be the
+ * one refused, and the caller reads it again in turn for the very refusal (entry, offset) it would get.
+ */
+export class LaneBudget extends XmlBudget {
+  private own = 0;
+  private state: 'apart' | 'joined' | 'refused' = 'apart';
+
+  constructor(private readonly base: XmlBudget) {
+    super(base.max);
+  }
+
+  override spend(n: number): boolean {
+    if (this.state === 'joined') return this.base.spend(n);
+    this.own += n;
+    if (this.state === 'refused' || this.base.used + this.own > this.max) {
+      // the bundle's budget is left as it was: the caller reads this document again in turn
+      this.state = 'refused';
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The earlier document is done: joins the bundle's budget and returns true, or returns false when, spent
+   * in order, the budget would have run out in this document (its work so far is then not counted: the
+   * caller stops it and reads it again in turn).
+   */
+  promote(): boolean {
+    if (this.state === 'refused' || this.base.used + this.own > this.max) {
+      this.state = 'refused';
+      return false;
+    }
+    this.state = 'joined';
+    this.base.used += this.own;
+    return true;
+  }
 }

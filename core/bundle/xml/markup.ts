@@ -29,8 +29,8 @@ export interface ScanSink {
   batch(text: string, at: Pos): void;
   /** part of a long text run, handed over before the run ends */
   text(text: string, at: Pos): void;
-  /** a whole markup token (before it joins a batch) and its number of quoted values (attributes) */
-  token(kind: TokenKind, at: Pos, attributes: number, text: () => string): void;
+  /** a whole markup token (before it joins a batch) and its number of quoted values (attributes); its text for a processing instruction only */
+  token(kind: TokenKind, at: Pos, attributes: number, text: string): void;
   /** a refusal at a position */
   fail(problem: string, reason: 'malformed' | 'limit', at: Pos, extra?: Record<string, unknown>): Error;
 }
@@ -331,13 +331,15 @@ export class MarkupScanner {
   private finishToken(piece: Piece, from: number, to: number): void {
     const at = this.tokStart;
     this.inMarkup = false;
+    const kind = this.kind as TokenKind;
     if (this.tok.length === 0) {
-      this.sink.token(this.kind as TokenKind, at, this.attrs, () => piece.text.slice(from, to));
+      // the text is cut out only where it is read (a processing instruction): this runs for every token
+      this.sink.token(kind, at, this.attrs, kind === 'pi' ? piece.text.slice(from, to) : '');
       this.batch.addRange(piece, from, to);
     } else {
       this.tok.addRange(piece, from, to);
       const token = this.tok.take();
-      this.sink.token(this.kind as TokenKind, at, this.attrs, () => token);
+      this.sink.token(kind, at, this.attrs, token);
       this.batch.addString(token, at);
     }
     if (this.batch.length >= BATCH) this.flush();

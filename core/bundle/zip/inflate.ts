@@ -35,9 +35,9 @@ export interface InflateJob {
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
-const CHUNK = 256 * 1024;
+const CHUNK = 64 * 1024;
 /** Inflated bytes that may wait for the sink before the inflater pauses. */
-const AHEAD = 4 * CHUNK;
+const AHEAD = 16 * CHUNK;
 /** Compressed bytes per read (zip/file-reader.ts WINDOW). */
 const WINDOW = 256 * 1024;
 
@@ -173,6 +173,8 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
       scheduled = false;
       draining = true;
       try {
+        // one chunk per turn of the event loop: zlib's completion callback (which starts inflating the
+        // next chunk on the thread pool) runs between two chunks, so inflation never waits for a whole queue
         while (queue.length > 0 && !settled) {
           const chunk = queue.shift() as Buffer;
           queued -= chunk.length;

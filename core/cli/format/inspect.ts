@@ -8,11 +8,7 @@ import { bytes, count, plural, table } from './text.js';
 import { escapeDeep } from './escape.js';
 
 function newestSignature(s: AvasSummary): string {
-  let best: { v: string; d: string | null } | null = null;
-  for (const p of s.items) {
-    if (p.signatureDate && (!best || (best.d ?? '') < p.signatureDate)) best = { v: p.signatureVersion ?? '', d: p.signatureDate };
-  }
-  return best ? `newest signature ${best.v} (${best.d})` : 'no signatures';
+  return s.newest ? `newest signature ${s.newest.version} (${s.newest.date})` : 'no signatures';
 }
 
 /** One line describing what a component holds. */
@@ -25,7 +21,7 @@ function summaryLine(c: ComponentInfo): string {
       return `${plural(k.checks, 'check')} · ${plural(k.conditions, 'condition')} · ${plural(k.remediations, 'remediation')} · ${plural(k.requirements, 'requirement')} · ${plural(k.policies, 'policy', 'policies')}; defaults: ${plural(d.policies.length, 'policy', 'policies')}, ${plural(d.requirements.length, 'requirement')}, ${plural(d.remediations.length, 'remediation')}`;
     }
     case 'avas':
-      return `${plural(s.vendors, 'vendor')} · ${plural(s.products, 'product')} · ${newestSignature(s)}`;
+      return `${plural(s.vendors, 'vendor')} · ${plural(s.products, 'product')}${s.omitted > 0 ? ` (${count(s.items.length)} listed)` : ''} · ${newestSignature(s)}`;
     case 'os':
       return s.legacy
         ? `${plural(s.osCount, 'OS entry', 'OS entries')} (flat legacy list in ${s.member})`
