@@ -161,6 +161,10 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: Payl
   const intern = (v: string) => shared.get(v) ?? (shared.set(v, own(v)), shared.get(v) as string);
   const capLists = new Map<string, string[]>();
   let caps: string[] = [];
+  // whether the product being read is kept (for the content, or as one of the summary's rows): one that is
+  // not is read and checked all the same, and nothing of it outlives it (no copies, no shared strings)
+  let kept = false;
+  const hold = (v: string): string => (kept ? intern(v) : v);
   const stream = new XmlStream(
     {
       open(tag, depth) {
@@ -187,30 +191,35 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: Payl
               category,
             });
           caps = [];
-          // a product is an object of nine fields kept for the summary (and printed by inspect --json)
+          // a product is an object of nine fields kept for the summary (and printed by inspect --json); the
+          // budget is charged for it whether or not it is kept, so inspect and apply refuse alike
           stream.charge(8 + keptCost((tag.attrs.name as string).length));
+          // past the summary's rows a product is still read and checked, and kept only for the content
+          kept = keep || items.length < SUMMARY_ROWS;
+          const name = tag.attrs.name as string;
+          const id = tag.attrs.id as string;
           product = {
             vendor: vendor.name,
             vendorId: vendor.id,
-            product: own(tag.attrs.name as string),
-            productId: own(tag.attrs.id as string),
-            category: intern(category) as AvasProduct['category'],
-            versions: intern(tag.attrs.versions ?? ''),
+            product: kept ? own(name) : name,
+            productId: kept ? own(id) : id,
+            category: hold(category) as AvasProduct['category'],
+            versions: hold(tag.attrs.versions ?? ''),
             capabilities: caps,
             signatureVersion: null,
             signatureDate: null,
           };
           products++;
-          // past the summary's rows a product is still read and checked, and kept only for the content
-          if (keep || items.length < SUMMARY_ROWS) items.push(product);
+          if (kept) items.push(product);
         } else if (depth === 3 && product && tag.local === 'signature') {
           if (product.signatureVersion !== null)
             throw shapeError(where, `product "${product.product}" has more than one signature`, { product: product.product });
           need(tag, where, 'version');
-          product.signatureVersion = own(tag.attrs.version as string);
-          product.signatureDate = tag.attrs.date === undefined ? null : intern(tag.attrs.date);
+          const signature = tag.attrs.version as string;
+          product.signatureVersion = kept ? own(signature) : signature;
+          product.signatureDate = tag.attrs.date === undefined ? null : hold(tag.attrs.date);
           if (product.signatureDate && (!newest || newest.date < product.signatureDate))
-            newest = { version: product.signatureVersion, date: product.signatureDate };
+            newest = { version: own(signature), date: own(product.signatureDate) };
         } else if (depth === 3 && product && tag.local === 'capability') {
           capability.take();
           inCapability = true;
@@ -221,11 +230,13 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: Payl
       },
       close(local, depth) {
         if (depth === 3 && inCapability && product) {
-          caps.push(intern(capability.take()));
+          caps.push(hold(capability.take()));
           inCapability = false;
         } else if (depth === 2 && local === 'product' && product) {
-          const key = caps.join('\u0000');
-          product.capabilities = capLists.get(key) ?? (capLists.set(key, caps), caps);
+          if (kept) {
+            const key = caps.join('\u0000');
+            product.capabilities = capLists.get(key) ?? (capLists.set(key, caps), caps);
+          }
           product = null;
         }
       },
@@ -290,7 +301,8 @@ function osParser(where: XmlWhere, legacy: boolean, opts: PayloadParseOptions = 
           const name = own(tag.attrs.name as string);
           // each OS keeps its whole "Group/Sub/OS" path: deep groups with long names must not multiply memory
           stream.charge(keptCost(top.length + name.length));
-          parent.os.push(name);
+          // the tree lists the first SUMMARY_ROWS; every one is counted, and kept for the content
+          if (osCount < SUMMARY_ROWS) parent.os.push(name);
           if (keep) paths.push([...stack.slice(1).map((g) => g.node.name), name].join('/'));
           osCount++;
         }
@@ -309,7 +321,15 @@ function osParser(where: XmlWhere, legacy: boolean, opts: PayloadParseOptions = 
       const tree = legacy ? [root] : root.groups;
       return {
         version,
-        summary: { kind: 'os', legacy, osCount, groupCount, tree, member: where.member ?? '' },
+        summary: {
+          kind: 'os',
+          legacy,
+          osCount,
+          groupCount,
+          tree,
+          omitted: Math.max(0, osCount - SUMMARY_ROWS),
+          member: where.member ?? '',
+        },
         content: keep ? { os: paths } : {},
       };
     },

@@ -79,7 +79,7 @@ export interface AvasSummary {
   newest: { version: string; date: string } | null;
 }
 
-/** The most product rows an AV/AS summary lists (a real chart holds a few thousand). */
+/** The most product rows an AV/AS summary lists, and OS entries an OS summary's tree lists (a real bundle holds a few thousand, and a few hundred). */
 export const SUMMARY_ROWS = 5000;
 
 export interface OsGroupNode {
@@ -93,8 +93,10 @@ export interface OsSummary {
   legacy: boolean;
   osCount: number;
   groupCount: number;
-  /** the tree (legacy: one synthetic root with every os) */
+  /** the tree (legacy: one synthetic root with every os), listing at most SUMMARY_ROWS OS entries */
   tree: OsGroupNode[];
+  /** OS entries counted but not listed in `tree` (0 unless there are more than SUMMARY_ROWS) */
+  omitted: number;
   /** the tar member the xml came from */
   member: string;
 }

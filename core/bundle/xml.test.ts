@@ -134,6 +134,23 @@ describe('XmlStream: linear, whatever the chunking', () => {
     expect(err).toMatchObject({ code: 'ZIP_LIMIT', details: { limit: 'maxXmlNodes', max: 500 } });
   });
 
+  it('keeps only the open elements, with or without a close handler (memory stays flat over any number of elements)', () => {
+    for (const close of [undefined, () => undefined]) {
+      const s = new XmlStream({ open: () => undefined, ...(close ? { close } : {}) }, where);
+      const open = () => (s as unknown as { stack: string[] }).stack.length;
+      s.write(enc('<r><g>'));
+      // 200,000 elements in pieces of 64 KiB: each batch is parsed as it is handed over
+      const piece = enc('<e a="1"/><f>t</f>'.repeat(4096));
+      for (let i = 0; i < 100; i++) {
+        s.write(piece);
+        expect(open()).toBeLessThanOrEqual(3);
+      }
+      s.write(enc('</g></r>'));
+      s.end();
+      expect(open()).toBe(0);
+    }
+  });
+
   it('caps what a handler collects (TextField), instead of growing a string', () => {
     const field = new TextField(where, 'a version', 8);
     field.add('1.2.');

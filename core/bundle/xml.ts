@@ -346,7 +346,9 @@ export class XmlStream {
     });
     parser.on('closeTag', () => {
       this.depth--;
-      this.handlers.close?.(this.stack.pop() as string, this.depth);
+      // popped whether or not there is a close handler (an optional call would skip its argument)
+      const local = this.stack.pop() as string;
+      this.handlers.close?.(local, this.depth);
     });
     parser.on('text', (raw, _decode, ctx) => {
       if (this.depth === 0) return; // whitespace around the root (saxen warns on anything else)

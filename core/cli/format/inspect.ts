@@ -23,9 +23,12 @@ function summaryLine(c: ComponentInfo): string {
     case 'avas':
       return `${plural(s.vendors, 'vendor')} · ${plural(s.products, 'product')}${s.omitted > 0 ? ` (${count(s.items.length)} listed)` : ''} · ${newestSignature(s)}`;
     case 'os':
-      return s.legacy
-        ? `${plural(s.osCount, 'OS entry', 'OS entries')} (flat legacy list in ${s.member})`
-        : `${plural(s.osCount, 'OS entry', 'OS entries')} in ${plural(s.groupCount, 'group')} (${s.member})`;
+      return (
+        (s.legacy
+          ? `${plural(s.osCount, 'OS entry', 'OS entries')} (flat legacy list in ${s.member})`
+          : `${plural(s.osCount, 'OS entry', 'OS entries')} in ${plural(s.groupCount, 'group')} (${s.member})`) +
+        (s.omitted > 0 ? ` (${count(s.osCount - s.omitted)} listed)` : '')
+      );
   }
 }
 
