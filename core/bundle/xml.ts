@@ -305,11 +305,19 @@ export class XmlStream {
     const parser = this.parser;
     const where = this.where;
     parser.ns(KNOWN_NS);
+    // a document repeats a few element names millions of times: each is split once (up to SPLIT_CACHE names)
+    const names = new Map<string, { local: string; uri: string }>();
     const split = (qname: string): { local: string; uri: string } => {
+      const known = names.get(qname);
+      if (known) return known;
       const i = qname.indexOf(':');
-      if (i === -1) return { local: qname, uri: '' };
-      const prefix = qname.slice(0, i);
-      return { local: qname.slice(i + 1), uri: PREFIX_URI.get(prefix) ?? `urn:unknown:${prefix}` };
+      const prefix = i === -1 ? '' : qname.slice(0, i);
+      const name =
+        i === -1
+          ? { local: own(qname), uri: '' }
+          : { local: own(qname.slice(i + 1)), uri: PREFIX_URI.get(prefix) ?? `urn:unknown:${own(prefix)}` };
+      if (names.size < SPLIT_CACHE) names.set(own(qname), name);
+      return name;
     };
     parser.on('error', (err, ctx) => {
       throw this.malformed(err.message, 'malformed', this.saxenOffset(ctx));
@@ -359,6 +367,9 @@ export class XmlStream {
     });
   }
 }
+
+/** Element names an XmlStream remembers how to split (a hostile document may use any number of them). */
+const SPLIT_CACHE = 256;
 
 /** Parses a whole document held in memory (tests, small documents); see XmlStream. */
 export function parseXml(bytes: Uint8Array, handlers: XmlHandlers, where: XmlWhere, opts: XmlStreamOptions = {}): void {
