@@ -15,7 +15,8 @@ import type { InboxVerification } from './types.js';
 import { newId, storePaths, UPLOAD_PREFIX } from './paths.js';
 
 export { UPLOAD_PREFIX };
-import { readAgentInfo, sha256File } from './store.js';
+import { readAgentInfo } from './agent-info.js';
+import { hashFile } from '../hash.js';
 
 const NAME = /^(?!\.\.?$)[A-Za-z0-9._+-][A-Za-z0-9._+ -]{0,254}$/;
 
@@ -53,7 +54,7 @@ export async function verifyInboxFile(store: string, name: string): Promise<Inbo
     return null;
   });
   if (!st?.isFile()) throw new CoreError('NOT_FOUND', `No file ${name} in the store's inbox. Upload it first.`, { file: name });
-  return { file: name, size: st.size, sha256: await sha256File(file) };
+  return { file: name, size: st.size, sha256: (await hashFile(file)).sha256 };
 }
 
 /**

@@ -12,15 +12,14 @@ import type { ComponentContent, ComponentId, NodeContentState, Versions } from '
 import { VERSION_KEYS } from '../bundle/components.js';
 import { COMPONENT_IDS, ZERO_VERSION } from '../bundle/types.js';
 import { CoreError } from '../errors.js';
-import { parseJson } from '../json.js';
 import { isPermissionError } from '../file-errors.js';
 import { hashFile } from '../hash.js';
 import { certFingerprint } from '../net/trust.js';
 import { STORE_FORMAT, storePaths, UPLOAD_PREFIX } from './paths.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../durable.js';
 import { generateTls } from './tls.js';
+import { readAgentInfo, readStoreJson } from './agent-info.js';
 import { newToken, writeInitialTokens } from './tokens.js';
-import { corrupt, notAStore, storeFileError } from './store-file.js';
 import { addSigners, listSigners, readSignerFiles, writeInitialSigners, type TrustedSigner } from './signers.js';
 import { checkKeepStates, DEFAULT_KEEP_STATES, keepStatesOf, pointerFor, type AgentInfo, type CurrentPointer } from './states.js';
 import { sha256Hex } from './schemas.js';
@@ -67,13 +66,6 @@ export interface StoreState {
 const STATE_ID = /^[0-9a-z-]{1,64}$/;
 const stateId = z.string().regex(STATE_ID, 'a state id');
 
-const agentInfoSchema = z.looseObject({
-  format: z.number(),
-  name: z.string(),
-  createdAt: z.string(),
-  keepStates: z.number().optional(),
-}) satisfies z.ZodType<AgentInfo>;
-
 const pointerSchema = z.object({
   state: stateId,
   previous: stateId.nullable().default(null),
@@ -102,31 +94,6 @@ const stateSchema = z.object({
 export { VERSION_KEY } from '../bundle/components.js';
 
 const ZERO_VERSIONS: Versions = Object.fromEntries(VERSION_KEYS.map((k) => [k, ZERO_VERSION])) as Versions;
-
-/** A file of the store read through its schema; STORE_CORRUPT naming `what` and the problem otherwise. */
-async function readStoreJson<S extends z.ZodType>(
-  store: string,
-  file: string,
-  schema: S,
-  what: string,
-  missing?: () => CoreError,
-): Promise<z.output<S>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if (missing && (e as NodeJS.ErrnoException).code === 'ENOENT') throw missing();
-    throw storeFileError(store, file, e, `${what} unreadable`);
-  }
-  const parsed = parseJson(text, schema);
-  if (!parsed.ok) throw corrupt(store, `${what}: ${parsed.problem}`);
-  return parsed.data;
-}
-
-/** Reads agent.json; NOT_FOUND when DIR is not a node store. */
-export async function readAgentInfo(store: string): Promise<AgentInfo> {
-  return readStoreJson(store, storePaths(store).agentFile, agentInfoSchema, 'agent.json', () => notAStore(store));
-}
 
 /** The live state and the pointer that names it; STORE_CORRUPT if either cannot be read. */
 export async function readCurrent(

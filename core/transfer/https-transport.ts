@@ -6,8 +6,7 @@
  * it receives and keeps nothing that does not match. A bundle kept for ISE comes back the same way
  * (`GET /api/v1/staged/{sha256}`, hashed here); custody goes first as `PUT /api/v1/custody/{sha256}`.
  */
-import { createReadStream } from 'node:fs';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { request, type Dispatcher } from 'undici';
 import { CoreError } from '../errors.js';
@@ -20,6 +19,7 @@ import { displayOf, type HttpsTarget } from './target.js';
 import type { CustodySent, DownloadRequest, Transport, UploadRequest, Uploaded } from './transport.js';
 import type { CustodyDocument } from '../custody/document.js';
 import { openDestination, receiveVerified } from './download.js';
+import { uploadBody } from './upload-body.js';
 import { rm, type FileHandle } from 'node:fs/promises';
 
 /** The most an answer may hold (the largest is the node's content index). */
@@ -157,25 +157,24 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
   }
 
   async function upload(u: UploadRequest): Promise<Uploaded> {
-    // 1 MiB reads, and a few of them read ahead while the socket drains (the 16 KiB defaults leave the
-    // file and the socket waiting on each other: upload throughput). The meter stands after the read-ahead,
-    // so progress counts what the connection took, not what was read from disk.
-    const source = createReadStream(u.file, { highWaterMark: 1024 * 1024 });
-    const ahead = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
-    let done = 0;
     const started = Date.now();
-    const meter = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        done += chunk.length;
-        u.onProgress?.(done, u.size, done / Math.max((Date.now() - started) / 1000, 0.001));
-        if (done === u.size) u.onVerify?.();
-        cb(null, chunk);
-      },
-    });
     const req: Sent = {
       method: 'PUT',
       path: `/api/v1/inbox/${encodeURIComponent(u.name)}`,
-      body: source.pipe(ahead).pipe(meter),
+      // pulled one piece at a time (highWaterMark 0): uploadBody refills a buffer only once the socket took it
+      body: Readable.from(
+        uploadBody({
+          file: u.file,
+          size: u.size,
+          sockets,
+          onTaken: (done) => {
+            u.onProgress?.(done, u.size, done / Math.max((Date.now() - started) / 1000, 0.001));
+            if (done === u.size) u.onVerify?.();
+          },
+          ...(u.signal ? { signal: u.signal } : {}),
+        }),
+        { objectMode: false, highWaterMark: 0 },
+      ),
       headers: { 'content-type': 'application/zip', 'content-length': String(u.size), 'x-content-sha256': u.sha256 },
       ...(u.signal ? { signal: u.signal } : {}),
     };
@@ -193,10 +192,6 @@ export async function openHttpsTransport(target: HttpsTarget): Promise<Transport
       if (u.signal?.aborted) throw cancelled();
       if (e instanceof CoreError) throw e;
       throw new CoreError('TRANSFER_INTERRUPTED', `The upload to ${display} was cut: ${(e as Error).message}.`, { target: display });
-    } finally {
-      // a refused or failed request drops `meter`, but pipe() never closes its sources: close them here
-      source.destroy();
-      ahead.destroy();
     }
   }
 

@@ -8,45 +8,20 @@ import { registerAgentPackageCommand } from './package.js';
 import { describeHandoff, handoffData } from '../format/handoff.js';
 import { CoreError } from '../../errors.js';
 import { formatTime } from '../../format.js';
-import {
-  initStore,
-  startAgentServer,
-  applyBundle,
-  readStatus,
-  readNodeContent,
-  verifyStore,
-  rollback,
-  readHistory,
-  listPolicies,
-  deletePolicy,
-  verifyInboxFile,
-  followInboxFile,
-  readLogTail,
-  formatUpdateInformation,
-  listStaged,
-  findStaged,
-  formatStaged,
-  verifyHistory,
-  listStates,
-  parseRollbackTarget,
-  addToken,
-  revokeToken,
-  listTokens,
-  addSigners,
-  removeSigner,
-  listSigners,
-  readSignerFiles,
-  type ApplyResult,
-  type KeptState,
-  type TrustedSigner,
-} from '../../agent/index.js';
+import type { ApplyResult, KeptState, TrustedSigner, formatUpdateInformation as FormatUpdateInformation } from '../../agent/index.js';
+
+/**
+ * The node's core, loaded when a command runs: `agent verify --follow`, which a pusher starts on the node
+ * during every SFTP upload, then loads only the inbox (not the HTTPS server, TLS generation or the check).
+ */
+const agentCore = () => import('../../agent/index.js');
 
 interface StoreOpts {
   store: string;
   json?: boolean;
 }
 
-function describeApply(r: ApplyResult): string {
+function describeApply(r: ApplyResult, formatUpdateInformation: typeof FormatUpdateInformation): string {
   if (r.outcome === 'staged') {
     const lines = [
       r.dryRun
@@ -130,6 +105,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts & { name?: string; keepStates?: string; trustedSigner?: string[] }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { initStore } = await agentCore();
         const keepStates = keepStatesFlag(opts.keepStates);
         const r = await initStore(opts.store, {
           ...(opts.name ? { name: opts.name } : {}),
@@ -160,6 +136,7 @@ export function registerAgentCommands(program: Command): void {
     .action(async (opts: StoreOpts & { listen: string }) => {
       let close: (() => Promise<void>) | null = null;
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { startAgentServer } = await agentCore();
         const { host, port } = parseListen(opts.listen);
         const server = await startAgentServer({ store: opts.store, host, port });
         close = server.close;
@@ -194,6 +171,7 @@ export function registerAgentCommands(program: Command): void {
         opts: StoreOpts & { dryRun?: boolean; allowDowngrade?: boolean; who?: string; custody?: string; allowReplay?: boolean },
       ) => {
         process.exitCode = await runCommand(Boolean(opts.json), async () => {
+          const { applyBundle, formatUpdateInformation } = await agentCore();
           const bar = progressBar('check', 0);
           try {
             const r = await applyBundle(opts.store, file, {
@@ -204,7 +182,7 @@ export function registerAgentCommands(program: Command): void {
               ...(opts.who ? { who: opts.who } : {}),
               onProgress: (p) => bar.update(p.done, p.total),
             });
-            return { data: { ...r }, human: () => describeApply(r) };
+            return { data: { ...r }, human: () => describeApply(r, formatUpdateInformation) };
           } finally {
             bar.stop();
           }
@@ -221,6 +199,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts & { content?: boolean; verify?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { readStatus, readNodeContent, verifyStore, formatUpdateInformation, listStaged, formatStaged } = await agentCore();
         const status = await readStatus(opts.store);
         const content = opts.content ? await readNodeContent(opts.store) : undefined;
         const verified = opts.verify ? await verifyStore(opts.store) : undefined;
@@ -244,6 +223,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { listStaged, formatStaged } = await agentCore();
         const staged = await listStaged(opts.store);
         return { data: { staged }, human: formatStaged(staged) };
       });
@@ -261,6 +241,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (sha: string, opts: StoreOpts & { out: string; deployment?: string }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { readStatus, findStaged } = await agentCore();
         const { writeHandoff } = await import('../../ise/index.js');
         const kept = await findStaged(opts.store, sha);
         const node = (await readStatus(opts.store)).name;
@@ -300,6 +281,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts & { who?: string; to?: string }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { rollback, formatUpdateInformation, parseRollbackTarget } = await agentCore();
         const to = parseRollbackTarget(opts.to);
         const r = await rollback(opts.store, { ...(opts.who ? { who: opts.who } : {}), ...(to !== undefined ? { to } : {}) });
         return {
@@ -316,6 +298,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { listStates } = await agentCore();
         const r = await listStates(opts.store);
         return {
           data: { ...r },
@@ -337,6 +320,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts & { verify?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { readHistory, verifyHistory } = await agentCore();
         if (opts.verify) {
           const v = await verifyHistory(opts.store);
           const summary = `${v.lines} lines: ${v.chained} chained, ${v.unchained} from before chaining${v.torn.length > 0 ? `, torn by a crash: line ${v.torn.join(', ')}` : ''}`;
@@ -369,6 +353,7 @@ export function registerAgentCommands(program: Command): void {
     .description('default posture policies, requirements and remediations created by the first update');
   const list = async (opts: StoreOpts) => {
     process.exitCode = await runCommand(Boolean(opts.json), async () => {
+      const { listPolicies } = await agentCore();
       const items = await listPolicies(opts.store);
       return {
         data: { policies: items },
@@ -391,6 +376,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (name: string, opts: StoreOpts & { who?: string }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { deletePolicy } = await agentCore();
         const r = await deletePolicy(opts.store, name, opts.who ? { who: opts.who } : {});
         return {
           data: { ...r },
@@ -411,6 +397,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (file: string, opts: StoreOpts & { follow?: boolean }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { followInboxFile, verifyInboxFile } = await import('../../agent/inbox.js');
         const r = opts.follow ? await followInboxFile(opts.store, file, offsetsOn(process.stdin)) : await verifyInboxFile(opts.store, file);
         return { data: { ...r }, human: `${r.file}  ${r.size} bytes  sha256 ${r.sha256}` };
       });
@@ -424,6 +411,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts & { lines: string }) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { readLogTail } = await agentCore();
         const n = Number(opts.lines);
         if (!Number.isInteger(n) || n < 0) throw usageError('--lines must be a non-negative integer.');
         const text = await readLogTail(opts.store, n);
@@ -439,6 +427,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (name: string, opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { addToken } = await agentCore();
         const r = await addToken(opts.store, name);
         return {
           data: { ...r },
@@ -454,6 +443,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (name: string, opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { revokeToken } = await agentCore();
         const r = await revokeToken(opts.store, name);
         return {
           data: { ...r },
@@ -468,6 +458,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { listTokens } = await agentCore();
         const tokens = await listTokens(opts.store);
         return {
           data: { tokens },
@@ -495,6 +486,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (file: string, opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { addSigners, readSignerFiles } = await agentCore();
         const r = await addSigners(opts.store, await readSignerFiles([file]));
         return {
           data: { ...r },
@@ -512,6 +504,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (fp: string, opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { removeSigner } = await agentCore();
         const r = await removeSigner(opts.store, fp);
         return {
           data: { ...r },
@@ -528,6 +521,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: StoreOpts) => {
       process.exitCode = await runCommand(Boolean(opts.json), async () => {
+        const { listSigners } = await agentCore();
         const list = await listSigners(opts.store);
         return {
           data: { signers: list },

@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { collect, progressBar, runCommand, usageError, type ProgressHandle } from '../io.js';
-import { KIT_ARCHES, packageAgentKit, type KitArch, type KitProgress } from '../../kit/index.js';
+import { KIT_ARCHES, type KitArch } from '../../kit/manifest.js';
+import type { KitProgress } from '../../kit/index.js';
 import { formatBytes } from '../../format.js';
 
 interface PackageOpts {
@@ -53,6 +54,8 @@ export function registerAgentPackageCommand(agent: Command): void {
           } else if (!opts.json || process.stderr.isTTY) process.stderr.write(`${p.message}\n`);
         };
         try {
+          // loaded here: every `agent …` command registers this one, and most never package a kit
+          const { packageAgentKit } = await import('../../kit/index.js');
           const r = await packageAgentKit({
             out: opts.out,
             ...(opts.key ? { key: opts.key } : {}),
