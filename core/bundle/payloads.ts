@@ -162,9 +162,11 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: Payl
   const capLists = new Map<string, string[]>();
   let caps: string[] = [];
   // whether the product being read is kept (for the content, or as one of the summary's rows): one that is
-  // not is read and checked all the same, and nothing of it outlives it (no copies, no shared strings)
+  // not is read and checked all the same, and shares nothing (its strings are plain copies, never added to
+  // the shared ones). Copies, not the parser's slices: a slice keeps its whole batch of text alive (measured:
+  // +20 MB peak RSS on the 100 MB sample)
   let kept = false;
-  const hold = (v: string): string => (kept ? intern(v) : v);
+  const hold = (v: string): string => (kept ? intern(v) : own(v));
   const stream = new XmlStream(
     {
       open(tag, depth) {
@@ -201,8 +203,8 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: Payl
           product = {
             vendor: vendor.name,
             vendorId: vendor.id,
-            product: kept ? own(name) : name,
-            productId: kept ? own(id) : id,
+            product: own(name),
+            productId: own(id),
             category: hold(category) as AvasProduct['category'],
             versions: hold(tag.attrs.versions ?? ''),
             capabilities: caps,
@@ -216,10 +218,10 @@ function avasParser(where: XmlWhere, os: 'windows' | 'mac' | 'linux', opts: Payl
             throw shapeError(where, `product "${product.product}" has more than one signature`, { product: product.product });
           need(tag, where, 'version');
           const signature = tag.attrs.version as string;
-          product.signatureVersion = kept ? own(signature) : signature;
+          product.signatureVersion = own(signature);
           product.signatureDate = tag.attrs.date === undefined ? null : hold(tag.attrs.date);
           if (product.signatureDate && (!newest || newest.date < product.signatureDate))
-            newest = { version: own(signature), date: own(product.signatureDate) };
+            newest = { version: product.signatureVersion, date: product.signatureDate };
         } else if (depth === 3 && product && tag.local === 'capability') {
           capability.take();
           inCapability = true;
