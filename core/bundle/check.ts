@@ -65,13 +65,6 @@ interface Streamed {
   parsed: ParsedPayload<ComponentSummary> | null;
 }
 
-/**
- * One pass over a payload entry: SHA-256 and length measured, the nested .tar.gz (if any) walked and the
- * XML parsed as it inflates, nothing held whole. Each layer's refusal is kept, not thrown, so the
- * caller reports them in the spec's order (container, length, SHA-256, tar, XML) whatever came first.
- * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
- * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
- */
 /** What every payload's pass shares: the limits, where payload files go (apply), whether the content is kept (not for inspect). */
 interface PassOptions {
   limits: Limits;
@@ -79,6 +72,13 @@ interface PassOptions {
   content: boolean;
 }
 
+/**
+ * One pass over a payload entry: SHA-256 and length measured, the nested .tar.gz (if any) walked and the
+ * XML parsed as it inflates, nothing held whole. Each layer's refusal is kept, not thrown, so the
+ * caller reports them in the spec's order (container, length, SHA-256, tar, XML) whatever came first.
+ * Once the entry is longer than the manifest says, the verdict is LENGTH_MISMATCH and parsing stops.
+ * Only the XML work budget ends the pass at once: past it, every further byte would be wasted work.
+ */
 async function streamPayload(
   bundle: OpeningBundle,
   m: ManifestEntry,
