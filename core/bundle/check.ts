@@ -350,9 +350,10 @@ async function checkOpened(bundle: OpeningBundle, opts: CheckOptions): Promise<C
       const m = manifest.entries.get((LAYOUT[i] as LayoutRow).id) as ManifestEntry;
       throwIfCancelled(opts.signal, bundle.fileName, { file: bundle.fileName });
       opts.onProgress?.({ phase: 'parse', done: i, total: LAYOUT.length });
-      const problem = entryProblem(m, rootFiles);
       const lane: Lane | null = next;
       next = null;
+      // a lane is started only for a payload without a problem
+      const problem = lane !== null ? null : entryProblem(m, rootFiles);
       const streamed = problem !== null ? null : lane !== null ? lane.inTurn() : streamPayload(bundle, m, budget, pass);
       const after = LAYOUT[i + 1] && (manifest.entries.get((LAYOUT[i + 1] as LayoutRow).id) as ManifestEntry);
       if (streamed !== null && after && after.href !== m.href && entryProblem(after, rootFiles) === null)

@@ -305,7 +305,8 @@ export class XmlStream {
     const parser = this.parser;
     const where = this.where;
     parser.ns(KNOWN_NS);
-    // a document repeats a few element names millions of times: each is split once (up to SPLIT_CACHE names)
+    // a document repeats a few element names millions of times: each is split once (up to SPLIT_CACHE names);
+    // the cached strings are owned copies, since the cache outlives the batch of text they were cut from
     const names = new Map<string, { local: string; uri: string }>();
     const split = (qname: string): { local: string; uri: string } => {
       const known = names.get(qname);

@@ -58,7 +58,7 @@ export class LaneBudget extends XmlBudget {
   override spend(n: number): boolean {
     if (this.state === 'joined') return this.base.spend(n);
     this.own += n;
-    if (this.state === 'refused' || this.base.used + this.own > this.max) {
+    if (this.outOfBudget()) {
       // the bundle's budget is left as it was: the caller reads this document again in turn
       this.state = 'refused';
       return false;
@@ -72,12 +72,17 @@ export class LaneBudget extends XmlBudget {
    * caller stops it and reads it again in turn).
    */
   promote(): boolean {
-    if (this.state === 'refused' || this.base.used + this.own > this.max) {
+    if (this.outOfBudget()) {
       this.state = 'refused';
       return false;
     }
     this.state = 'joined';
     this.base.used += this.own;
     return true;
+  }
+
+  /** Refused already, or this document's work on top of the bundle's so far is past the budget. */
+  private outOfBudget(): boolean {
+    return this.state === 'refused' || this.base.used + this.own > this.max;
   }
 }
