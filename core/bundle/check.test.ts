@@ -109,10 +109,10 @@ describe('checkBundle: two lanes', () => {
         most = Math.max(most, ++pending);
         reads.push(name);
         try {
-          const size = await opened.stream(name, sink, alongside);
+          const inflated = await opened.stream(name, sink, alongside);
           // let the caller run with these bytes before the read counts as finished
           await new Promise((r) => setImmediate(r));
-          return size;
+          return inflated;
         } finally {
           pending--;
         }
@@ -207,9 +207,9 @@ describe('checkBundle: cancellation', () => {
     const wrapped = {
       ...opened,
       stream: async (name: string, sink: ChunkSink) => {
-        const size = await opened.stream(name, sink);
+        const inflated = await opened.stream(name, sink);
         if (++reads === 3) controller.abort();
-        return size;
+        return inflated;
       },
     };
     const err = await checkBundle(wrapped, { signal: controller.signal }).then(

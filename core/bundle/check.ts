@@ -4,7 +4,6 @@
  * Memory: no entry is held whole: each is streamed once through its hash, its nested .tar.gz and its
  * XML parser into a summary (a 10 MB input stays within a few hundred MB whatever it inflates to).
  */
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { CoreError, type Warning } from '../errors.js';
 import type { CheckedBundle, CheckOptions, OpenedBundle } from './options.js';
@@ -88,7 +87,6 @@ async function streamPayload(
 ): Promise<Streamed> {
   const row = LAYOUT_BY_ID.get(m.component) as LayoutRow;
   const member = row.member;
-  const hash = createHash('sha256');
   const out: Streamed = { size: 0, sha256: '', tarError: null, parseError: null, parsed: null };
   const parser = parserFor(row.payload, { entry: m.href, member, code: 'PAYLOAD_INVALID' }, { budget, content });
   const xml = {
@@ -121,7 +119,6 @@ async function streamPayload(
     const sink = (chunk: Uint8Array): void | Promise<void> => {
       if (lane?.stopped()) throw new LaneStopped();
       out.size += chunk.length;
-      hash.update(chunk);
       const wrote = written?.write(chunk);
       if (!feeding) return wrote;
       if (out.size > m.length) {
@@ -137,14 +134,13 @@ async function streamPayload(
       if (isBudgetError(tar.failure)) throw tar.failure;
       return wrote && pending ? Promise.all([wrote, pending]).then(() => undefined) : (wrote ?? pending);
     };
-    await bundle.stream(m.href, sink, lane?.alongside);
+    out.sha256 = (await bundle.stream(m.href, sink, lane?.alongside)).sha256;
     await written?.end();
   } catch (e) {
     tar?.abort();
     await written?.end().catch(() => undefined);
     throw e;
   }
-  out.sha256 = hash.digest('hex');
   if (!feeding) return out;
   if (tar) {
     try {

@@ -1,6 +1,6 @@
 /** The bundle core's shapes between modules: progress, options, an opened and a checked bundle (type-only). */
 import type { ComponentContent, ComponentId, Inspection, Limits, ZipEntryInfo } from './types.js';
-import type { ChunkSink } from './zip/inflate.js';
+import type { ChunkSink, Inflated } from './zip/inflate.js';
 
 export type { ChunkSink };
 
@@ -37,12 +37,12 @@ export interface OpenedBundle extends BundleInfo {
   read(name: string): Promise<Uint8Array>;
   /**
    * Inflates one entry into `sink` chunk by chunk (never holding it whole), under the same limits and
-   * checks as read(); resolves with its size once CRC-32 and size are verified. Entries inflate one after
-   * the other, unless `alongside` names an entry still being inflated (or waiting to be): then this one
-   * starts at once, on another thread of the pool, under the limits it would have in turn (the entry
-   * beside it counted at its declared size).
+   * checks as read(); resolves with its size and SHA-256 once CRC-32 and size are verified. A large
+   * bundle's entries inflate (and are hashed) on a worker thread. Entries inflate one after the other,
+   * unless `alongside` names an entry still being inflated (or waiting to be): then this one starts at
+   * once, beside it, under the limits it would have in turn (the entry beside it counted at its declared size).
    */
-  stream(name: string, sink: ChunkSink, alongside?: string): Promise<number>;
+  stream(name: string, sink: ChunkSink, alongside?: string): Promise<Inflated>;
   /** Waits for the reads already asked for, then closes the file (and stops a hash still running). Idempotent. */
   close(): Promise<void>;
 }

@@ -48,9 +48,10 @@ describe('readBundle: a good zip', () => {
     const bundle = await readBundle(await fx.goodZip());
     for (const e of bundle.entries) {
       const parts: Buffer[] = [];
-      const size = await bundle.stream(e.name, (c) => void parts.push(Buffer.from(c)));
+      const { size, sha256 } = await bundle.stream(e.name, (c) => void parts.push(Buffer.from(c)));
       expect(size).toBe(e.size);
       expect(Buffer.concat(parts).equals(Buffer.from(await bundle.read(e.name)))).toBe(true);
+      expect(sha256).toBe(createHash('sha256').update(Buffer.concat(parts)).digest('hex'));
     }
     const bad = await readBundle(fx.crcWrong());
     const name = bad.entries.find((e) => !e.name.endsWith('/'))!.name;

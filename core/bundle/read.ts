@@ -32,14 +32,15 @@ import type { OpenedBundle, ReadOptions } from './options.js';
 import type { Limits, ZipEntryInfo } from './types.js';
 import { memoryReader, type Reader } from './zip/bytes.js';
 import { fileReader, type BundleFile } from './zip/file-reader.js';
-import { hashFile, type FileHash } from './zip/file-hash.js';
+import { hashFile, WORKER_MIN, type FileHash } from './zip/file-hash.js';
+import { InflateWorker } from './zip/inflate-worker.js';
 import { readEndRecord } from './zip/eocd.js';
 import { maxCentralSize, readCentralDirectory, type CentralEntry } from './zip/central.js';
 import { readLocalHeaders, type DataRange } from './zip/local.js';
 import { checkDuplicates } from './zip/names.js';
 import { capFor, checkDeclared, checkEntryCount } from './zip/limits.js';
 import { crossCheckWithJszip } from './zip/jszip-check.js';
-import { inflateEntry, inflateEntryTo, type ChunkSink, type InflateJob } from './zip/inflate.js';
+import { inflateEntry, inflateEntryTo, type ChunkSink, type InflateJob, type Inflated } from './zip/inflate.js';
 import { SNIFF_HEAD, SNIFF_TAIL, sniffZip } from './zip/sniff.js';
 import { corrupt, notAZip, overLimit, throwIfCancelled } from './zip/fail.js';
 
@@ -67,9 +68,11 @@ export async function openBundle(input: BundleInput, opts: ReadOptions = {}): Pr
   throwIfCancelled(opts.signal, fileName, { file: fileName });
   const source = await sourceOf(input, opts);
   let hash: FileHash | null = null;
+  let inflater: InflateWorker | null = null;
   const close = async (): Promise<void> => {
-    await hash?.stop();
+    await Promise.all([hash?.stop(), inflater?.stop()]);
     hash = null;
+    inflater = null;
     await source.close();
   };
   try {
@@ -82,6 +85,8 @@ export async function openBundle(input: BundleInput, opts: ReadOptions = {}): Pr
       what: fileName,
       onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'hash', done, total })),
     });
+    // large entries inflate on a worker reading the same descriptor (zip/inflate-worker.ts), started now so it is ready by the first payload
+    if (source.fd !== undefined && size >= WORKER_MIN) inflater = new InflateWorker(source.fd);
     const end = await readEndRecord(reader);
     checkEntryCount(end.entryCount, limits);
     if (end.cdSize > maxCentralSize(end.entryCount)) {
@@ -99,7 +104,7 @@ export async function openBundle(input: BundleInput, opts: ReadOptions = {}): Pr
     await crossCheckWithJszip(central);
     throwIfCancelled(opts.signal, fileName, { file: fileName });
     opts.onProgress?.({ phase: 'read', done: size, total: size });
-    return openedBundle(fileName, reader, hash.digest, close, central, ranges, limits, opts);
+    return openedBundle(fileName, reader, hash.digest, close, central, ranges, limits, opts, inflater);
   } catch (e) {
     await close();
     throw e;
@@ -115,6 +120,7 @@ function openedBundle(
   ranges: DataRange[],
   limits: Limits,
   opts: ReadOptions,
+  inflater: InflateWorker | null,
 ): OpeningBundle {
   const byName = new Map(central.map((e) => [e.name, e]));
   const entries: ZipEntryInfo[] = central.map((e) => ({ name: e.name, size: e.uncompressedSize, compressedSize: e.compressedSize }));
@@ -138,7 +144,7 @@ function openedBundle(
   };
 
   /** The inflation job for one entry (ENTRY_MISSING for a name the zip does not hold). */
-  const jobFor = (name: string): { job: InflateJob; index: number; already: boolean } => {
+  const jobFor = (name: string): { job: InflateJob; index: number; already: boolean; offset: number } => {
     const e = byName.get(name);
     if (e === undefined) {
       throw new CoreError('ENTRY_MISSING', `The zip has no entry named ${JSON.stringify(name)}.`, { entry: name, file: fileName });
@@ -160,7 +166,7 @@ function openedBundle(
       signal: opts.signal,
       onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'inflate', done, total })),
     };
-    return { job, index: e.index, already };
+    return { job, index: e.index, already, offset: range.start };
   };
   const inflatedOne = (name: string, index: number, already: boolean, size: number): void => {
     if (!already) {
@@ -175,11 +181,11 @@ function openedBundle(
     inflatedOne(name, index, already, bytes.length);
     return bytes;
   };
-  const streamOne = async (name: string, sink: ChunkSink): Promise<number> => {
-    const { job, index, already } = jobFor(name);
-    const size = await inflateEntryTo(job, sink);
-    inflatedOne(name, index, already, size);
-    return size;
+  const streamOne = async (name: string, sink: ChunkSink): Promise<Inflated> => {
+    const { job, index, already, offset } = jobFor(name);
+    const inflated = await (inflater ? inflater.inflate(job, offset, sink) : inflateEntryTo(job, sink));
+    inflatedOne(name, index, already, inflated.size);
+    return inflated;
   };
   const serially = <T>(run: () => Promise<T>): Promise<T> => {
     const next = queue.then(run);
@@ -188,7 +194,7 @@ function openedBundle(
   };
   // entries put in `asked` by a stream beside them, before their own stream was asked for
   const placed = new Set<string>();
-  const stream = (name: string, sink: ChunkSink, alongside?: string): Promise<number> => {
+  const stream = (name: string, sink: ChunkSink, alongside?: string): Promise<Inflated> => {
     // a second stream starts at once beside an entry not yet inflated; that entry keeps its place ahead of it
     const beside = alongside !== undefined && alongside !== name && !inflated.has(alongside) && !asked.includes(name);
     if (beside && !asked.includes(alongside)) {
@@ -198,7 +204,7 @@ function openedBundle(
     // `name` keeps its place among the entries asked for until its stream ends (before the next one starts)
     if (placed.has(name)) placed.delete(name);
     else asked.push(name);
-    const run = async (): Promise<number> => {
+    const run = async (): Promise<Inflated> => {
       try {
         return await streamOne(name, sink);
       } finally {

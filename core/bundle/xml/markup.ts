@@ -9,7 +9,8 @@
  * - one token longer than MAX_MARKUP characters is refused, and inside a tag long whitespace runs are
  *   folded to one space (XML 1.0 §3.1: between attributes only their presence matters), so a padded tag
  *   costs no more than a short one downstream.
- * Batches are slices of the pieces wherever the document is contiguous, so the common case copies nothing.
+ * Batches are slices of the pieces wherever the document is contiguous, so the common case copies nothing:
+ * a batch never runs on past the end of a piece, and one that joins parts ends at its first whole token.
  */
 import { byteOffset, type Piece } from './chars.js';
 
@@ -104,6 +105,11 @@ class Run {
     other.start = null;
   }
 
+  /** Whether the run is more than one slice of one piece (take() then joins, copying it). */
+  get parted(): boolean {
+    return this.parts.length + (this.piece ? 1 : 0) > 1;
+  }
+
   private close(): void {
     if (this.piece) this.parts.push(this.piece.text.slice(this.from, this.to));
     this.piece = null;
@@ -151,7 +157,7 @@ export class MarkupScanner {
         const lt = s.indexOf('<', i);
         const stop = lt === -1 ? s.length : lt;
         if (stop > i) this.addText(piece, i, stop);
-        if (lt === -1) return;
+        if (lt === -1) return this.flush();
         this.closeText();
         this.inMarkup = true;
         this.kind = null;
@@ -163,6 +169,7 @@ export class MarkupScanner {
       }
       i = this.scanMarkup(piece, i);
     }
+    this.flush();
   }
 
   /** Hands over what is left; an unfinished token is malformed. */
@@ -342,7 +349,9 @@ export class MarkupScanner {
       this.sink.token(kind, at, this.attrs, token);
       this.batch.addString(token, at);
     }
-    if (this.batch.length >= BATCH) this.flush();
+    // a batch is one slice of a piece (nothing copied): it is handed over at a piece's end (push), and one
+    // that had to join parts (text or a token spanning two pieces) as soon as its first token is whole
+    if (this.batch.length >= BATCH || this.batch.parted) this.flush();
   }
 }
 

@@ -13,7 +13,7 @@ import { WINDOW } from './file-reader.js';
 import { cancelled, corrupt } from './fail.js';
 
 /** Below this, starting a thread costs more than hashing on this one. */
-const WORKER_MIN = 8 * 1024 * 1024;
+export const WORKER_MIN = 8 * 1024 * 1024;
 
 /** A hash in progress. */
 export interface FileHash {

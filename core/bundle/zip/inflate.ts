@@ -8,6 +8,7 @@
  * read WINDOW bytes at a time (the next window is read while the current one inflates), so memory stays
  * at a window or two of input and one chunk of output whatever the entry's size.
  */
+import { createHash } from 'node:crypto';
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import { CoreError } from '../../errors.js';
 import { hex32 } from './bytes.js';
@@ -36,19 +37,19 @@ export interface InflateJob {
 }
 
 /** Output per round trip to zlib on the thread pool (fewer, larger rounds cost the main thread less). */
-const ZLIB_CHUNK = 256 * 1024;
+export const ZLIB_CHUNK = 256 * 1024;
 /**
  * Output per chunk handed to a sink. 64 KiB: the text a parser decodes from a chunk stays under V8's
  * large-object size, so it dies young in the nursery instead of piling up until a full collection (256 KiB
  * chunks cost ~20 MB more peak RSS on the 100 MB sample).
  */
-const CHUNK = 64 * 1024;
+export const CHUNK = 64 * 1024;
 /** Inflated bytes that may wait for the sink before the inflater pauses. */
-const AHEAD = 4 * ZLIB_CHUNK;
+export const AHEAD = 4 * ZLIB_CHUNK;
 /** Compressed bytes per read (zip/file-reader.ts WINDOW). */
 const WINDOW = 256 * 1024;
 
-function capExceeded(job: InflateJob, measured: number): CoreError {
+export function capExceeded(job: InflateJob, measured: number): CoreError {
   const what =
     job.cap.limit === 'maxRatio' ? 'compression ratio' : job.cap.limit === 'maxTotalSize' ? 'total uncompressed size' : 'entry size';
   return overLimit(`${JSON.stringify(job.name)} inflates past the ${what} limit (its header declared ${job.declaredSize} bytes)`, {
@@ -64,7 +65,33 @@ function capExceeded(job: InflateJob, measured: number): CoreError {
 /** Where an entry's output goes, chunk by chunk; a returned promise pauses inflation until it settles. */
 export type ChunkSink = (chunk: Uint8Array) => void | Promise<void>;
 
-function verify(job: InflateJob, actual: number, crc: number): void {
+/** What a streamed entry turned out to be, once verified: its length and the SHA-256 of its bytes. */
+export interface Inflated {
+  size: number;
+  sha256: string;
+}
+
+/** ZIP_CORRUPT for a deflate stream zlib refused. */
+export function deflateInvalid(job: InflateJob, message: string): CoreError {
+  return corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${message})`, {
+    reason: 'bad-deflate',
+    entry: job.name,
+    zlib: message,
+  });
+}
+
+/** ZIP_CORRUPT when the deflate stream ended before the entry's compressed data did (`consumed` of it used). */
+export function trailing(job: InflateJob, consumed: number): void {
+  if (consumed !== job.compressedSize)
+    throw corrupt(`the deflate stream of ${JSON.stringify(job.name)} ends before its compressed data does (trailing bytes)`, {
+      reason: 'deflate-trailing-data',
+      entry: job.name,
+      expected: job.compressedSize,
+      actual: consumed,
+    });
+}
+
+export function verify(job: InflateJob, actual: number, crc: number): void {
   if (actual !== job.declaredSize) {
     throw corrupt(`${JSON.stringify(job.name)} inflates to ${actual} bytes but its header declares ${job.declaredSize}`, {
       reason: 'size-mismatch',
@@ -84,7 +111,7 @@ function verify(job: InflateJob, actual: number, crc: number): void {
 }
 
 /** A read of compressed data that came back short: the file changed under us. */
-function shrank(job: InflateJob, at: number): CoreError {
+export function shrank(job: InflateJob, at: number): CoreError {
   return corrupt(`the data of ${JSON.stringify(job.name)} ends early (the file is truncated or changed while it was read)`, {
     reason: 'truncated',
     entry: job.name,
@@ -126,19 +153,20 @@ export async function inflateEntry(job: InflateJob): Promise<Uint8Array> {
 /**
  * Streams the entry's output to `sink` under the same limits and checks as inflateEntry (cap while
  * inflating, end of the deflate stream, size, CRC-32, all verified once the stream ends) and resolves
- * with its size. Nothing is kept here, so memory stays at one chunk whatever the entry inflates to.
+ * with its size and SHA-256. Nothing is kept here, so memory stays at one chunk whatever the entry inflates to.
  * A sink that throws (or rejects) ends the inflation with its error.
  */
-export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number> {
+export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<Inflated> {
   if (job.signal?.aborted) return Promise.reject(cancelled(JSON.stringify(job.name), { entry: job.name }));
   if (job.method === METHOD_STORED) return storedTo(job, sink);
   if (job.compressedSize <= SMALL) return smallTo(job, sink);
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<Inflated>((resolve, reject) => {
     const inflater = createInflateRaw({ chunkSize: ZLIB_CHUNK });
+    const hash = createHash('sha256');
     let total = 0;
     let crc = 0;
     let settled = false;
-    const finish = (error: unknown, value?: number): void => {
+    const finish = (error: unknown, value?: Inflated): void => {
       if (settled) return;
       settled = true;
       job.signal?.removeEventListener('abort', onAbort);
@@ -146,7 +174,7 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
       if (error !== undefined) {
         inflater.destroy();
         reject(error);
-      } else resolve(value as number);
+      } else resolve(value as Inflated);
     };
     const onAbort = (): void => finish(cancelled(JSON.stringify(job.name), { entry: job.name }));
     job.signal?.addEventListener('abort', onAbort, { once: true });
@@ -159,19 +187,10 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
     let ended: unknown = null;
     const complete = (): void => {
       if (ended !== true) return finish(ended);
-      if (inflater.bytesWritten !== job.compressedSize) {
-        return finish(
-          corrupt(`the deflate stream of ${JSON.stringify(job.name)} ends before its compressed data does (trailing bytes)`, {
-            reason: 'deflate-trailing-data',
-            entry: job.name,
-            expected: job.compressedSize,
-            actual: inflater.bytesWritten,
-          }),
-        );
-      }
       try {
+        trailing(job, inflater.bytesWritten);
         verify(job, total, crc);
-        finish(undefined, total);
+        finish(undefined, { size: total, sha256: hash.digest('hex') });
       } catch (e) {
         finish(e);
       }
@@ -206,6 +225,7 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
       total += chunk.length;
       if (total > job.cap.bytes) return finish(capExceeded(job, total));
       crc = crc32(chunk, crc);
+      hash.update(chunk);
       job.onProgress?.(Math.min(total, job.declaredSize), job.declaredSize);
       queue.push(chunk);
       queued += chunk.length;
@@ -219,15 +239,7 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
       if (!draining && queue.length === 0) complete();
       else schedule();
     };
-    inflater.on('error', (e: Error) =>
-      endWith(
-        corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${e.message})`, {
-          reason: 'bad-deflate',
-          entry: job.name,
-          zlib: e.message,
-        }),
-      ),
-    );
+    inflater.on('error', (e: Error) => endWith(deflateInvalid(job, e.message)));
     inflater.on('end', () => endWith(true));
     // feeds the inflater window by window, reading the next window while this one inflates
     const drained = (): Promise<void> =>
@@ -261,7 +273,7 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<number
 }
 
 /** Entries this small inflate in one synchronous call: a trip through the thread pool per entry would dominate a zip of many tiny entries. */
-const SMALL = 64 * 1024;
+export const SMALL = 64 * 1024;
 
 /** What inflateRawSync returns with `info: true` (the output and the engine, which counted the input it used). */
 function isInfo(r: unknown): r is { buffer: Buffer; engine: { bytesWritten: number } } {
@@ -270,7 +282,7 @@ function isInfo(r: unknown): r is { buffer: Buffer; engine: { bytesWritten: numb
   return typeof engine === 'object' && engine !== null && 'bytesWritten' in engine && typeof engine.bytesWritten === 'number';
 }
 
-async function smallTo(job: InflateJob, sink: ChunkSink): Promise<number> {
+async function smallTo(job: InflateJob, sink: ChunkSink): Promise<Inflated> {
   const data = await readAll(job);
   const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let out: Buffer;
@@ -283,31 +295,21 @@ async function smallTo(job: InflateJob, sink: ChunkSink): Promise<number> {
     consumed = r.engine.bytesWritten;
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw capExceeded(job, job.cap.bytes + 1);
-    const message = (e as Error).message;
-    throw corrupt(`the deflate stream of ${JSON.stringify(job.name)} is invalid (${message})`, {
-      reason: 'bad-deflate',
-      entry: job.name,
-      zlib: message,
-    });
+    throw deflateInvalid(job, (e as Error).message);
   }
   if (out.length > job.cap.bytes) throw capExceeded(job, out.length);
-  if (consumed !== input.length)
-    throw corrupt(`the deflate stream of ${JSON.stringify(job.name)} ends before its compressed data does (trailing bytes)`, {
-      reason: 'deflate-trailing-data',
-      entry: job.name,
-      expected: input.length,
-      actual: consumed,
-    });
+  trailing(job, consumed);
   job.onProgress?.(Math.min(out.length, job.declaredSize), job.declaredSize);
   await sink(out);
   verify(job, out.length, crc32(out));
-  return out.length;
+  return { size: out.length, sha256: createHash('sha256').update(out).digest('hex') };
 }
 
 /** A stored entry, given to the sink window by window: fresh buffers, or slices of a zip held in memory (never written to). */
-async function storedTo(job: InflateJob, sink: ChunkSink): Promise<number> {
+async function storedTo(job: InflateJob, sink: ChunkSink): Promise<Inflated> {
   const size = job.compressedSize;
   if (size > job.cap.bytes) throw capExceeded(job, size);
+  const hash = createHash('sha256');
   let crc = 0;
   let next: Promise<Uint8Array> | null = size > 0 ? job.readCompressed(0, Math.min(CHUNK, size)) : null;
   for (let at = 0; next !== null;) {
@@ -319,9 +321,10 @@ async function storedTo(job: InflateJob, sink: ChunkSink): Promise<number> {
     next = at < size ? job.readCompressed(at, Math.min(CHUNK, size - at)) : null;
     next?.catch(() => undefined);
     crc = crc32(chunk, crc);
+    hash.update(chunk);
     job.onProgress?.(at, job.declaredSize);
     await sink(chunk);
   }
   verify(job, size, crc);
-  return size;
+  return { size, sha256: hash.digest('hex') };
 }
