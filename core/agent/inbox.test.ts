@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initStore } from './store.js';
-import { followInboxFile, inboxPath } from './inbox.js';
+import { Readable } from 'node:stream';
+import { followInboxFile, inboxPath, receiveUpload } from './inbox.js';
+import { storePaths } from './paths.js';
 
 describe('agent verify --follow: the inbox file hashed while it is written', () => {
   it('hashes each final prefix as it is announced and answers size and SHA-256 of the whole file at the end', async () => {
@@ -38,6 +40,57 @@ describe('agent verify --follow: the inbox file hashed while it is written', () 
     try {
       const { store } = await initStore(join(dir, 'store'));
       await expect(followInboxFile(store, 'missing.zip', (async function* () {})())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an HTTPS upload received into the inbox', () => {
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  /** The body as the server hands it over: chunks of the sizes given, then an error if asked. */
+  function body(data: Buffer, sizes: number[], fail?: Error): Readable {
+    let at = 0;
+    let i = 0;
+    return new Readable({
+      read() {
+        if (at >= data.length) return void (fail ? this.destroy(fail) : this.push(null));
+        const n = sizes[i++ % sizes.length]!;
+        this.push(data.subarray(at, at + n));
+        at += n;
+      },
+    });
+  }
+
+  it('keeps exactly the bytes sent, however they were cut, written in batches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-receive-'));
+    try {
+      const { store } = await initStore(join(dir, 'store'));
+      // TLS-record-sized chunks, odd ones, and one larger than a write batch
+      const data = randomBytes(5 * 1024 * 1024 + 777);
+      const got = await receiveUpload(store, body(data, [16384, 7, 65536, 2_500_000, 12345]), { expectedSha256: sha(data), name: 'b.zip' });
+      expect(got).toMatchObject({ file: 'b.zip', size: data.length, sha256: sha(data) });
+      expect(readFileSync(got.path).equals(data)).toBe(true);
+      expect(readdirSync(storePaths(store).inbox)).toEqual(['b.zip']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps nothing when the body breaks off, passes the cap, or is not what was announced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-receive-'));
+    try {
+      const { store } = await initStore(join(dir, 'store'));
+      const data = randomBytes(3 * 1024 * 1024);
+      const cut = receiveUpload(store, body(data, [16384], new Error('the client closed the connection mid-upload')), {
+        expectedSha256: sha(data),
+      });
+      await expect(cut).rejects.toMatchObject({ code: 'TRANSFER_INTERRUPTED', details: { received: data.length } });
+      const big = receiveUpload(store, body(data, [16384]), { expectedSha256: sha(data), maxBytes: 2 * 1024 * 1024 });
+      await expect(big).rejects.toMatchObject({ code: 'TOO_LARGE' });
+      const other = receiveUpload(store, body(data, [16384]), { expectedSha256: 'f'.repeat(64) });
+      await expect(other).rejects.toMatchObject({ code: 'REMOTE_CHECKSUM_MISMATCH', details: { received: sha(data) } });
+      expect(readdirSync(storePaths(store).inbox)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,12 +3,10 @@
  * and SHA-256 computed on the fly (interfaces.md `PUT /api/v1/bundle`: never wholly in memory); a
  * mismatch with the sender's X-Content-SHA256 removes the file.
  */
-import { createWriteStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { CoreError } from '../errors.js';
 import { isPermissionError, permissionDenied } from '../file-errors.js';
 import type { InboxVerification } from './types.js';
@@ -98,31 +96,61 @@ export interface ReceiveOptions {
   name?: string;
 }
 
-/** Streams `body` into inbox/ under a temp name, checking size and hash, then renames it into place. */
+/** Bytes gathered from the body before one write: a 16 KB TLS record per write would cost a thread-pool round trip each. */
+const WRITE_BATCH = 1024 * 1024;
+
+/** Writes `chunks` at `position` (libuv writes a regular file's vector whole, or fails). */
+async function writeAt(fh: FileHandle, chunks: Buffer[], position: number, bytes: number): Promise<void> {
+  const { bytesWritten } = await fh.writev(chunks, position);
+  if (bytesWritten !== bytes) throw new Error(`wrote ${bytesWritten} of ${bytes} bytes at ${position}`);
+}
+
+/**
+ * Streams `body` into inbox/ under a temp name, checking size and hash, then renames it into place. Chunks are
+ * hashed as they arrive and written a batch at a time (one writev of about WRITE_BATCH bytes while the next
+ * batch gathers), so a 104 MB upload takes ~100 writes instead of ~6,700 (one per TLS record).
+ */
 export async function receiveUpload(store: string, body: Readable, opts: ReceiveOptions): Promise<InboxVerification & { path: string }> {
   const max = opts.maxBytes ?? DEFAULT_MAX_UPLOAD;
   const tmp = join(storePaths(store).inbox, `${UPLOAD_PREFIX}${newId()}`);
   const hash = createHash('sha256');
   let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      if (size > max) {
-        cb(
-          new CoreError(
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    // one write in flight while the next batch gathers; its failure is taken when it is awaited
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      let batch: Buffer[] = [];
+      let gathered = 0;
+      let written = 0;
+      const flush = async (): Promise<void> => {
+        await writing;
+        if (gathered === 0) return;
+        writing = writeAt(fh, batch, written, gathered);
+        writing.catch(() => undefined);
+        written += gathered;
+        batch = [];
+        gathered = 0;
+      };
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > max)
+          throw new CoreError(
             'TOO_LARGE',
             `The upload is larger than this node accepts (${max} bytes). Check that you are sending posture-offline.zip.`,
             { maxBytes: max },
-          ),
-        );
-        return;
+          );
+        hash.update(chunk);
+        batch.push(chunk);
+        gathered += chunk.length;
+        if (gathered >= WRITE_BATCH) await flush();
       }
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  try {
-    await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+      await flush();
+      await writing;
+    } finally {
+      await writing.catch(() => undefined);
+      await fh.close();
+    }
     const sha256 = hash.digest('hex');
     if (sha256 !== opts.expectedSha256.toLowerCase()) {
       throw new CoreError(
