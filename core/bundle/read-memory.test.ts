@@ -150,6 +150,32 @@ async function sparseBundle(path: string): Promise<number> {
   return head.length + zeros + tail.length;
 }
 
+describe.skipIf(!built)('a bundle whose payloads inflate on the worker thread (child process, built CLI)', () => {
+  it('keeps the process alive until the last payload is checked, and inspects it as this thread does from memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-worker-'));
+    try {
+      // past the size from which entries inflate on the worker (zip/file-hash.ts WORKER_MIN): nothing else runs while they do
+      const zip = await writeBundle({ scale: 10 });
+      expect(zip.length).toBeGreaterThan(8 * 1024 * 1024);
+      const path = join(dir, 'posture-offline.zip');
+      await writeFile(path, zip);
+      const r = spawnSync(process.execPath, [bin, 'inspect', path, '--json'], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 120_000,
+      });
+      expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
+      const doc = JSON.parse(r.stdout) as { components: unknown; checks: unknown; sha256: string };
+      const here = (await checkBundle(zip, { fileName: 'posture-offline.zip', contents: false })).inspection;
+      expect(doc.sha256).toBe(here.sha256);
+      expect(doc.components).toEqual(JSON.parse(JSON.stringify(here.components)));
+      expect(doc.checks).toEqual(here.checks);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
 describe.skipIf(!built)('a 1 GB bundle through `inspect` with a 200 MB heap (child process, built CLI)', () => {
   it('is inspected (every byte hashed, the big entry inflated and CRC-checked) without holding it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ps-sparse-'));

@@ -16,7 +16,7 @@ import { withNode } from '../../../core/transfer/index.js';
 import { CLI, fmt, loadLine, mb, median, mustRun, paired, secondsWithRuns, timed, verdict } from '../util.js';
 
 const RUNS = 3;
-const UPLOAD_RUNS = 9;
+const UPLOAD_RUNS = 15;
 const COPY_TARGET = 1.5;
 const UPLOAD_TARGET = 1.0;
 

@@ -164,7 +164,6 @@ export class InflateWorker {
       workerData: { fd, window: WINDOW, chunkSize: ZLIB_CHUNK, ahead: AHEAD },
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     });
-    this.worker.unref();
     this.exited = new Promise((done) => this.worker.once('exit', () => done()));
     this.worker.on('message', (m: Reply) => {
       const r = this.running.get(m.id);
@@ -185,6 +184,9 @@ export class InflateWorker {
     };
     this.worker.on('error', (e: Error) => lost(e.message));
     this.worker.on('exit', () => lost('the inflating thread ended'));
+    // the thread keeps the process alive only while an entry is on its way (inflate refs it, the last finish
+    // unrefs it), so a bundle left open does not; after the listeners, since adding one refs the port again
+    this.worker.unref();
   }
 
   /**
@@ -207,6 +209,7 @@ export class InflateWorker {
         total: 0,
         finish: (error, value) => {
           if (!this.running.delete(id)) return;
+          if (this.running.size === 0) this.worker.unref();
           job.signal?.removeEventListener('abort', onAbort);
           if (error === undefined) return resolve(value as Inflated);
           if (!this.gone) this.worker.postMessage({ type: 'stop', id });
@@ -214,6 +217,7 @@ export class InflateWorker {
         },
       };
       this.running.set(id, r);
+      this.worker.ref();
       job.signal?.addEventListener('abort', onAbort, { once: true });
       this.worker.postMessage({ type: 'start', id, offset, size: job.compressedSize, cap: job.cap.bytes });
     });
