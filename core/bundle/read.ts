@@ -16,7 +16,9 @@
  * Order: sniff (NOT_A_ZIP) → end records → central directory (names, features) → duplicates → local
  * headers and tiling → declared limits → jszip's second opinion on the names (zip/jszip-check.ts).
  * Entries inflate on read()/stream() under the limits (zip/inflate.ts): one at a time, or two when a caller
- * asks for the next one alongside (check.ts reads the next payload beside the one it parses).
+ * asks for the next one alongside (check.ts reads the next payload beside the one it parses). In a file of
+ * WORKER_MIN bytes or more, stream() inflates on a worker thread that reads the same descriptor and measures
+ * CRC-32, SHA-256 and length there (zip/inflate-worker.ts); the verdicts are taken here all the same.
  *
  * Memory (issue 11): the file is read through a handle with positioned reads — its start and end, the
  * central directory, each local header, then entry data a window at a time — never held whole. The

@@ -10,6 +10,8 @@ import { sftpCall, type SshSession } from './ssh-session.js';
 
 const CHUNK = 64 * 1024;
 const IN_FLIGHT = 32;
+/** The local file is read this much at a time (a read of 64 KiB costs about as much as one of 1 MiB). */
+const READ_WINDOW = 16 * CHUNK;
 const FINAL_STEP = 4 * 1024 * 1024;
 
 /** What the caller hears of an upload besides its progress. */
@@ -22,7 +24,7 @@ export interface UploadHooks {
 
 /** Pipelined writes of `local` from `offset` to `remote`; fails as soon as the connection is lost. */
 export async function uploadFrom(
-  session: Pick<SshSession, 'sftp' | 'lost'>,
+  session: Pick<SshSession, 'sftp' | 'lost' | 'socket'>,
   local: string,
   remote: string,
   offset: number,
@@ -36,6 +38,29 @@ export async function uploadFrom(
   hooks.onOpen?.();
   hooks.onFinal?.(offset);
   const file = await openLocal(local, 'r');
+  // chunks are cut from READ_WINDOW reads (CHUNK divides it and every chunk starts on a CHUNK boundary, so
+  // none spans two); the next window is read as soon as the first chunk of this one goes out
+  const windows = new Map<number, Promise<Buffer>>();
+  const windowAt = (index: number): Promise<Buffer> => {
+    let w = windows.get(index);
+    if (w === undefined) {
+      const start = index * READ_WINDOW;
+      const buf = Buffer.allocUnsafe(Math.max(0, Math.min(READ_WINDOW, size - start)));
+      w = file.read(buf, 0, buf.length, start).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+      w.catch(() => undefined);
+      windows.set(index, w);
+    }
+    return w;
+  };
+  const chunkAt = (at: number, len: number): Promise<Buffer> => {
+    const index = Math.floor(at / READ_WINDOW);
+    const from = at - index * READ_WINDOW;
+    const w = windowAt(index);
+    if (from === 0 && (index + 1) * READ_WINDOW < size) windowAt(index + 1);
+    // the window's last chunk: no later chunk needs it
+    if (at + len >= Math.min((index + 1) * READ_WINDOW, size)) windows.delete(index);
+    return w.then((data) => data.subarray(from, from + len));
+  };
   let pos = offset;
   let done = offset;
   // writes complete out of order (they go out as their local reads finish): the final prefix ends at the
@@ -54,6 +79,18 @@ export async function uploadFrom(
       hooks.onFinal?.(finalEnd);
     }
   };
+  // the SSH packets of the writes handed over in one turn of the event loop (a window's chunks come
+  // together) leave in one system call, not one each
+  let corking = false;
+  const corked = (): void => {
+    if (corking) return;
+    corking = true;
+    session.socket.cork();
+    process.nextTick(() => {
+      corking = false;
+      session.socket.uncork();
+    });
+  };
   let failure: Error | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -70,9 +107,10 @@ export async function uploadFrom(
           const len = Math.min(CHUNK, size - at);
           pos += len;
           inFlight++;
-          const buf = Buffer.allocUnsafe(len);
-          file.read(buf, 0, len, at).then(
-            ({ bytesRead }) => {
+          chunkAt(at, len).then(
+            (buf) => {
+              const bytesRead = buf.length;
+              corked();
               raw.write(handle, buf, 0, bytesRead, at, (err) => {
                 inFlight--;
                 if (err) {

@@ -7,6 +7,7 @@
  * The session is ssh2-sftp-client's (connect, stat, rename, delete, end); only the pipelined writes of
  * an upload (sftp-upload.ts) and the remote commands use its ssh2 connection and SFTP channel directly.
  */
+import { connect as connectTcp, type Socket } from 'node:net';
 import { Client, type SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { CoreError } from '../errors.js';
@@ -26,6 +27,8 @@ export interface SshSession {
   /** ssh2's SFTP channel under it, for pipelined writes at an offset */
   sftp: SFTPWrapper;
   ssh: Client;
+  /** the TCP connection under it (an upload corks it while it hands over a burst of writes) */
+  socket: Socket;
   hostKey: string;
   /** rejects when the connection is lost (pending SFTP requests never answer then) */
   lost: Promise<never>;
@@ -91,8 +94,14 @@ export async function openSsh(target: SshTarget, signal?: AbortSignal): Promise<
   let verdict: HostKeyVerdict | undefined;
   let fingerprint = '';
   let sftp: SFTPWrapper;
+  // our own socket, handed to ssh2 while it connects (ssh2 waits for its connect and takes its errors as its
+  // own); without TCP_NODELAY each small packet of the login and of every later round trip (exec, SFTP
+  // open/stat/rename) waits for the peer's delayed ACK, ~40 ms each
+  const socket = connectTcp({ host: target.host, port: target.port });
+  socket.setNoDelay(true);
   try {
     const connecting = client.connect({
+      sock: socket,
       host: target.host,
       port: target.port,
       username: target.user,
@@ -112,13 +121,11 @@ export async function openSsh(target: SshTarget, signal?: AbortSignal): Promise<
         );
       },
     });
-    // the socket exists once connect() is called; without TCP_NODELAY each small packet of the login and of
-    // every later round trip (exec, SFTP open/stat/rename) waits for the peer's delayed ACK, ~40 ms each
-    ssh.setNoDelay(true);
     sftp = await Promise.race([connecting, lost]);
   } catch (e) {
     signal?.removeEventListener('abort', abort);
     ssh.destroy();
+    socket.destroy();
     if (signal?.aborted) throw cancelled();
     if (verdict && verdict.verdict !== 'match') throw hostKeyError(verdict, fingerprint, where);
     throw classifySshError(e, where);
@@ -169,6 +176,7 @@ export async function openSsh(target: SshTarget, signal?: AbortSignal): Promise<
     client,
     sftp,
     ssh,
+    socket,
     hostKey: fingerprint,
     lost,
     exec: (command) => run(command).done,
