@@ -337,8 +337,9 @@ async function checkOpened(bundle: OpeningBundle, opts: CheckOptions): Promise<C
   const rootFiles = new Set(files.filter((e) => !e.name.includes('/')).map((e) => e.name));
   // Two lanes (issue 11, "faster than the standard tools"): while one component inflates and parses, the
   // next one starts beside it, so two entries inflate at once (on the inflating worker, or the thread pool)
-  // while this thread parses both; memory holds a window of the zip and a chunk of each. Verdicts are still taken strictly in
-  // the layout's order, each exactly as if the components had been read one after the other (see Lane).
+  // while this thread parses both; memory holds a window of the zip and a chunk of each. Verdicts are still
+  // taken strictly in the layout's order, each exactly as if the components had been read one after the
+  // other (see Lane).
   const pass: PassOptions = { limits, payloadDir: opts.payloadDir, content: opts.contents !== false };
   let next: Lane | null = null;
   try {
