@@ -1,19 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initStore } from './store.js';
 import { Readable } from 'node:stream';
+import { initStore } from './store.js';
 import { followInboxFile, inboxPath, receiveUpload } from './inbox.js';
 import { storePaths } from './paths.js';
+import { sha256 } from './testing.js';
+
+/** Runs `fn` on a fresh store in a temporary folder, removed afterwards. */
+async function withStore(fn: (store: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-inbox-'));
+  try {
+    await fn((await initStore(join(dir, 'store'))).store);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('agent verify --follow: the inbox file hashed while it is written', () => {
   it('hashes each final prefix as it is announced and answers size and SHA-256 of the whole file at the end', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ps-follow-'));
-    try {
-      const { store } = await initStore(join(dir, 'store'));
+    await withStore(async (store) => {
       const data = randomBytes(5 * 1024 * 1024 + 123);
       const file = inboxPath(store, '.x.zip.part');
       const fh = await open(file, 'w');
@@ -29,25 +38,18 @@ describe('agent verify --follow: the inbox file hashed while it is written', () 
         await fh.close();
       }
       const r = await followInboxFile(store, '.x.zip.part', announced());
-      expect(r).toEqual({ file: '.x.zip.part', size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect(r).toEqual({ file: '.x.zip.part', size: data.length, sha256: sha256(data) });
+    });
   });
 
   it('is NOT_FOUND for a file that is not there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ps-follow-'));
-    try {
-      const { store } = await initStore(join(dir, 'store'));
+    await withStore(async (store) => {
       await expect(followInboxFile(store, 'missing.zip', (async function* () {})())).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('an HTTPS upload received into the inbox', () => {
-  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   /** The body as the server hands it over: chunks of the sizes given, then an error if asked. */
   function body(data: Buffer, sizes: number[], fail?: Error): Readable {
     let at = 0;
@@ -63,36 +65,31 @@ describe('an HTTPS upload received into the inbox', () => {
   }
 
   it('keeps exactly the bytes sent, however they were cut, written in batches', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ps-receive-'));
-    try {
-      const { store } = await initStore(join(dir, 'store'));
+    await withStore(async (store) => {
       // TLS-record-sized chunks, odd ones, and one larger than a write batch
       const data = randomBytes(5 * 1024 * 1024 + 777);
-      const got = await receiveUpload(store, body(data, [16384, 7, 65536, 2_500_000, 12345]), { expectedSha256: sha(data), name: 'b.zip' });
-      expect(got).toMatchObject({ file: 'b.zip', size: data.length, sha256: sha(data) });
+      const got = await receiveUpload(store, body(data, [16384, 7, 65536, 2_500_000, 12345]), {
+        expectedSha256: sha256(data),
+        name: 'b.zip',
+      });
+      expect(got).toMatchObject({ file: 'b.zip', size: data.length, sha256: sha256(data) });
       expect(readFileSync(got.path).equals(data)).toBe(true);
       expect(readdirSync(storePaths(store).inbox)).toEqual(['b.zip']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps nothing when the body breaks off, passes the cap, or is not what was announced', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ps-receive-'));
-    try {
-      const { store } = await initStore(join(dir, 'store'));
+    await withStore(async (store) => {
       const data = randomBytes(3 * 1024 * 1024);
       const cut = receiveUpload(store, body(data, [16384], new Error('the client closed the connection mid-upload')), {
-        expectedSha256: sha(data),
+        expectedSha256: sha256(data),
       });
       await expect(cut).rejects.toMatchObject({ code: 'TRANSFER_INTERRUPTED', details: { received: data.length } });
-      const big = receiveUpload(store, body(data, [16384]), { expectedSha256: sha(data), maxBytes: 2 * 1024 * 1024 });
+      const big = receiveUpload(store, body(data, [16384]), { expectedSha256: sha256(data), maxBytes: 2 * 1024 * 1024 });
       await expect(big).rejects.toMatchObject({ code: 'TOO_LARGE' });
       const other = receiveUpload(store, body(data, [16384]), { expectedSha256: 'f'.repeat(64) });
-      await expect(other).rejects.toMatchObject({ code: 'REMOTE_CHECKSUM_MISMATCH', details: { received: sha(data) } });
+      await expect(other).rejects.toMatchObject({ code: 'REMOTE_CHECKSUM_MISMATCH', details: { received: sha256(data) } });
       expect(readdirSync(storePaths(store).inbox)).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
