@@ -16,9 +16,9 @@ import { METHOD_STORED } from './central.js';
 import {
   AHEAD,
   capExceeded,
-  CHUNK,
   deflateInvalid,
   inflateEntryTo,
+  inPieces,
   shrank,
   SMALL,
   trailing,
@@ -231,10 +231,7 @@ export class InflateWorker {
         const m = r.replies.shift() as Reply;
         if (m.type === 'data') {
           const chunk = m.chunk;
-          for (let at = 0; at < chunk.length && this.running.has(id); at += CHUNK) {
-            const pending = r.sink(chunk.length <= CHUNK ? chunk : chunk.subarray(at, at + CHUNK));
-            if (pending) await pending;
-          }
+          await inPieces(chunk, r.sink, () => this.running.has(id));
           r.total += chunk.length;
           r.job.onProgress?.(Math.min(r.total, r.job.declaredSize), r.job.declaredSize);
           if (this.running.has(id)) this.worker.postMessage({ type: 'ack', id, bytes: chunk.length });

@@ -43,7 +43,7 @@ export const ZLIB_CHUNK = 256 * 1024;
  * large-object size, so it dies young in the nursery instead of piling up until a full collection (256 KiB
  * chunks cost ~20 MB more peak RSS on the 100 MB sample).
  */
-export const CHUNK = 64 * 1024;
+const CHUNK = 64 * 1024;
 /** Inflated bytes that may wait for the sink before the inflater pauses. */
 export const AHEAD = 4 * ZLIB_CHUNK;
 /** Compressed bytes per read (zip/file-reader.ts WINDOW). */
@@ -64,6 +64,14 @@ export function capExceeded(job: InflateJob, measured: number): CoreError {
 
 /** Where an entry's output goes, chunk by chunk; a returned promise pauses inflation until it settles. */
 export type ChunkSink = (chunk: Uint8Array) => void | Promise<void>;
+
+/** Hands `chunk` to `sink` CHUNK bytes at a time while `live()` holds, waiting whenever the sink does. */
+export async function inPieces(chunk: Uint8Array, sink: ChunkSink, live: () => boolean): Promise<void> {
+  for (let at = 0; at < chunk.length && live(); at += CHUNK) {
+    const pending = sink(chunk.length <= CHUNK ? chunk : chunk.subarray(at, at + CHUNK));
+    if (pending) await pending;
+  }
+}
 
 /** What a streamed entry turned out to be, once verified: its length and the SHA-256 of its bytes. */
 export interface Inflated {
@@ -202,10 +210,7 @@ export function inflateEntryTo(job: InflateJob, sink: ChunkSink): Promise<Inflat
         while (queue.length > 0 && !settled) {
           const chunk = queue.shift() as Buffer;
           queued -= chunk.length;
-          for (let at = 0; at < chunk.length && !settled; at += CHUNK) {
-            const pending = sink(at === 0 && chunk.length <= CHUNK ? chunk : chunk.subarray(at, at + CHUNK));
-            if (pending) await pending;
-          }
+          await inPieces(chunk, sink, () => !settled);
         }
       } catch (e) {
         return finish(e);
@@ -305,25 +310,28 @@ async function smallTo(job: InflateJob, sink: ChunkSink): Promise<Inflated> {
   return { size: out.length, sha256: createHash('sha256').update(out).digest('hex') };
 }
 
-/** A stored entry, given to the sink window by window: fresh buffers, or slices of a zip held in memory (never written to). */
+/**
+ * A stored entry, read WINDOW bytes at a time and given to the sink in CHUNK pieces: fresh buffers, or slices
+ * of a zip held in memory (never written to).
+ */
 async function storedTo(job: InflateJob, sink: ChunkSink): Promise<Inflated> {
   const size = job.compressedSize;
   if (size > job.cap.bytes) throw capExceeded(job, size);
   const hash = createHash('sha256');
   let crc = 0;
-  let next: Promise<Uint8Array> | null = size > 0 ? job.readCompressed(0, Math.min(CHUNK, size)) : null;
+  let next: Promise<Uint8Array> | null = size > 0 ? job.readCompressed(0, Math.min(WINDOW, size)) : null;
   for (let at = 0; next !== null;) {
     const chunk = await next;
     if (job.signal?.aborted) throw cancelled(JSON.stringify(job.name), { entry: job.name });
     if (chunk.length === 0) throw shrank(job, at);
     at += chunk.length;
     // the next window is read while the sink takes this one
-    next = at < size ? job.readCompressed(at, Math.min(CHUNK, size - at)) : null;
+    next = at < size ? job.readCompressed(at, Math.min(WINDOW, size - at)) : null;
     next?.catch(() => undefined);
     crc = crc32(chunk, crc);
     hash.update(chunk);
     job.onProgress?.(at, job.declaredSize);
-    await sink(chunk);
+    await inPieces(chunk, sink, () => true);
   }
   verify(job, size, crc);
   return { size, sha256: hash.digest('hex') };
